@@ -1,0 +1,321 @@
+"""Typed programs of the parse language (``shared/docs/parse-language.md``).
+
+A ``Program`` is an ordered list of clauses joined by ``and``/``or``. Every clause is a frozen
+dataclass, so programs are hashable, comparable and safe to share between threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Comparison = Literal[
+    "greater than",
+    "less than",
+    "greater equal than",
+    "less equal than",
+    "equal to",
+    "not equal to",
+]
+COMPARISONS: tuple[str, ...] = (
+    "greater equal than",
+    "less equal than",
+    "not equal to",
+    "greater than",
+    "less than",
+    "equal to",
+)
+Join = Literal["and", "or"]
+ExplainMethod = Literal["features", "shap", "lime", "cfe"]
+MistakeKind = Literal["count", "sample", "typical"]
+METRICS: tuple[str, ...] = (
+    "accuracy",
+    "f1",
+    "roc",
+    "precision",
+    "recall",
+    "sensitivity",
+    "specificity",
+    "ppv",
+    "npv",
+    "default",
+)
+Number = Union[int, float]
+
+
+# ----------------------------------------------------------------------------- filters
+@dataclass(frozen=True)
+class IdFilter:
+    """``filter id N``: the row whose id is N."""
+
+    row_id: Number | str
+
+
+@dataclass(frozen=True)
+class NumericFilter:
+    """``filter F <comparison> X``."""
+
+    feature: str
+    comparison: Comparison
+    value: Number
+
+
+@dataclass(frozen=True)
+class BoolFilter:
+    """``filter F true|false``."""
+
+    feature: str
+    value: bool
+
+
+@dataclass(frozen=True)
+class CategoryFilter:
+    """``filter F V``: categorical feature F equals V."""
+
+    feature: str
+    value: str
+
+
+@dataclass(frozen=True)
+class LabelFilter:
+    """``filter labelfilter C``: rows whose true label is C."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class PredictionFilter:
+    """``filter predictionfilter C``: rows the model predicts as C."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class PreviousFilter:
+    """``previousfilter``: the selection the previous turn ended with."""
+
+
+# ----------------------------------------------------------------------------- changes
+@dataclass(frozen=True)
+class NumericChange:
+    """``change F increase|decrease|set X``."""
+
+    feature: str
+    kind: Literal["increase", "decrease", "set"]
+    value: Number
+
+
+@dataclass(frozen=True)
+class BoolChange:
+    """``change F true|false``."""
+
+    feature: str
+    value: bool
+
+
+@dataclass(frozen=True)
+class CategoryChange:
+    """``change F V``."""
+
+    feature: str
+    value: str
+
+
+# -------------------------------------------------------------------------- operations
+@dataclass(frozen=True)
+class Predict:
+    """``predict``."""
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """``likelihood``."""
+
+
+@dataclass(frozen=True)
+class Explain:
+    """``explain features|shap|lime|cfe``."""
+
+    method: ExplainMethod = "features"
+
+
+@dataclass(frozen=True)
+class ImportantTopK:
+    """``important topk K``."""
+
+    k: int
+
+
+@dataclass(frozen=True)
+class ImportantAll:
+    """``important all``."""
+
+
+@dataclass(frozen=True)
+class ImportantFeature:
+    """``important F``."""
+
+    feature: str
+
+
+@dataclass(frozen=True)
+class Interact:
+    """``interact``."""
+
+
+@dataclass(frozen=True)
+class Show:
+    """``show``."""
+
+
+@dataclass(frozen=True)
+class ShowLabel:
+    """``label``: the true labels of the selection."""
+
+
+@dataclass(frozen=True)
+class CountData:
+    """``countdata``."""
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """``data``."""
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """``statistic F`` or ``statistic target`` (feature is None for the target)."""
+
+    feature: str | None
+
+
+@dataclass(frozen=True)
+class Define:
+    """``define F``."""
+
+    feature: str
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """``mistake count|sample|typical``."""
+
+    kind: MistakeKind
+
+
+@dataclass(frozen=True)
+class Score:
+    """``score M``."""
+
+    metric: str
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """``model``."""
+
+
+@dataclass(frozen=True)
+class Function:
+    """``function``: what the assistant can do."""
+
+
+@dataclass(frozen=True)
+class SelfInfo:
+    """``self``: who the assistant is."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """``followup``: accept the offered follow-up."""
+
+
+@dataclass(frozen=True)
+class PreviousOperation:
+    """``previousoperation``: the previous turn's operation on the current selection."""
+
+
+Filter = Union[
+    IdFilter, NumericFilter, BoolFilter, CategoryFilter, LabelFilter, PredictionFilter, PreviousFilter
+]
+Change = Union[NumericChange, BoolChange, CategoryChange]
+Operation = Union[
+    Predict,
+    Likelihood,
+    Explain,
+    ImportantTopK,
+    ImportantAll,
+    ImportantFeature,
+    Interact,
+    Show,
+    ShowLabel,
+    CountData,
+    DataSummary,
+    Statistic,
+    Define,
+    Mistake,
+    Score,
+    ModelInfo,
+    Function,
+    SelfInfo,
+    FollowUp,
+    PreviousOperation,
+]
+Clause = Union[Filter, Change, Operation]
+
+FILTER_TYPES = (
+    IdFilter, NumericFilter, BoolFilter, CategoryFilter, LabelFilter, PredictionFilter, PreviousFilter
+)
+CHANGE_TYPES = (NumericChange, BoolChange, CategoryChange)
+
+
+def is_filter(clause: Clause) -> bool:
+    return isinstance(clause, FILTER_TYPES)
+
+
+def is_change(clause: Clause) -> bool:
+    return isinstance(clause, CHANGE_TYPES)
+
+
+def is_operation(clause: Clause) -> bool:
+    return not is_filter(clause) and not is_change(clause)
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed program: ``clauses[0] joins[0] clauses[1] joins[1] ...``.
+
+    ``joins`` has one element fewer than ``clauses``; each is ``"and"`` or ``"or"``.
+    """
+
+    clauses: tuple[Clause, ...]
+    joins: tuple[Join, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.joins and len(self.clauses) > 1:
+            object.__setattr__(self, "joins", ("and",) * (len(self.clauses) - 1))
+        if len(self.joins) != max(len(self.clauses) - 1, 0):
+            raise ValueError("a program needs exactly one join between consecutive clauses")
+
+    @classmethod
+    def of(cls, *clauses: Clause) -> Program:
+        """All clauses joined by ``and``."""
+        return cls(tuple(clauses), ("and",) * max(len(clauses) - 1, 0))
+
+    @property
+    def filters(self) -> tuple[Filter, ...]:
+        return tuple(c for c in self.clauses if is_filter(c))
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.clauses if is_change(c))
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(c for c in self.clauses if is_operation(c))
+
+    def __str__(self) -> str:  # canonical text, see grammar.printer
+        from grammar.printer import to_text
+
+        return to_text(self)
