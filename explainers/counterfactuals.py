@@ -35,8 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from explainers.adapter import ModelAdapter
 
+from explainers.adapter import ModelAdapter
 from explainers.errors import EmptySelectionError, ExplainerError, UnknownFeatureError
 from explainers.results import Counterfactual, CounterfactualResult, FeatureChange
 

@@ -1,4 +1,8 @@
-"""Natural-language parser, first stage (placeholder API; the lead is writing the real one)."""
+"""Natural-language parser, first stage: schema-aware rules over normalised text.
+
+``NaturalLanguageParser(schema).parse(utterance, context)`` returns a ``ParseResult`` with the
+program, a confidence in [0, 1] and the stage that produced it. It never raises on user text.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from dataclasses import dataclass
 
 from grammar.program import Program
 from grammar.schema import DatasetSchema
+
+MAX_CHARACTERS = 2000
 
 
 @dataclass(frozen=True)
@@ -34,10 +40,30 @@ class ParseResult:
 
 
 class NaturalLanguageParser:
-    """Turns a user's question into a ``Program`` using the dataset's schema."""
+    """Turns a user's question into a ``Program`` using the dataset's schema (thread-safe)."""
+
+    source = "rules"
 
     def __init__(self, schema: DatasetSchema) -> None:
+        from grammar.nl.parser import RuleParser
+
         self.schema = schema
+        self._rules = RuleParser(schema)
 
     def parse(self, utterance: str, context: ParseContext | None = None) -> ParseResult:
-        raise NotImplementedError
+        context = context or ParseContext()
+        if not isinstance(utterance, str) or not utterance.strip():
+            return ParseResult(None, 0.0, self.source, "The message is empty: ask me a question "
+                               "about the data or the model.")
+        too_long = len(utterance) > MAX_CHARACTERS
+        try:
+            program, confidence, note = self._rules.parse(utterance, context.previous)
+        except Exception as error:  # never let user text crash the caller
+            return ParseResult(None, 0.0, self.source,
+                               f"I could not read that question ({type(error).__name__}).")
+        if program is None:
+            return ParseResult(None, confidence, self.source,
+                               "I did not understand that question about the data or the model.")
+        if too_long:
+            confidence = min(confidence, 0.3)
+        return ParseResult(program, confidence, self.source)

@@ -1,0 +1,619 @@
+"""AskModel's web app: chat with a trained tabular model (Gradio).
+
+Run ``python app.py`` (demo data and model, http://127.0.0.1:7860); ``--host``/``--port`` or
+``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT`` choose where it listens. The same file is the
+Hugging Face Space entry point (``app_file: app.py``).
+
+Every browser session owns one ``Session`` (its conversation, transcript and, after an upload,
+its own workspace) held in a ``gr.State``; the demo ``Workspace`` is built once and shared
+read-only. Answers run in Gradio's worker threads with a generous concurrency limit, so one slow
+explanation does not hold up other users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from dialogue.app_support import (
+    Turn,
+    UploadError,
+    answer_markdown,
+    check_model_file,
+    check_target,
+    describe_load_error,
+    example_questions,
+    figure_png,
+    guess_index_column,
+    guess_target,
+    read_upload_csv,
+    suggestions_for,
+    transcript_json,
+    transcript_markdown,
+    understood_markdown,
+    workspace_summary_markdown,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dialogue import Conversation, Workspace
+
+LOG = logging.getLogger("askmodel.app")
+NO_INDEX = "(row number)"
+PENDING_TITLE = "Working on it…"
+UNDERSTOOD_TITLE = "How I understood your question"
+
+CSS = """
+.gradio-container {max-width: 1320px !important; margin: auto;}
+#askmodel-header h1 {margin-bottom: 0.1em;}
+#askmodel-header p {margin-top: 0; color: var(--body-text-color-subdued);}
+#askmodel-panel {font-size: 0.92em;}
+#askmodel-panel table {font-size: 0.95em;}
+#askmodel-chat .message-wrap img {max-width: 100%;}
+#askmodel-status p {margin: 0.3em 0;}
+"""
+
+
+@dataclass
+class Session:
+    """One browser session: its own conversation, transcript and (after an upload) workspace."""
+
+    workspace: Workspace
+    conversation: Conversation
+    label: str
+    turns: list[Turn] = field(default_factory=list)
+    panel: str = ""
+    examples: tuple[str, ...] = ()
+    _ticket: int = 0
+    _stopped: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def begin(self) -> int:
+        """Start one answer; the ticket lets a later Stop discard exactly this answer."""
+        with self._lock:
+            self._ticket += 1
+            return self._ticket
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped.add(self._ticket)
+
+    def was_stopped(self, ticket: int) -> bool:
+        with self._lock:
+            return ticket in self._stopped
+
+
+class AskModelApp:
+    """Builds the Gradio Blocks and owns what is shared between sessions (the demo workspace)."""
+
+    def __init__(
+        self,
+        demo_workspace: Callable[[], Workspace] | None = None,
+        answer_concurrency: int | None = None,
+        demo_label: str = "Demo: breast-cancer biopsies",
+    ) -> None:
+        self._demo_factory = demo_workspace or _default_demo_workspace
+        self.demo_label = demo_label
+        self._demo: Workspace | None = None
+        self._demo_panel: str | None = None
+        self._demo_examples: tuple[str, ...] | None = None
+        self._lock = threading.Lock()
+        self.answer_concurrency = answer_concurrency or int(
+            os.environ.get("ASKMODEL_CONCURRENCY", "16")
+        )
+        self.export_dir = Path(tempfile.mkdtemp(prefix="askmodel-export-"))
+
+    # ------------------------------------------------------------------ shared demo
+    def demo_workspace(self) -> Workspace:
+        """The demo workspace plus its panel text and examples, built once for all sessions."""
+        if self._demo is None:
+            with self._lock:
+                if self._demo is None:
+                    workspace = self._demo_factory()
+                    self._demo_panel = workspace_summary_markdown(workspace, self.demo_label)
+                    self._demo_examples = example_questions(
+                        workspace.schema, workspace.noun(1), workspace.noun(2)
+                    )
+                    self._demo = workspace
+        return self._demo
+
+    def new_session(self) -> Session:
+        workspace = self.demo_workspace()
+        return Session(
+            workspace=workspace,
+            conversation=workspace.conversation(),
+            label=self.demo_label,
+            panel=self._demo_panel or "",
+            examples=self._demo_examples or (),
+        )
+
+    def ensure(self, session: Session | None) -> Session:
+        return session if session is not None else self.new_session()
+
+    # ------------------------------------------------------------------ answering
+    def answer(self, session: Session, question: str) -> tuple[Turn, tuple[Any, ...]]:
+        """Ask the session's conversation; never raises (errors become an apologetic turn).
+
+        Returns the turn (kept for export, charts as PNG) and the live figures to show once."""
+        started = time.perf_counter()
+        try:
+            reply = session.conversation.ask(question)
+        except Exception as exc:  # a bug below must not kill the session
+            LOG.exception("answering %r failed", question)
+            failed = Turn(
+                question=question,
+                answer=f"Sorry, something went wrong while answering: {exc}",
+                parse="",
+                understood="",
+                ok=False,
+                confidence=None,
+                source=None,
+                seconds=time.perf_counter() - started,
+            )
+            return failed, ()
+        figures = tuple(reply.figures or ())
+        turn = Turn(
+            question=question,
+            answer=reply.text,
+            parse=reply.parse,
+            understood=reply.understood,
+            ok=bool(reply.ok),
+            confidence=getattr(reply, "confidence", None),
+            source=getattr(reply, "source", None),
+            figures_png=tuple(figure_png(f) for f in figures),
+            table=reply.table,
+            followup=reply.followup,
+            options=tuple(reply.options or ()),
+            seconds=time.perf_counter() - started,
+        )
+        return turn, figures
+
+    def turn_messages(self, turn: Turn, figures: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """Chat messages for one answered turn: answer, charts, then the collapsible parse."""
+        content: list[Any] = [answer_markdown(turn)]
+        content += [gr.Plot(value=f, format="png", show_label=False) for f in figures]
+        suggestions = suggestions_for(turn, example_id="any")
+        return [
+            {"role": "assistant", "content": content},
+            {
+                "role": "assistant",
+                "content": understood_markdown(turn),
+                "metadata": {"title": UNDERSTOOD_TITLE, "status": "done"},
+                "options": [{"value": s.message, "label": s.label} for s in suggestions],
+            },
+        ]
+
+    def respond(
+        self, question: str, history: list[dict[str, Any]] | None, session: Session | None
+    ) -> Iterator[tuple[list[dict[str, Any]], Session]]:
+        """Chat handler: show the question and a spinner at once, then the answer."""
+        session = self.ensure(session)
+        history = list(history or [])
+        question = (question or "").strip()
+        if not question:
+            yield history, session
+            return
+        ticket = session.begin()
+        history.append({"role": "user", "content": question})
+        pending = {
+            "role": "assistant",
+            "content": "Reading your question and running the model…",
+            "metadata": {"title": PENDING_TITLE, "status": "pending"},
+        }
+        yield [*history, pending], session
+        turn, figures = self.answer(session, question)
+        if session.was_stopped(ticket):
+            return
+        session.turns.append(turn)
+        yield history + self.turn_messages(turn, figures), session
+
+    def ask_api(self, question: str, session: Session | None) -> tuple[dict[str, Any], Session]:
+        """JSON endpoint (``/ask``) sharing the browser session's conversation."""
+        session = self.ensure(session)
+        ticket = session.begin()
+        turn, _ = self.answer(session, (question or "").strip())
+        if not session.was_stopped(ticket):
+            session.turns.append(turn)
+        return (
+            {
+                "text": turn.answer,
+                "parse": turn.parse,
+                "understood": turn.understood,
+                "ok": turn.ok,
+                "n_figures": len(turn.figures_png),
+                "table_rows": 0 if turn.table is None else len(turn.table),
+                "followup": turn.followup,
+                "options": list(turn.options),
+                "seconds": round(turn.seconds, 3),
+                "dataset": session.label,
+            },
+            session,
+        )
+
+    def stop(
+        self, history: list[dict[str, Any]] | None, session: Session | None
+    ) -> list[dict[str, Any]]:
+        """Stop button: drop the pending answer and say so."""
+        if session is not None:
+            session.stop()
+        history = list(history or [])
+        if history and (history[-1].get("metadata") or {}).get("title") == PENDING_TITLE:
+            history[-1] = {
+                "role": "assistant",
+                "content": "Stopped. Ask again, or try a narrower question (fewer rows).",
+            }
+        return history
+
+    def clear(self, session: Session | None) -> tuple[list[dict[str, Any]], Session]:
+        session = self.ensure(session)
+        session.conversation.reset()
+        session.turns.clear()
+        return [], session
+
+    # ------------------------------------------------------------------ export
+    def export(self, session: Session | None, kind: str) -> str:
+        session = self.ensure(session)
+        if not session.turns:
+            raise gr.Error("Nothing to export yet: ask a question first.")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = Path(tempfile.mkdtemp(dir=self.export_dir))
+        title = f"AskModel conversation — {session.label}"
+        if kind == "md":
+            path = folder / f"askmodel-{stamp}.md"
+            path.write_text(transcript_markdown(session.turns, title), encoding="utf-8")
+        else:
+            path = folder / f"askmodel-{stamp}.json"
+            meta = {"dataset": session.label, "target": session.workspace.target}
+            path.write_text(transcript_json(session.turns, meta), encoding="utf-8")
+        return str(path)
+
+    # ------------------------------------------------------------------ uploads
+    def inspect_csv(self, csv_path: str | None) -> tuple[Any, Any, str]:
+        """After a CSV upload: offer its columns as target / id choices, or explain the problem."""
+        if not csv_path:
+            return gr.update(choices=[], value=None), gr.update(choices=[NO_INDEX]), ""
+        try:
+            frame = read_upload_csv(csv_path)
+        except UploadError as exc:
+            return (
+                gr.update(choices=[], value=None),
+                gr.update(choices=[NO_INDEX], value=NO_INDEX),
+                f"⚠️ {exc}",
+            )
+        columns = [str(c) for c in frame.columns]
+        index_col = guess_index_column(frame)
+        target = guess_target([c for c in columns if c != index_col])
+        note = (
+            f"✅ {len(frame):,} rows × {len(columns)} columns. Choose the target column, then Load."
+        )
+        return (
+            gr.update(choices=columns, value=target),
+            gr.update(choices=[NO_INDEX, *columns], value=index_col or NO_INDEX),
+            note,
+        )
+
+    def load_upload(
+        self,
+        csv_path: str | None,
+        target: str | None,
+        index_col: str | None,
+        model_path: str | None,
+        trusted: bool,
+        session: Session | None,
+    ) -> tuple[Session, str, Any, list[dict[str, Any]], str]:
+        """Build a private workspace for this session from the uploaded files."""
+        session = self.ensure(session)
+        index = None if index_col in (None, "", NO_INDEX) else index_col
+        try:
+            if not csv_path:
+                raise UploadError("Please upload a CSV file first.")
+            frame = read_upload_csv(csv_path)
+            check_target(frame, target, index)
+            check_model_file(model_path, trusted)
+            workspace = _load_workspace(csv_path, str(target), model_path, index, trusted)
+        except Exception as exc:  # every failure becomes a message, the session keeps going
+            LOG.info("upload rejected: %s", exc)
+            return (
+                session,
+                session.panel,
+                gr.update(),
+                gr.update(),
+                f"⚠️ {describe_load_error(exc, (csv_path, model_path))}",
+            )
+        label = Path(csv_path).name
+        new = Session(
+            workspace=workspace,
+            conversation=workspace.conversation(),
+            label=label,
+            panel=workspace_summary_markdown(workspace, label, model_path),
+            examples=example_questions(workspace.schema, workspace.noun(1), workspace.noun(2)),
+        )
+        status = f"✅ Loaded **{label}** (target: `{target}`). The chat now talks about this data."
+        return new, new.panel, _samples(new.examples), [], status
+
+    def back_to_demo(self, session: Session | None) -> tuple[Session, str, Any, list, str]:
+        new = self.new_session()
+        return new, new.panel, _samples(new.examples), [], "Back on the demo data."
+
+    def on_load(self, session: Session | None) -> tuple[Session, str, Any]:
+        session = self.ensure(session)
+        return session, session.panel, _samples(session.examples)
+
+    # ------------------------------------------------------------------ page
+    def build(self) -> gr.Blocks:
+        self.demo_workspace()
+        with gr.Blocks(title="AskModel — talk to your model", fill_height=True) as blocks:
+            session = gr.State(None)
+            question = gr.State("")
+            gr.Markdown(
+                "# AskModel\nAsk a trained model, in plain words, what it predicts, why, and "
+                "what would change its mind.",
+                elem_id="askmodel-header",
+            )
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    chatbot = gr.Chatbot(
+                        elem_id="askmodel-chat",
+                        height=640,
+                        show_label=False,
+                        placeholder=(
+                            "**Ask me about the data or the model.**\n\nTry an example below, "
+                            "e.g. *what are the most important features?*"
+                        ),
+                        buttons=["copy", "copy_all"],
+                        feedback_options=None,
+                        layout="panel",
+                    )
+                    with gr.Row():
+                        textbox = gr.Textbox(
+                            elem_id="askmodel-input",
+                            placeholder="Ask a question, e.g. why did the model predict id 12?",
+                            show_label=False,
+                            lines=1,
+                            max_lines=4,
+                            scale=8,
+                            autofocus=True,
+                        )
+                        send = gr.Button(
+                            "Ask", variant="primary", scale=1, min_width=80, elem_id="askmodel-send"
+                        )
+                        stop = gr.Button(
+                            "Stop",
+                            variant="stop",
+                            scale=1,
+                            min_width=80,
+                            visible=False,
+                            elem_id="askmodel-stop",
+                        )
+                    examples = gr.Dataset(
+                        label="Example questions",
+                        components=[gr.Textbox(visible=False)],
+                        samples=_samples(self._demo_examples or ()).get("samples", []),
+                        elem_id="askmodel-examples",
+                        samples_per_page=8,
+                    )
+                    with gr.Row():
+                        clear = gr.Button("New conversation", size="sm", elem_id="askmodel-clear")
+                        export_md = gr.Button(
+                            "Export Markdown", size="sm", elem_id="askmodel-export-md"
+                        )
+                        export_json = gr.Button(
+                            "Export JSON", size="sm", elem_id="askmodel-export-json"
+                        )
+                    export_file = gr.File(label="Download", visible=False, interactive=False)
+                with gr.Column(scale=1, min_width=300):
+                    panel = gr.Markdown(self._demo_panel or "", elem_id="askmodel-panel")
+                    with gr.Accordion("Use your own data and model", open=False):
+                        csv_file = gr.File(
+                            label="Data (CSV with a header row)",
+                            type="filepath",
+                            elem_id="askmodel-csv",
+                        )
+                        target = gr.Dropdown(
+                            label="Target column (what the model predicts)",
+                            choices=[],
+                            interactive=True,
+                        )
+                        index_col = gr.Dropdown(
+                            label="Id column", choices=[NO_INDEX], value=NO_INDEX, interactive=True
+                        )
+                        model_file = gr.File(
+                            label="Model (.skops; or .joblib/.pkl) — optional: without one a "
+                            "model is trained for you",
+                            type="filepath",
+                            elem_id="askmodel-model",
+                        )
+                        trusted = gr.Checkbox(
+                            label="I trust this file (joblib/pickle files can run code when "
+                            "opened)",
+                            value=False,
+                        )
+                        load = gr.Button("Load data and model", variant="primary")
+                        upload_status = gr.Markdown(elem_id="askmodel-status")
+                        back = gr.Button("Back to the demo", size="sm")
+            # hidden JSON endpoint for scripts and load tests
+            api_question = gr.Textbox(visible=False)
+            api_answer = gr.JSON(visible=False)
+            api_go = gr.Button(visible=False)
+
+            # ---- wiring
+            busy = (gr.update(visible=False), gr.update(visible=True))
+            idle = (gr.update(visible=True), gr.update(visible=False))
+            answer_kwargs: dict[str, Any] = {
+                "fn": self.respond,
+                "inputs": [question, chatbot, session],
+                "outputs": [chatbot, session],
+                "concurrency_limit": self.answer_concurrency,
+                "concurrency_id": "answer",
+                "show_progress": "minimal",
+            }
+
+            def take_text(text: str) -> tuple[str, str, Any, Any]:
+                return text, "", *busy
+
+            def take_example(sample: list[str]) -> tuple[str, Any, Any]:
+                return (sample[0] if sample else ""), *busy
+
+            def take_option(evt: gr.SelectData) -> tuple[str, Any, Any]:
+                return str(evt.value), *busy
+
+            events = []
+            for trigger in (textbox.submit, send.click):
+                first = trigger(
+                    take_text,
+                    [textbox],
+                    [question, textbox, send, stop],
+                    queue=False,
+                    api_visibility="undocumented",
+                )
+                events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
+            first = examples.click(
+                take_example,
+                [examples],
+                [question, send, stop],
+                queue=False,
+                api_visibility="undocumented",
+            )
+            events.append(
+                first.then(**answer_kwargs, api_name="chat_example", api_visibility="undocumented")
+            )
+            first = chatbot.option_select(
+                take_option,
+                None,
+                [question, send, stop],
+                queue=False,
+                api_visibility="undocumented",
+            )
+            events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
+            for event in events:
+                event.then(
+                    lambda: idle, None, [send, stop], queue=False, api_visibility="undocumented"
+                )
+            stop.click(
+                self.stop,
+                [chatbot, session],
+                [chatbot],
+                cancels=events,
+                queue=False,
+                api_visibility="undocumented",
+            ).then(lambda: idle, None, [send, stop], queue=False, api_visibility="undocumented")
+
+            # the same answer path as the textbox, as a documented API endpoint
+            gr.Button(visible=False).click(
+                self.respond,
+                [api_question, chatbot, session],
+                [chatbot, session],
+                api_name="chat",
+                concurrency_limit=self.answer_concurrency,
+                concurrency_id="answer",
+            )
+            api_go.click(
+                self.ask_api,
+                [api_question, session],
+                [api_answer, session],
+                api_name="ask",
+                concurrency_limit=self.answer_concurrency,
+                concurrency_id="answer",
+            )
+
+            clear.click(self.clear, [session], [chatbot, session], api_visibility="undocumented")
+            for button, kind in ((export_md, "md"), (export_json, "json")):
+                button.click(
+                    lambda s, kind=kind: gr.update(value=self.export(s, kind), visible=True),
+                    [session],
+                    [export_file],
+                    api_name=f"export_{kind}",
+                )
+            csv_file.change(
+                self.inspect_csv,
+                [csv_file],
+                [target, index_col, upload_status],
+                api_visibility="undocumented",
+            )
+            load.click(
+                self.load_upload,
+                [csv_file, target, index_col, model_file, trusted, session],
+                [session, panel, examples, chatbot, upload_status],
+                concurrency_limit=2,
+                concurrency_id="upload",
+                api_name="load_upload",
+            )
+            back.click(
+                self.back_to_demo,
+                [session],
+                [session, panel, examples, chatbot, upload_status],
+                api_name="use_demo",
+            )
+            blocks.load(
+                self.on_load, [session], [session, panel, examples], api_visibility="undocumented"
+            )
+        blocks.queue(default_concurrency_limit=4, max_size=256)
+        return blocks
+
+
+def _samples(questions: tuple[str, ...]) -> dict[str, Any]:
+    return gr.update(samples=[[q] for q in questions])
+
+
+def _default_demo_workspace() -> Workspace:
+    from dialogue import Workspace
+
+    return Workspace.demo()
+
+
+def _load_workspace(
+    csv_path: str, target: str, model_path: str | None, index_col: str | None, trusted: bool
+) -> Workspace:
+    from dialogue import Workspace
+
+    return Workspace.from_files(csv_path, target, model_path, index_col=index_col, trusted=trusted)
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="slate")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="AskModel web app")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("GRADIO_SERVER_NAME"),
+        help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        help="port (default 7860 or $GRADIO_SERVER_PORT)",
+    )
+    parser.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # No usage pings from a tool that shows people's data (override by setting it to True).
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    args = parse_args(argv)
+    blocks = AskModelApp().build()
+    blocks.launch(
+        server_name=args.host or "127.0.0.1",
+        server_port=args.port,
+        share=args.share,
+        theme=theme(),
+        css=CSS,
+        show_error=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

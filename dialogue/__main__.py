@@ -1,0 +1,431 @@
+"""Command line: ``askmodel parse`` (utterances -> programs), ``chat`` and ``test``.
+
+The ``parse`` path imports only the grammar package (schema + natural-language parser) so that
+the first answer comes within a few seconds; the heavy engines load only for ``chat``/``test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for type hints: importing these is the slow part of start-up
+    from grammar import DatasetSchema, ParseContext, ParseResult, Program
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+QUIT_WORDS = frozenset({"quit", "exit", ":q", "bye"})
+
+
+class CliError(Exception):
+    """A problem with the command line or its input files, shown to the user as one line."""
+
+
+# --------------------------------------------------------------------------- shared helpers
+def _index_col(value: str | None) -> str | int | None:
+    """``--index-col 0`` means the first column (e.g. pandas' unnamed index column)."""
+    if value is None or value == "":
+        return None
+    stripped = value.strip()
+    if stripped.lstrip("-").isdigit():
+        return int(stripped)
+    return stripped
+
+
+def _read_csv(path: str) -> Any:
+    """The CSV as a DataFrame, or a ``CliError`` a user can act on."""
+    import pandas as pd
+
+    file = Path(path)
+    if not file.is_file():
+        raise CliError(f"no such data file: {path}")
+    try:
+        return pd.read_csv(file)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
+        raise CliError(f"could not read {path} as CSV: {exc}") from exc
+
+
+def _build_schema(path: str, target: str, index_col: str | int | None) -> DatasetSchema:
+    from grammar import DatasetSchema
+
+    frame = _read_csv(path)
+    if isinstance(index_col, int) and index_col in frame.columns:
+        index_col = str(index_col)
+    try:
+        return DatasetSchema.from_frame(frame, target, index_col=index_col)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _configure_streams(stdin: IO[str], stdout: IO[str]) -> None:
+    """Undecodable input becomes U+FFFD instead of an exception; output is flushed per line."""
+    reconfigure = getattr(stdin, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError):
+            pass
+    reconfigure = getattr(stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(encoding="utf-8", errors="replace", line_buffering=True)
+        except (ValueError, OSError):
+            pass
+
+
+# --------------------------------------------------------------------------------- parse
+@dataclass(frozen=True)
+class ParsedLine:
+    """One output line of ``askmodel parse``."""
+
+    utterance: str
+    parse: str
+    source: str
+    confidence: float
+    error: str | None = None
+
+    def to_json(self) -> str:
+        record: dict[str, object] = {
+            "utterance": self.utterance,
+            "parse": self.parse,
+            "source": self.source,
+            "confidence": self.confidence,
+        }
+        if self.error is not None:
+            record["error"] = self.error
+        return json.dumps(record, ensure_ascii=False)
+
+
+ParseFunction = Callable[[str, "ParseContext | None"], "ParseResult"]
+
+
+def _build_parse_function(schema: DatasetSchema, fallback: str | None) -> ParseFunction:
+    """The first-stage parser, or ``grammar.fallback.build_parser(schema, backend)``."""
+    if fallback:
+        import importlib
+
+        try:
+            module = importlib.import_module("grammar.fallback")
+        except ImportError as exc:
+            raise CliError(
+                f"--fallback {fallback!r} needs grammar.fallback, which is not available: {exc}"
+            ) from exc
+        build_parser = getattr(module, "build_parser", None)
+        if build_parser is None:
+            raise CliError(f"--fallback {fallback!r}: grammar.fallback has no build_parser() yet")
+        try:
+            parser = build_parser(schema, fallback)
+        except Exception as exc:  # noqa: BLE001 - unknown backend, missing weights, ...
+            raise CliError(f"could not build the {fallback!r} fallback parser: {exc}") from exc
+    else:
+        from grammar import NaturalLanguageParser
+
+        parser = NaturalLanguageParser(schema)
+    return parser.parse
+
+
+def parse_line(
+    parse: ParseFunction, utterance: str, context: ParseContext | None
+) -> tuple[ParsedLine, Program | None]:
+    """Parse one utterance; any failure becomes an output line with an ``error``, never a crash."""
+    if not utterance.strip():
+        return ParsedLine(utterance, "", "none", 0.0, "empty input"), None
+    try:
+        result = parse(utterance, context)
+    except Exception as exc:  # noqa: BLE001 - one bad line must not end the stream
+        return ParsedLine(utterance, "", "error", 0.0, f"{type(exc).__name__}: {exc}"), None
+    program = result.program
+    text = str(program) if program is not None else ""
+    error = result.error
+    if program is None and not error:
+        error = "not understood"
+    confidence = float(result.confidence) if result.confidence is not None else 0.0
+    return ParsedLine(utterance, text, str(result.source), confidence, error), program
+
+
+def run_parse(
+    parse: ParseFunction,
+    lines: Iterable[str],
+    out: IO[str],
+    *,
+    dialogue: bool = False,
+) -> int:
+    """Write one JSON line per input line, in order; with ``dialogue`` the context carries."""
+    from grammar import ParseContext
+
+    previous: Program | None = None
+    count = 0
+    for raw in lines:
+        utterance = raw.rstrip("\r\n")
+        context = ParseContext(previous=previous) if dialogue else None
+        parsed, program = parse_line(parse, utterance, context)
+        if dialogue and program is not None:
+            previous = program
+        out.write(parsed.to_json() + "\n")
+        out.flush()
+        count += 1
+    return count
+
+
+def command_parse(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    schema = _build_schema(args.data, args.target, _index_col(args.index_col))
+    if args.model and not Path(args.model).exists():
+        print(f"note: model file {args.model} not found; parsing does not need it",
+              file=sys.stderr)
+    parse = _build_parse_function(schema, args.fallback)
+    if args.verbose:
+        print(f"parser ready in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    _configure_streams(sys.stdin, sys.stdout)
+    run_parse(parse, sys.stdin, sys.stdout, dialogue=args.dialogue)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------- chat
+def _print_table(table: Any, out: IO[str], max_rows: int = 20) -> None:
+    try:
+        text = table.to_string(max_rows=max_rows, max_cols=12)
+    except (AttributeError, TypeError, ValueError):
+        text = str(table)
+    out.write(text + "\n")
+
+
+def _save_figures(figures: Sequence[Any], directory: Path, turn: int) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for number, figure in enumerate(figures, start=1):
+        path = directory / f"turn{turn:03d}_figure{number}.png"
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+        paths.append(path)
+    return paths
+
+
+def _close_figures(figures: Sequence[Any]) -> None:
+    """Free figure memory if pyplot manages them (it is never imported just for this)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        for figure in figures:
+            pyplot.close(figure)
+
+
+def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -> None:
+    """Print a ``Reply`` as plain text: prose, how it was understood, table, figures, options."""
+    out.write(reply.text.rstrip() + "\n")
+    understood = (getattr(reply, "understood", "") or "").strip()
+    parse = (getattr(reply, "parse", "") or "").strip()
+    if parse and understood and understood != parse:
+        out.write(f"(understood as: {understood} — {parse})\n")
+    elif parse or understood:
+        out.write(f"(understood as: {parse or understood})\n")
+    table = getattr(reply, "table", None)
+    if table is not None:
+        _print_table(table, out)
+    figures = list(getattr(reply, "figures", None) or [])
+    if figures:
+        if figure_dir is not None:
+            try:
+                paths = _save_figures(figures, figure_dir, turn)
+                for path in paths:
+                    out.write(f"[figure saved to {path}]\n")
+            except (OSError, ValueError) as exc:
+                out.write(f"[made {len(figures)} figure(s); could not save them: {exc}]\n")
+        else:
+            out.write(f"[made {len(figures)} figure(s); use --save-figures to keep them]\n")
+        _close_figures(figures)
+    options = tuple(getattr(reply, "options", ()) or ())
+    if options:
+        for number, option in enumerate(options, start=1):
+            out.write(f"  {number}. {option}\n")
+        out.write("(type a number to choose)\n")
+    out.flush()
+
+
+def _choose_option(text: str, options: Sequence[str]) -> str:
+    """A bare number picks one of the options offered in the previous reply."""
+    stripped = text.strip().rstrip(".)")
+    if options and stripped.isdigit():
+        index = int(stripped) - 1
+        if 0 <= index < len(options):
+            return options[index]
+    return text
+
+
+def _open_conversation(args: argparse.Namespace) -> Any:
+    from dialogue import Conversation
+
+    if not args.data:
+        if args.target or args.model:
+            raise CliError("--target/--model need --data")
+        return Conversation.demo()
+    if not args.target:
+        raise CliError("--data needs --target (the column the model predicts)")
+    if not Path(args.data).is_file():
+        raise CliError(f"no such data file: {args.data}")
+    if args.model and not Path(args.model).is_file():
+        raise CliError(f"no such model file: {args.model}")
+    try:
+        return Conversation.from_files(
+            args.data,
+            target=args.target,
+            model_path=args.model,
+            index_col=_index_col(args.index_col),
+            trusted=args.trust_model,
+        )
+    except (ValueError, KeyError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+
+
+def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interactive: bool,
+             figure_dir: Path | None) -> int:
+    """The read-answer loop; returns the number of questions answered."""
+    options: tuple[str, ...] = ()
+    answered = 0
+    iterator = iter(lines)
+    while True:
+        if interactive:
+            out.write("you> ")
+            out.flush()
+        try:
+            line = next(iterator)
+        except (StopIteration, KeyboardInterrupt):
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in QUIT_WORDS:
+            break
+        text = _choose_option(text, options)
+        if not interactive:
+            out.write(f"you> {text}\n")
+        try:
+            reply = conversation.ask(text)
+        except Exception as exc:  # noqa: BLE001 - the chat must survive any single question
+            out.write(f"Sorry, something went wrong answering that ({type(exc).__name__}: "
+                      f"{exc}).\n")
+            options = ()
+            continue
+        answered += 1
+        render_reply(reply, out, figure_dir, answered)
+        out.write("\n")
+        options = tuple(getattr(reply, "options", ()) or ())
+    return answered
+
+
+def command_chat(args: argparse.Namespace) -> int:
+    _configure_streams(sys.stdin, sys.stdout)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Loading the model and explainers...", flush=True)
+    conversation = _open_conversation(args)
+    figure_dir: Path | None = None
+    if args.save_figures is not None:
+        import tempfile
+
+        figure_dir = (Path(args.save_figures) if args.save_figures
+                      else Path(tempfile.mkdtemp(prefix="askmodel-figures-")))
+        print(f"figures will be saved in {figure_dir}", flush=True)
+    if interactive:
+        print("Ask me about the model and its data. Type 'quit' to leave.", flush=True)
+    lines = _interactive_lines() if interactive else sys.stdin
+    run_chat(conversation, lines, sys.stdout, interactive=interactive, figure_dir=figure_dir)
+    return EXIT_OK
+
+
+def _interactive_lines() -> Iterable[str]:
+    """``input()`` gives line editing when readline is available."""
+    while True:
+        try:
+            yield input()
+        except EOFError:
+            print()
+            return
+
+
+# ---------------------------------------------------------------------------------- test
+def command_test(args: argparse.Namespace) -> int:
+    from dialogue.scripted import ScriptSkipped, format_outcome, run_script
+
+    failed = 0
+    total = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            outcomes = run_script(path)
+        except ScriptSkipped as exc:
+            print(f"{path}: skipped ({exc})")
+            continue
+        for outcome in outcomes:
+            total += 1
+            if not outcome.passed:
+                failed += 1
+            if args.verbose or not outcome.passed:
+                print(format_outcome(outcome))
+    print(f"{total - failed}/{total} turns passed" + (f", {failed} failed" if failed else ""))
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+# ---------------------------------------------------------------------------------- main
+def build_argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="askmodel",
+        description="Ask questions about a trained tabular model in plain language.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser(
+        "parse",
+        help="turn questions (one per stdin line) into programs (one JSON object per line)",
+    )
+    parse.add_argument("--data", required=True, help="the dataset as CSV")
+    parse.add_argument("--target", required=True, help="the column the model predicts")
+    parse.add_argument("--index-col", help="id column: a name or a 0-based position")
+    parse.add_argument("--model", help="accepted for symmetry with chat; parsing needs no model")
+    parse.add_argument("--fallback", help="second-stage parser backend (grammar.fallback)")
+    parse.add_argument("--dialogue", action="store_true",
+                       help="read the lines as one conversation (context carries over)")
+    parse.add_argument("-v", "--verbose", action="store_true", help="report timings on stderr")
+    parse.set_defaults(handler=command_parse)
+
+    chat = commands.add_parser("chat", help="chat in the terminal (the built-in demo by default)")
+    chat.add_argument("--data", help="the dataset as CSV (default: the built-in demo)")
+    chat.add_argument("--target", help="the column the model predicts")
+    chat.add_argument("--model", help="a saved model (.skops, .joblib, .pkl); default: train one")
+    chat.add_argument("--index-col", help="id column: a name or a 0-based position")
+    chat.add_argument("--trust-model", action="store_true",
+                      help="allow loading model files that can run code (pickle/joblib)")
+    chat.add_argument("--save-figures", nargs="?", const="", default=None, metavar="DIR",
+                      help="save figures as PNG (in DIR, or a new temporary directory)")
+    chat.set_defaults(handler=command_chat)
+
+    test = commands.add_parser("test", help="run scripted dialogue tests (YAML)")
+    test.add_argument("files", nargs="+", help="dialogue test files")
+    test.add_argument("-v", "--verbose", action="store_true", help="print every turn")
+    test.set_defaults(handler=command_test)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``askmodel`` and ``python -m dialogue``."""
+    parser = build_argument_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except CliError as exc:
+        print(f"askmodel {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

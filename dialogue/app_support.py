@@ -1,0 +1,491 @@
+"""Plain-Python helpers behind the Gradio app: upload checks, transcripts, export, suggestions.
+
+Kept out of ``app.py`` so they can be tested without a browser or a server, and so the app file
+stays a thin description of the page. Nothing here imports gradio.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from grammar.schema import DatasetSchema
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dialogue.workspace import Workspace
+
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+SKOPS_SUFFIXES = frozenset({".skops"})
+PICKLE_SUFFIXES = frozenset({".joblib", ".pkl", ".pickle"})
+MAX_UPLOAD_ROWS = 200_000
+MIN_UPLOAD_ROWS = 10
+
+
+class UploadError(ValueError):
+    """A user's upload cannot be used; the message says why in words a user can act on."""
+
+
+# --------------------------------------------------------------------------- uploads
+def read_upload_csv(path: str | Path) -> pd.DataFrame:
+    """Read an uploaded table, refusing anything that is not a usable CSV with a clear reason."""
+    p = Path(path)
+    name = p.name
+    if p.suffix.lower() not in CSV_SUFFIXES:
+        raise UploadError(
+            f"“{name}” is not a CSV file. Please upload a comma-separated table "
+            "(a .csv file with a header row)."
+        )
+    head = p.read_bytes()[:4096]
+    if b"\x00" in head:
+        raise UploadError(
+            f"“{name}” looks like a binary file, not a CSV table. Export your data as CSV "
+            "(comma-separated, with a header row) and upload that."
+        )
+    try:
+        sample = head.decode("utf-8", errors="replace")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        frame = pd.read_csv(p, sep=delimiter, nrows=MAX_UPLOAD_ROWS + 1)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UploadError(f"“{name}” could not be read as a CSV table: {exc}") from exc
+    if frame.shape[1] < 2:
+        raise UploadError(
+            f"“{name}” has only {frame.shape[1]} column; a model needs at least one feature "
+            "column and a target column. Is the file comma-separated with a header row?"
+        )
+    if len(frame) < MIN_UPLOAD_ROWS:
+        raise UploadError(
+            f"“{name}” has only {len(frame)} rows; please upload at least {MIN_UPLOAD_ROWS}."
+        )
+    if len(frame) > MAX_UPLOAD_ROWS:
+        raise UploadError(f"“{name}” has more than {MAX_UPLOAD_ROWS:,} rows; please sample it.")
+    unnamed = [str(c) for c in frame.columns if str(c).startswith("Unnamed:")]
+    if unnamed and len(unnamed) == frame.shape[1]:
+        raise UploadError(f"“{name}” has no header row; the first line must name the columns.")
+    return frame
+
+
+def guess_target(columns: Sequence[str]) -> str | None:
+    """The column most likely to be the target: a conventional name, else the last column."""
+    conventional = ("target", "label", "class", "outcome", "y")
+    for column in columns:
+        if str(column).strip().lower() in conventional:
+            return str(column)
+    return str(columns[-1]) if columns else None
+
+
+def guess_index_column(frame: pd.DataFrame) -> str | None:
+    """An id column (name ends in ``id`` and every value is unique), or ``None``."""
+    for column in frame.columns:
+        words = str(column).lower().replace("-", "_").split("_")
+        if words[-1] in ("id", "ids") and frame[column].is_unique:
+            return str(column)
+    return None
+
+
+def check_target(frame: pd.DataFrame, target: str | None, index_col: str | None = None) -> None:
+    """Refuse a target that cannot be predicted: missing, the id column, constant or empty."""
+    if not target:
+        raise UploadError("Please choose the target column (the one the model predicts).")
+    if target not in frame.columns:
+        raise UploadError(
+            f"The target “{target}” is not a column of the file. Columns are: "
+            + ", ".join(map(str, frame.columns))
+        )
+    if index_col and target == index_col:
+        raise UploadError("The target cannot also be the id column; please choose another one.")
+    series = frame[target]
+    if series.isna().all():
+        raise UploadError(f"The target “{target}” is empty in every row.")
+    if series.nunique(dropna=True) < 2:
+        raise UploadError(
+            f"The target “{target}” has a single value ({series.dropna().iloc[0]!r}), so there "
+            "is nothing to predict. Did you pick the wrong column?"
+        )
+    if series.isna().any():
+        raise UploadError(
+            f"The target “{target}” is missing in {int(series.isna().sum())} rows; "
+            "please remove those rows or choose another column."
+        )
+
+
+def check_model_file(path: str | Path | None, trusted: bool) -> None:
+    """Accept skops files; accept joblib/pickle only when the user said they trust the file."""
+    if path is None:
+        return
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in SKOPS_SUFFIXES:
+        if not p.read_bytes()[:2] == b"PK":
+            raise UploadError(f"“{p.name}” is not a valid skops file (it is not a zip archive).")
+        return
+    if suffix in PICKLE_SUFFIXES:
+        if not trusted:
+            raise UploadError(
+                f"“{p.name}” is a joblib/pickle file, which can run arbitrary code when opened. "
+                "Tick “I trust this file” if it comes from someone you trust, or save the "
+                "model with skops instead."
+            )
+        return
+    raise UploadError(
+        f"“{p.name}” is not a model file this app can open. Use a .skops file, or a .joblib / "
+        ".pkl file together with “I trust this file”."
+    )
+
+
+def describe_load_error(exc: BaseException, paths: Sequence[str | Path | None] = ()) -> str:
+    """A user-facing sentence for an exception raised while loading data and model.
+
+    Temporary upload paths are shortened to file names; the engines' own messages are already
+    plain sentences, so they are kept and framed with what to do next."""
+    from explainers.errors import (
+        ExplainerError,
+        ModelError,
+        UnknownFeatureError,
+        UntrustedFileError,
+    )
+
+    text = str(exc).strip() or type(exc).__name__
+    for path in paths:
+        if path:
+            text = text.replace(str(path), Path(path).name)
+    if isinstance(exc, UploadError):
+        return text
+    if isinstance(exc, UntrustedFileError):
+        return f"{text} Tick “I trust this file” only if you trust where the model file came from."
+    lowered = text.lower()
+    if isinstance(exc, UnknownFeatureError) or (
+        isinstance(exc, ExplainerError)
+        and any(w in lowered for w in ("feature", "column", "expects"))
+    ):
+        return (
+            f"The model does not fit the columns of this file. {text} Check that the CSV has "
+            "the columns the model was trained on and that the right target column is chosen."
+        )
+    if isinstance(exc, ModelError):
+        return f"The model failed on the rows of this file. {text}"
+    if isinstance(exc, ExplainerError | ValueError):
+        return f"The data and model could not be used together. {text}"
+    return f"The data and model could not be loaded: {text}"
+
+
+# --------------------------------------------------------------------------- transcript
+@dataclass(frozen=True)
+class Turn:
+    """One question and its answer, as kept for export (figures already rendered to PNG)."""
+
+    question: str
+    answer: str
+    parse: str
+    understood: str
+    ok: bool
+    confidence: float | None
+    source: str | None
+    figures_png: tuple[bytes, ...] = ()
+    table: pd.DataFrame | None = None
+    followup: str | None = None
+    options: tuple[str, ...] = ()
+    seconds: float = 0.0
+    asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def figure_png(figure: Any, dpi: int = 110) -> bytes:
+    """Render a matplotlib figure to PNG bytes (thread-safe: no pyplot state involved)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def table_markdown(table: pd.DataFrame | None, max_rows: int = 20) -> str:
+    """A DataFrame as a Markdown table (truncated, with a note), or ``""``."""
+    if table is None or len(table.columns) == 0:
+        return ""
+    shown = table.head(max_rows)
+    header = [str(c) for c in shown.columns]
+    index_name = shown.index.name
+    with_index = index_name is not None or not isinstance(shown.index, pd.RangeIndex)
+    if with_index:
+        header = [str(index_name or "")] + header
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |"]
+    lines.append("|" + "|".join(" --- " for _ in header) + "|")
+    for idx, row in shown.iterrows():
+        cells = [_md_cell(_fmt(v)) for v in row.tolist()]
+        if with_index:
+            cells = [_md_cell(_fmt(idx))] + cells
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(table) > max_rows:
+        lines.append(f"\n*Showing {max_rows} of {len(table)} rows.*")
+    return "\n".join(lines)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def answer_markdown(turn: Turn) -> str:
+    """The answer as shown in the chat: prose, then the table if any."""
+    table = table_markdown(turn.table)
+    return f"{turn.answer}\n\n{table}" if table else turn.answer
+
+
+def understood_markdown(turn: Turn) -> str:
+    """What goes in the collapsible “How I understood your question” box."""
+    parts = [turn.understood or "I could not map this question to something I can compute."]
+    if turn.parse:
+        parts.append(f"Program: `{turn.parse}`")
+    detail = []
+    if turn.confidence is not None:
+        detail.append(f"confidence {turn.confidence:.0%}")
+    if turn.source:
+        detail.append(f"parser: {turn.source}")
+    if turn.seconds:
+        detail.append(f"{turn.seconds:.1f} s")
+    if detail:
+        parts.append("*" + " · ".join(detail) + "*")
+    return "\n\n".join(parts)
+
+
+def transcript_markdown(turns: Sequence[Turn], title: str) -> str:
+    """The conversation as one self-contained Markdown document (charts inlined as PNG)."""
+    lines = [f"# {title}", "", f"*Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC*", ""]
+    for number, turn in enumerate(turns, start=1):
+        lines += [f"## {number}. {turn.question}", "", answer_markdown(turn), ""]
+        for k, png in enumerate(turn.figures_png, start=1):
+            data = base64.b64encode(png).decode("ascii")
+            lines += [f"![Chart {number}.{k}](data:image/png;base64,{data})", ""]
+        lines += [
+            "<details><summary>How I understood your question</summary>",
+            "",
+            understood_markdown(turn),
+            "",
+            "</details>",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def transcript_json(turns: Sequence[Turn], meta: dict[str, Any]) -> str:
+    """The conversation as JSON: every field of every turn, charts as base64 PNG."""
+    payload = {
+        "askmodel_transcript": 1,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **meta,
+        "turns": [
+            {
+                "question": t.question,
+                "answer": t.answer,
+                "parse": t.parse,
+                "understood": t.understood,
+                "ok": t.ok,
+                "confidence": t.confidence,
+                "source": t.source,
+                "followup": t.followup,
+                "options": list(t.options),
+                "seconds": round(t.seconds, 3),
+                "asked_at": t.asked_at,
+                "table": (
+                    None
+                    if t.table is None
+                    else json.loads(t.table.to_json(orient="split", default_handler=str))
+                ),
+                "figures_png_base64": [base64.b64encode(p).decode("ascii") for p in t.figures_png],
+            }
+            for t in turns
+        ],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- suggestions
+@dataclass(frozen=True)
+class Suggestion:
+    """A clickable follow-up under an answer: ``label`` is shown, ``message`` is sent."""
+
+    label: str
+    message: str
+
+
+def suggestions_for(turn: Turn, example_id: str | None = None) -> tuple[Suggestion, ...]:
+    """Follow-ups worth one click after ``turn``: the offered follow-up, clarifications, and
+    natural next steps for the kind of question just answered."""
+    out: list[Suggestion] = []
+    if turn.options:
+        out += [Suggestion(o, o) for o in turn.options]
+    if turn.followup:
+        out.append(Suggestion(_offer_label(turn.followup), "yes"))
+    ops = set(turn.parse.replace(" [E]", "").split()) if turn.parse else set()
+    single = "id" in ops
+    if "predict" in ops or "likelihood" in ops:
+        out.append(Suggestion("Why?", "why?"))
+        if single:
+            out.append(Suggestion("What would change the outcome?", "what would change that?"))
+    elif "explain" in ops and "cfe" not in ops and single:
+        out.append(Suggestion("What would change the outcome?", "what would change that?"))
+    elif "countdata" in ops or "show" in ops:
+        out.append(
+            Suggestion(
+                "What does the model predict for them?", "what does the model predict for them?"
+            )
+        )
+        out.append(Suggestion("How accurate is it on them?", "how accurate is the model on them?"))
+    elif "important" in ops:
+        out.append(Suggestion("How accurate is the model?", "how accurate is the model?"))
+    elif "score" in ops or "mistake" in ops:
+        out.append(
+            Suggestion("Which features matter most?", "what are the most important features?")
+        )
+    if not turn.ok and not turn.options and example_id is not None:
+        out.append(Suggestion("What can you do?", "what can you do?"))
+    seen: set[str] = set()
+    unique = []
+    for s in out:
+        if s.message not in seen:
+            seen.add(s.message)
+            unique.append(s)
+    return tuple(unique[:4])
+
+
+_OFFER = re.compile(
+    r"^(would you( also)? like (me )?to|do you( also)? want (me )?to|shall i|should i)\s+", re.I
+)
+
+
+def _offer_label(followup: str) -> str:
+    """``Would you also like to see the F1 score?`` -> ``Yes, see the F1 score``."""
+    text = followup.strip().rstrip("?").strip()
+    match = _OFFER.match(text)
+    if match:
+        return f"Yes, {text[match.end() :]}"
+    return f"Yes: {text}" if text else "Yes"
+
+
+def example_questions(
+    schema: DatasetSchema, noun: str = "row", nouns: str = "rows"
+) -> tuple[str, ...]:
+    """Starter questions for any dataset, built from its schema (so they always parse)."""
+    numeric = [
+        f
+        for f in schema.features
+        if f.kind == "numeric" and f.minimum is not None and f.maximum is not None
+    ]
+    target_words = schema.target_words[0] if schema.target_words else schema.target
+    questions = ["What are the most important features?", "How accurate is the model?"]
+    ids = schema.ids
+    row = ids[min(len(ids) - 1, 11)] if ids else None
+    if row is not None:
+        who = f"{noun} {row}" if noun != "row" else f"id {row}"
+        questions.append(f"Why did the model predict what it did for {who}?")
+        questions.append(f"What would change the prediction for {who}?")
+    if numeric:
+        feature = numeric[0]
+        cut = _round_nice((float(feature.minimum) + float(feature.maximum)) / 2)
+        words = feature.aliases[0] if feature.aliases else feature.name
+        questions.append(f"How many {nouns} have {words} above {cut}?")
+        if schema.task == "classification":
+            questions.append(f"How likely is {target_words} when {words} is above {cut}?")
+    questions.append("Where does the model make mistakes?")
+    return tuple(questions)
+
+
+def _round_nice(value: float) -> str:
+    if value == 0 or not math.isfinite(value):
+        return "0"
+    digits = max(0, 2 - int(math.floor(math.log10(abs(value)))))
+    rounded = round(value, digits) if digits else round(value)
+    return f"{rounded:g}"
+
+
+# --------------------------------------------------------------------------- side panel
+def model_kind(model: Any) -> str:
+    """``Pipeline(GradientBoostingClassifier)`` -> ``GradientBoostingClassifier (pipeline)``."""
+    steps = getattr(model, "steps", None)
+    if steps:
+        return f"{type(steps[-1][1]).__name__} (in a {len(steps)}-step pipeline)"
+    return type(model).__name__
+
+
+def workspace_summary_markdown(
+    workspace: Workspace, label: str, model_path: str | Path | None = None
+) -> str:
+    """The side panel: what the data is, what the model is, and how accurate it is."""
+    schema = workspace.schema
+    n_rows = len(workspace.frame)
+    lines = [f"### Data: {label}", ""]
+    lines.append(
+        f"**{n_rows:,} {workspace.noun(n_rows)}**, {len(schema.features)} features; "
+        f"the model predicts **{schema.target}**."
+    )
+    if schema.task == "classification":
+        counts = workspace.y.value_counts()
+        shares = [
+            f"{workspace.class_name(label_)} {count / n_rows:.0%}"
+            for label_, count in counts.items()
+        ]
+        lines.append("")
+        lines.append("Classes: " + ", ".join(shares) + ".")
+    lines += ["", "### Model", ""]
+    source = f" from `{Path(model_path).name}`" if model_path else ""
+    lines.append(f"{model_kind(workspace.model)}{source}.")
+    if workspace.model_note:
+        lines.append(workspace.model_note)
+    lines.append("")
+    try:
+        lines.append(_quality_line(workspace))
+    except Exception as exc:  # noqa: BLE001 - the panel must render even if scoring fails
+        lines.append(f"Accuracy could not be computed: {exc}")
+    lines += ["", "<details><summary>Features</summary>", ""]
+    lines += ["| feature | kind | values |", "| --- | --- | --- |"]
+    for feature in schema.features:
+        if feature.kind == "numeric" and feature.minimum is not None:
+            values = f"{feature.minimum:g} – {feature.maximum:g}"
+        elif feature.values:
+            values = ", ".join(feature.values[:6]) + (" …" if len(feature.values) > 6 else "")
+        else:
+            values = "true / false"
+        name = _md_cell(feature.name)
+        if feature.description:
+            name += f" — {_md_cell(feature.description)}"
+        lines.append(f"| {name} | {feature.kind} | {_md_cell(values)} |")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+def _quality_line(workspace: Workspace) -> str:
+    import numpy as np
+
+    predicted = np.asarray(workspace.predictions())
+    actual = workspace.y.to_numpy()
+    n = len(actual)
+    if workspace.schema.task == "classification":
+        if predicted.dtype.kind in "biuf" and actual.dtype.kind in "biuf":
+            hits = predicted == actual
+        else:
+            hits = predicted.astype(str) == actual.astype(str)
+        accuracy = float(np.mean(hits))
+        return f"**Accuracy: {accuracy:.1%}** on all {n:,} rows."
+    from sklearn.metrics import mean_absolute_error, r2_score
+
+    r2 = r2_score(actual, predicted)
+    mae = mean_absolute_error(actual, predicted)
+    return f"**R²: {r2:.3f}**, mean absolute error {mae:.4g}, on all {n:,} rows."

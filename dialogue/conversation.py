@@ -1,0 +1,281 @@
+"""One user's conversation: per-session state on top of a shared, read-only ``Workspace``.
+
+State kept here (and nowhere else): the selection the previous turn ended with, the previous
+turn's program and operations, the follow-up offered at the end of the last answer, and the turn
+history. A turn that fails leaves all of it untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from grammar import program as p
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to one message (see notes/DIALOGUE_API.md)."""
+
+    text: str
+    parse: str = ""
+    figures: list = field(default_factory=list)
+    table: Any = None  # pandas DataFrame or None
+    understood: str = ""
+    followup: str | None = None
+    options: tuple[str, ...] = ()
+    confidence: float = 1.0
+    source: str = ""
+    ok: bool = True
+    elapsed: float = 0.0  # seconds spent answering
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One entry of the history."""
+
+    message: str
+    program: p.Program | None
+    reply: Reply
+
+
+class Conversation:
+    """Per-session dialogue state; many can share one ``Workspace`` (and run in threads)."""
+
+    def __init__(self, workspace: Any, *, figures: bool = True) -> None:
+        self.workspace = workspace
+        self.make_figures = figures
+        self._lock = threading.RLock()
+        self.reset()
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_frame(
+        cls,
+        df: Any,
+        target: str,
+        model: Any = None,
+        *,
+        index_col: str | int | None = None,
+        class_names: Mapping[Any, str] | Sequence[str] | None = None,
+        feature_descriptions: Mapping[str, str] | None = None,
+    ) -> Conversation:
+        """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``)."""
+        from dialogue.workspace import Workspace, train_default_model
+
+        note = None
+        if model is None:
+            features = df.drop(columns=[target])
+            if index_col is not None:
+                column = df.columns[index_col] if isinstance(index_col, int) else index_col
+                features = features.drop(columns=[column])
+            model, note = train_default_model(features, df[target])
+        workspace = Workspace(df, target, model, index_col=index_col, class_names=class_names,
+                              feature_descriptions=feature_descriptions, model_note=note)
+        workspace.adapter  # noqa: B018 - validate the model against the data now
+        return cls(workspace)
+
+    @classmethod
+    def from_files(
+        cls,
+        data_path: str | os.PathLike,
+        target: str,
+        model_path: str | os.PathLike | None = None,
+        *,
+        index_col: str | int | None = None,
+        trusted: bool = False,
+        class_names: Mapping[Any, str] | Sequence[str] | None = None,
+        feature_descriptions: Mapping[str, str] | None = None,
+    ) -> Conversation:
+        from dialogue.workspace import Workspace
+
+        return cls(Workspace.from_files(
+            data_path, target, model_path, index_col=index_col, trusted=trusted,
+            class_names=class_names, feature_descriptions=feature_descriptions))
+
+    @classmethod
+    def demo(cls) -> Conversation:
+        """A conversation on the built-in breast-cancer demo."""
+        from dialogue.workspace import Workspace
+
+        return cls(Workspace.demo())
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        """Forget the conversation so far (the workspace is untouched)."""
+        from dialogue.executor import TurnState
+
+        with self._lock:
+            self.state = TurnState()
+            self.previous_program: p.Program | None = None
+            self.history: list[Turn] = []
+
+    @property
+    def offered(self) -> p.Program | None:
+        return self.state.offered
+
+    # ------------------------------------------------------------------ entry points
+    def ask(self, message: Any) -> Reply:
+        """Answer a message in natural language."""
+        started = time.perf_counter()
+        from dialogue.responses import suggestions
+
+        text = "" if message is None else str(message)
+        stripped = text.strip()
+        ws = self.workspace
+        if not stripped:
+            return self._record(text, None, self._failure(
+                "Please type a question about the model or the data. For example: "
+                + _examples(suggestions(ws)), options=suggestions(ws), started=started))
+        if len(stripped) > MAX_MESSAGE_CHARS:
+            return self._record(text, None, self._failure(
+                f"That message is {len(stripped):,} characters long; I can only read questions "
+                f"of up to {MAX_MESSAGE_CHARS:,} characters. Please ask one short question at a "
+                "time, for example: " + _examples(suggestions(ws)), options=suggestions(ws),
+                started=started))
+        with self._lock:
+            try:
+                from grammar import ParseContext
+
+                parsed = ws.parser.parse(stripped, ParseContext(
+                    previous=self.previous_program, offered_followup=self.offered is not None))
+            except Exception:  # noqa: BLE001 - a parser failure must never reach the user raw
+                logger.exception("parser failed on %r", stripped[:200])
+                return self._record(text, None, self._failure(
+                    "Sorry, I could not read that question. Try rephrasing it, for example: "
+                    + _examples(suggestions(ws)), options=suggestions(ws), started=started))
+            if parsed.program is None:
+                options = tuple(parsed.options) or suggestions(ws)
+                detail = f" {parsed.error}" if parsed.error else ""
+                message_text = ("Sorry, I didn't understand that." + detail
+                                + " I can answer questions about the model and its data, "
+                                "for example: " + _examples(options))
+                if parsed.options:
+                    message_text = ("I'm not sure what you mean. Did you mean: "
+                                    + _examples(parsed.options))
+                return self._record(text, None, self._failure(
+                    message_text, options=options, confidence=parsed.confidence,
+                    source=parsed.source, started=started))
+            reply = self._run(parsed.program, confidence=parsed.confidence,
+                              source=parsed.source, started=started,
+                              options=tuple(parsed.options))
+            return self._record(text, parsed.program, reply)
+
+    def run_program(self, program: str | p.Program) -> Reply:
+        """Run a program written in the parse language (skips natural-language parsing)."""
+        started = time.perf_counter()
+        with self._lock:
+            if isinstance(program, p.Program):
+                parsed = program
+            else:
+                try:
+                    from grammar.language import parse_program
+
+                    parsed = parse_program(str(program), self.workspace.schema)
+                except Exception as exc:  # noqa: BLE001 - ProgramError and anything else
+                    message = str(exc) if _is_program_error(exc) else (
+                        "That is not a program I can read.")
+                    return self._record(str(program), None, self._failure(
+                        message, source="program", started=started))
+            reply = self._run(parsed, confidence=1.0, source="program", started=started)
+            return self._record(str(program), parsed, reply)
+
+    # ------------------------------------------------------------------ internals
+    def _run(self, program: p.Program, *, confidence: float, source: str, started: float,
+             options: tuple[str, ...] = ()) -> Reply:
+        from dialogue.executor import DialogueError, TurnState, execute
+        from dialogue.responses import (
+            offer_question,
+            render,
+            understood_text,
+        )
+
+        ws = self.workspace
+        followup = any(isinstance(c, p.FollowUp) for c in program.clauses)
+        understood = understood_text(
+            ws, program, followup_of=self.offered if followup else None)
+        try:
+            outcome = execute(ws, program, self.state)
+        except DialogueError as exc:
+            return self._failure(str(exc), parse=str(program), understood=understood,
+                                 options=exc.suggestions, confidence=confidence, source=source,
+                                 started=started)
+        except Exception as exc:  # noqa: BLE001 - engines, the model, anything: stay friendly
+            return self._failure(_friendly(exc), parse=str(program), understood=understood,
+                                 confidence=confidence, source=source, started=started)
+        notice = bool(outcome.results) and all(
+            type(res).__name__ == "NoticeResult" for res in outcome.results)
+        text = "\n\n".join(render(ws, res) for res in outcome.results)
+        offer_text = offer_question(ws, outcome.offer) if outcome.offer is not None else None
+        if offer_text:
+            text += "\n\n" + offer_text
+        figures: list = []
+        if self.make_figures:
+            try:
+                from dialogue.figures import figures_for
+
+                for res in outcome.results:
+                    figures.extend(figures_for(ws, res))
+            except Exception:  # noqa: BLE001 - a chart failing must not lose the answer
+                logger.exception("figure failed")
+        table = None
+        for res in outcome.results:
+            if getattr(res, "table", None) is not None:
+                table = res.table
+        if not notice:
+            self.state = TurnState(
+                selection=outcome.selection if outcome.touches_rows else self.state.selection,
+                operations=outcome.operations or self.state.operations,
+                offered=outcome.offer,
+            )
+            self.previous_program = outcome.program
+        return Reply(text=text, parse=str(program), figures=figures, table=table,
+                     understood=understood, followup=offer_text, options=options,
+                     confidence=confidence, source=source, ok=not notice,
+                     elapsed=time.perf_counter() - started)
+
+    def _failure(self, text: str, *, parse: str = "", understood: str = "",
+                 options: Sequence[str] = (), confidence: float = 0.0, source: str = "",
+                 started: float | None = None) -> Reply:
+        elapsed = time.perf_counter() - started if started is not None else 0.0
+        return Reply(text=text, parse=parse, understood=understood, options=tuple(options),
+                     confidence=confidence, source=source, ok=False, elapsed=elapsed)
+
+    def _record(self, message: str, program: p.Program | None, reply: Reply) -> Reply:
+        with self._lock:
+            self.history.append(Turn(message[:MAX_MESSAGE_CHARS], program, reply))
+        return reply
+
+
+def _examples(options: Sequence[str]) -> str:
+    return "; ".join(f"“{o}”" for o in options[:3])
+
+
+def _is_program_error(exc: BaseException) -> bool:
+    try:
+        from grammar.errors import ProgramError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, ProgramError)
+
+
+def _friendly(exc: BaseException) -> str:
+    """A sentence for an unexpected failure: explainer errors are already plain sentences."""
+    try:
+        from explainers import ExplainerError
+    except ImportError:  # pragma: no cover
+        ExplainerError = ()  # type: ignore[assignment]  # noqa: N806
+    if ExplainerError and isinstance(exc, ExplainerError) or _is_program_error(exc):
+        return str(exc)
+    logger.exception("unexpected error while answering", exc_info=exc)
+    return ("Sorry, something went wrong while working that out, so I can't answer it right "
+            "now. Your conversation is unchanged; try another question.")

@@ -1,0 +1,75 @@
+"""The built-in demo: scikit-learn's breast-cancer data (it ships inside scikit-learn, so no
+download) with a gradient-boosted model trained on first start and cached on disk.
+
+The target is ``diagnosis`` with labels ``malignant`` / ``benign`` so answers read naturally, and
+every feature has a lay description.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+# What each of the ten measurements of the cell nuclei means, in plain words.
+BASE_MEANINGS = {
+    "radius": "distance from the centre to the edge of the cell nuclei",
+    "texture": "how uneven the grey shading inside the nuclei is (spread of grey levels)",
+    "perimeter": "length of the outline of the cell nuclei",
+    "area": "size (surface) of the cell nuclei",
+    "smoothness": "how much the outline wobbles locally; higher means a bumpier edge",
+    "compactness": "how far the shape is from a smooth circle (perimeter² / area − 1)",
+    "concavity": "how deep the inward dents in the outline are",
+    "concave points": "how many inward dents the outline has",
+    "symmetry": "how lopsided the nuclei are; higher means less symmetrical",
+    "fractal dimension": "how ragged and complicated the outline is",
+}
+
+
+def describe(feature: str) -> str:
+    """Lay description of one breast-cancer feature name (``mean radius``, ``radius error``...)."""
+    if feature.startswith("mean "):
+        base = feature[5:]
+        return f"average {BASE_MEANINGS[base]}, across the nuclei in the scan"
+    if feature.startswith("worst "):
+        base = feature[6:]
+        return (f"{BASE_MEANINGS[base]}, averaged over the three most extreme nuclei in the "
+                "scan")
+    if feature.endswith(" error"):
+        base = feature[: -len(" error")]
+        return (f"how much the {BASE_MEANINGS[base].split(',')[0]} varies from nucleus to "
+                "nucleus (standard error)")
+    return feature
+
+
+def demo_frame() -> pd.DataFrame:
+    """569 scans, index ``patient_id`` 1..569, target ``diagnosis`` (malignant / benign)."""
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer(as_frame=True)
+    frame = bunch.data.copy()
+    names = [str(n) for n in bunch.target_names]  # ["malignant", "benign"]
+    frame["diagnosis"] = [names[int(v)] for v in bunch.target]
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="patient_id")
+    return frame
+
+
+def demo_descriptions(frame: pd.DataFrame) -> dict[str, str]:
+    return {c: describe(c) for c in frame.columns if c != "diagnosis"}
+
+
+def build_demo_workspace(cache: Any = None) -> Any:
+    """The demo ``Workspace``: model trained on half the scans (cached), descriptions attached."""
+    from dialogue.workspace import Workspace, train_default_model
+
+    frame = demo_frame()
+    X = frame.drop(columns=["diagnosis"])
+    model, note = train_default_model(X, frame["diagnosis"], train_fraction=0.5, seed=0,
+                                      cache=cache)
+    return Workspace(
+        frame, "diagnosis", model,
+        feature_descriptions=demo_descriptions(frame),
+        row_noun="patient",
+        model_note=note + " The data is the Wisconsin breast-cancer dataset that ships with "
+        "scikit-learn: measurements of cell nuclei in a biopsy scan.",
+    )

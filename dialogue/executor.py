@@ -1,0 +1,1013 @@
+"""Run a ``Program`` against a ``Workspace``: filters, what-if changes, then operations.
+
+The executor is a pure function of (workspace, program, previous-turn state): it returns typed
+results (``dialogue.results``) and the state the next turn needs. It never writes to the
+workspace; what-if changes live on a copy for the rest of the turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dialogue import results as r
+from grammar import program as p
+
+GROUP_SAMPLE = 200  # rows explained at most for a group (mean attributions / importance)
+LIME_SAMPLE = 20  # LIME is much slower per row
+MAX_TABLE_ROWS = 1000
+META_OPERATIONS = (p.Define, p.ModelInfo, p.Function, p.SelfInfo)
+
+
+class DialogueError(Exception):
+    """A turn that cannot be answered; ``str()`` is a friendly sentence for the user."""
+
+    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = tuple(suggestions)
+
+
+class NoRowsMatch(DialogueError):
+    """The filters select no rows."""
+
+
+@dataclass(frozen=True)
+class TurnState:
+    """What one turn leaves for the next (all immutable)."""
+
+    selection: tuple[int, ...] | None = None  # row positions; None = every row
+    operations: tuple[p.Clause, ...] = ()
+    offered: p.Program | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one turn."""
+
+    program: p.Program  # what actually ran (the offered program for ``followup``)
+    results: tuple[Any, ...]
+    selection: tuple[int, ...]  # positions the turn ended with
+    filtered: bool
+    operations: tuple[p.Clause, ...]  # operations run, ``previousoperation`` expanded
+    offer: p.Program | None
+    touches_rows: bool  # False for turns like ``define``/``model``: they keep the old selection
+    changes: tuple[p.Clause, ...] = field(default=())
+
+
+def execute(workspace: Any, program: p.Program, state: TurnState) -> Outcome:
+    """Run ``program``; raise ``DialogueError`` (friendly) when it cannot be answered."""
+    if any(isinstance(c, p.FollowUp) for c in program.clauses):
+        if state.offered is None:
+            return Outcome(program, (r.NoticeResult("no-followup"),), (), False, (), None, False)
+        return execute(workspace, state.offered, TurnState(state.selection, state.operations))
+    return _Run(workspace, state).run(program)
+
+
+class _Run:
+    """One turn's working state: the selection and a what-if copy of the data."""
+
+    def __init__(self, workspace: Any, state: TurnState) -> None:
+        self.ws = workspace
+        self.state = state
+        self.adapter = workspace.adapter
+        self.data: pd.DataFrame = workspace.X
+        self.changed_positions: np.ndarray = np.zeros(0, dtype=int)
+        self.change_words: list[str] = []
+        self.mask: np.ndarray | None = None
+        self.filter_log: list[tuple[p.Clause, int]] = []
+        self._preds: np.ndarray | None = None
+        self._proba: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ driver
+    def run(self, program: p.Program) -> Outcome:
+        operations: list[p.Clause] = []
+        for clause in program.clauses:
+            if isinstance(clause, p.PreviousOperation):
+                if not self.state.operations:
+                    raise DialogueError(
+                        "There is no earlier question to repeat yet. Ask me something first, "
+                        "for example how many rows there are or how accurate the model is.")
+                operations.extend(self.state.operations)
+            elif p.is_operation(clause):
+                operations.append(clause)
+        if not operations:
+            operations = [p.Predict()] if program.changes else [p.CountData()]
+        results: list[Any] = []
+        pending_ops = list(operations)
+        joins = ("and",) + tuple(program.joins)
+        for clause, join in zip(program.clauses, joins, strict=True):
+            if p.is_filter(clause):
+                self._apply_filter(clause, join)
+            elif p.is_change(clause):
+                self._apply_change(clause)
+            else:
+                # Operations run on the selection as it stands where they appear.
+                count = len(self.state.operations) if isinstance(
+                    clause, p.PreviousOperation) else 1
+                for op in pending_ops[:count]:
+                    results.append(self._operate(op))
+                pending_ops = pending_ops[count:]
+        for op in pending_ops:  # the implicit count / predict of a filter- or change-only turn
+            results.append(self._operate(op))
+        positions = self.positions()
+        touches = bool(program.filters) or not all(
+            isinstance(op, META_OPERATIONS) for op in operations)
+        offer = self._offer(program, operations[-1], results[-1])
+        return Outcome(program, tuple(results), tuple(int(i) for i in positions),
+                       self.mask is not None, tuple(operations), offer, touches,
+                       tuple(program.changes))
+
+    # ------------------------------------------------------------------ selection
+    def positions(self) -> np.ndarray:
+        if self.mask is None:
+            return np.arange(len(self.data))
+        return np.flatnonzero(self.mask)
+
+    def selection(self, positions: np.ndarray | None = None) -> r.Selection:
+        positions = self.positions() if positions is None else positions
+        ids = tuple(_plain(v) for v in self.ws.frame.index[positions])
+        return r.Selection(ids, len(self.data), self.mask is not None, tuple(self.change_words))
+
+    def feature(self, name: str) -> Any:
+        """The schema feature written ``name``; a friendly error with a suggestion if unknown."""
+        try:
+            return self.ws.schema.feature(name)
+        except KeyError:
+            raise unknown_feature(self.ws, name) from None
+
+    def _apply_filter(self, clause: p.Clause, join: str) -> None:
+        mask = self._filter_mask(clause)
+        self.filter_log.append((clause, int(mask.sum())))
+        if self.mask is None:
+            self.mask = mask
+        elif join == "or":
+            self.mask = self.mask | mask
+        else:
+            self.mask = self.mask & mask
+
+    def _filter_mask(self, clause: p.Clause) -> np.ndarray:
+        n = len(self.data)
+        match clause:
+            case p.PreviousFilter():
+                mask = np.zeros(n, dtype=bool)
+                if self.state.selection is None:
+                    mask[:] = True
+                else:
+                    mask[list(self.state.selection)] = True
+                return mask
+            case p.IdFilter(row_id):
+                position = self.ws.position_of(row_id)
+                if position is None:
+                    raise unknown_id(self.ws, row_id)
+                mask = np.zeros(n, dtype=bool)
+                mask[position] = True
+                return mask
+            case p.NumericFilter(name, comparison, value):
+                feature = self.feature(name)
+                column = self.data[feature.name]
+                if feature.kind == "categorical":
+                    raise DialogueError(
+                        f"{feature.name} is a category ({_values_text(feature)}), so it cannot "
+                        f"be compared with a number.")
+                values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+                with np.errstate(invalid="ignore"):
+                    return _compare(values, comparison, float(value))
+            case p.BoolFilter(name, value):
+                feature = self.feature(name)
+                return self._bool_mask(feature, value)
+            case p.CategoryFilter(name, value):
+                feature = self.feature(name)
+                return self._category_mask(feature, value)
+            case p.LabelFilter(label):
+                raw = self._class(label)
+                return _equal(self.ws.y.to_numpy(), raw)
+            case p.PredictionFilter(label):
+                raw = self._class(label)
+                return _equal(self.predictions(), raw)
+        raise DialogueError(f"I cannot use {clause!r} to select rows.")
+
+    def _bool_mask(self, feature: Any, value: bool) -> np.ndarray:
+        column = self.data[feature.name]
+        if feature.kind == "boolean":
+            wanted = feature.true_value if value else feature.false_value
+            return _equal(column.to_numpy(), wanted)
+        if feature.kind == "numeric":
+            return _equal(column.to_numpy(), 1 if value else 0)
+        raise DialogueError(
+            f"{feature.name} is not a yes/no feature; its values are {_values_text(feature)}.")
+
+    def _category_mask(self, feature: Any, value: str) -> np.ndarray:
+        column = self.data[feature.name]
+        if feature.kind == "categorical":
+            try:
+                raw = feature.raw_value(value)
+            except KeyError:
+                raise DialogueError(
+                    f"{feature.name} has no value {value!r}; its values are "
+                    f"{_values_text(feature)}.", [f"{feature.name} {v}" for v in feature.values[:3]]
+                ) from None
+            return _equal(column.to_numpy(), raw)
+        if feature.kind == "boolean" and value.lower() in {"true", "false", "yes", "no"}:
+            return self._bool_mask(feature, value.lower() in {"true", "yes"})
+        try:
+            number = float(value)
+        except ValueError:
+            raise DialogueError(
+                f"{feature.name} holds numbers, so it cannot equal {value!r}.") from None
+        return _equal(pd.to_numeric(column, errors="coerce").to_numpy(), number)
+
+    def _class(self, label: str) -> object:
+        if self.ws.task != "classification":
+            raise DialogueError("The model predicts a number, not classes, so there are no "
+                                "labels to select by.")
+        try:
+            return self.ws.raw_class(label)
+        except KeyError:
+            names = ", ".join(self.ws.class_name(c) for c in self.ws.schema.raw_class_labels)
+            raise DialogueError(f"There is no class {label!r}; the classes are {names}.") from None
+
+    # ------------------------------------------------------------------ what-if changes
+    def _apply_change(self, clause: p.Clause) -> None:
+        positions = self.positions()
+        if len(positions) == 0:
+            raise self.no_rows()
+        feature = self.feature(clause.feature)
+        data = self.data.copy() if not len(self.changed_positions) else self.data
+        column = data[feature.name]
+        match clause:
+            case p.NumericChange(_, kind, value):
+                if feature.kind == "categorical":
+                    raise DialogueError(
+                        f"{feature.name} is a category ({_values_text(feature)}); set it to one "
+                        "of those values instead of changing it by a number.")
+                values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float).copy()
+                if kind == "increase":
+                    values[positions] += float(value)
+                elif kind == "decrease":
+                    values[positions] -= float(value)
+                else:
+                    values[positions] = float(value)
+                new = pd.Series(values, index=column.index, name=column.name)
+                if pd.api.types.is_integer_dtype(column.dtype) and np.all(
+                        np.mod(values[~np.isnan(values)], 1) == 0):
+                    new = new.astype(column.dtype)
+                data[feature.name] = new
+            case p.BoolChange(_, value):
+                if feature.kind == "boolean":
+                    wanted = feature.true_value if value else feature.false_value
+                elif feature.kind == "numeric":
+                    wanted = 1 if value else 0
+                else:
+                    raise DialogueError(f"{feature.name} is not a yes/no feature; its values are "
+                                        f"{_values_text(feature)}.")
+                data[feature.name] = _set_positions(column, positions, wanted)
+            case p.CategoryChange(_, value):
+                if feature.kind != "categorical":
+                    if feature.kind == "boolean" and value.lower() in {"true", "false"}:
+                        wanted = feature.true_value if value.lower() == "true" else (
+                            feature.false_value)
+                    else:
+                        raise DialogueError(f"{feature.name} holds numbers; say how to change it "
+                                            "(increase, decrease or set to a number).")
+                else:
+                    try:
+                        wanted = feature.raw_value(value)
+                    except KeyError:
+                        raise DialogueError(
+                            f"{feature.name} has no value {value!r}; its values are "
+                            f"{_values_text(feature)}.") from None
+                data[feature.name] = _set_positions(column, positions, wanted)
+        self.data = data
+        self.changed_positions = np.union1d(self.changed_positions, positions).astype(int)
+        from dialogue.responses import change_words
+
+        self.change_words.append(change_words(self.ws, clause))
+        self._preds = None
+        self._proba = None
+
+    # ------------------------------------------------------------------ model outputs
+    def predictions(self) -> np.ndarray:
+        """Predictions on the working data (changed rows re-predicted)."""
+        if self._preds is None:
+            preds = self.ws.predictions()
+            if len(self.changed_positions):
+                preds = preds.copy()
+                new = self.adapter.predict(self.data.iloc[self.changed_positions])
+                if preds.dtype != np.asarray(new).dtype:
+                    preds = preds.astype(object)
+                preds[self.changed_positions] = new
+            self._preds = preds
+        return self._preds
+
+    def probabilities(self) -> np.ndarray:
+        if self._proba is None:
+            proba = self.ws.probabilities()
+            if len(self.changed_positions):
+                proba = proba.copy()
+                proba[self.changed_positions] = self.adapter.predict_proba(
+                    self.data.iloc[self.changed_positions])
+            self._proba = proba
+        return self._proba
+
+    def correct(self, positions: np.ndarray) -> np.ndarray:
+        truth = self.ws.y.to_numpy()[positions]
+        return _equal(self.predictions()[positions], truth, elementwise=True)
+
+    # ------------------------------------------------------------------ operations
+    def no_rows(self) -> NoRowsMatch:
+        from dialogue.responses import describe_no_match
+
+        return NoRowsMatch(describe_no_match(self.ws, self.filter_log, self.data))
+
+    def _operate(self, op: p.Clause) -> Any:
+        if isinstance(op, META_OPERATIONS):
+            return self._meta(op)
+        positions = self.positions()
+        if len(positions) == 0:
+            raise self.no_rows()
+        handler = {
+            p.Predict: self._predict,
+            p.Likelihood: self._likelihood,
+            p.Explain: self._explain,
+            p.ImportantTopK: self._important,
+            p.ImportantAll: self._important,
+            p.ImportantFeature: self._important,
+            p.Interact: self._interact,
+            p.Show: self._show,
+            p.ShowLabel: self._label,
+            p.CountData: lambda _op, pos: r.CountResult(self.selection(pos)),
+            p.DataSummary: self._data_summary,
+            p.Statistic: self._statistic,
+            p.Mistake: self._mistake,
+            p.Score: self._score,
+        }.get(type(op))
+        if handler is None:
+            raise DialogueError(f"I do not know how to run '{op}'.")
+        return handler(op, positions)
+
+    def _meta(self, op: p.Clause) -> Any:
+        ws = self.ws
+        match op:
+            case p.Define(name):
+                feature = self.feature(name)
+                return r.DefineResult(feature_summary(ws, feature), feature.description is not None)
+            case p.ModelInfo():
+                return model_info(ws)
+            case p.Function():
+                numeric = ws.schema.features_of_kind("numeric")
+                example = numeric[0] if numeric else None
+                return r.FunctionResult(
+                    ws.schema.features[0].name,
+                    example.name if example else None,
+                    _round_nice(float(np.nanmedian(ws.X[example.name]))) if example else None,
+                    _plain(ws.frame.index[0]),
+                )
+            case p.SelfInfo():
+                return r.SelfResult(ws.target, ws.task, len(ws.frame))
+        raise DialogueError(f"I do not know how to run '{op}'.")
+
+    def _class_counts(self, labels: np.ndarray, positions: np.ndarray) -> tuple[r.ClassCount, ...]:
+        ids = self.ws.frame.index[positions]
+        counts = []
+        for label in self.ws.classes or self.ws.schema.raw_class_labels:
+            hit = _equal(labels, label)
+            examples = tuple(_plain(v) for v in ids[hit][:3])
+            counts.append(r.ClassCount(_plain(label), int(hit.sum()), examples))
+        return tuple(counts)
+
+    def _predict(self, _op: p.Clause, positions: np.ndarray) -> r.PredictionResult:
+        selection = self.selection(positions)
+        after = self.predictions()[positions]
+        changed = len(self.changed_positions) > 0
+        before = self.ws.predictions()[positions] if changed else None
+        if self.ws.task == "classification":
+            return r.PredictionResult(
+                selection,
+                counts=self._class_counts(after, positions),
+                before_counts=self._class_counts(before, positions) if changed else None,
+                n_flipped=int((~_equal(after, before, elementwise=True)).sum())
+                if changed else None,
+                single_value=_plain(after[0]) if len(after) == 1 else None,
+                before_single_value=_plain(before[0]) if changed and len(after) == 1 else None,
+            )
+        values = after.astype(float)
+        return r.PredictionResult(
+            selection,
+            value_mean=float(values.mean()), value_min=float(values.min()),
+            value_max=float(values.max()),
+            before_value_mean=float(before.astype(float).mean()) if changed else None,
+            single_value=float(values[0]) if len(values) == 1 else None,
+            before_single_value=float(before[0]) if changed and len(values) == 1 else None,
+        )
+
+    def _likelihood(self, op: p.Clause, positions: np.ndarray) -> Any:
+        if self.ws.task != "classification":
+            return self._predict(op, positions)
+        proba = self.probabilities()[positions].mean(axis=0)
+        before = None
+        if len(self.changed_positions):
+            before = tuple(float(v) for v in self.ws.probabilities()[positions].mean(axis=0))
+        predicted = _plain(self.predictions()[positions][0]) if len(positions) == 1 else None
+        return r.LikelihoodResult(self.selection(positions), tuple(_plain(c) for c in self.ws.classes),
+                                  tuple(float(v) for v in proba), before, predicted)
+
+    def _sample(self, positions: np.ndarray, cap: int) -> np.ndarray:
+        if len(positions) <= cap:
+            return positions
+        rng = np.random.default_rng(0)
+        return np.sort(rng.choice(positions, size=cap, replace=False))
+
+    def _explain(self, op: p.Explain, positions: np.ndarray) -> Any:
+        if op.method == "cfe":
+            return self._counterfactuals(positions)
+        cap = LIME_SAMPLE if op.method == "lime" else GROUP_SAMPLE
+        sample = self._sample(positions, cap)
+        rows = self.data.iloc[sample]
+        engine = self.ws.engine
+        if op.method == "shap":
+            attribution = engine.shap(rows)
+        elif op.method == "lime":
+            attribution = engine.lime(rows)
+        else:
+            attribution = engine.explain(rows)
+        vector = attribution.values.mean(axis=0)
+        order = np.argsort(-np.abs(vector), kind="stable")
+        single = len(sample) == 1
+        effects = tuple(
+            r.FeatureEffect(
+                attribution.feature_names[i], float(vector[i]),
+                _plain(rows.iloc[0][attribution.feature_names[i]]) if single else None)
+            for i in order
+        )
+        prediction = _plain(self.predictions()[sample[0]]) if single else None
+        return r.AttributionResult(
+            self.selection(positions), attribution.method, effects,
+            _plain(attribution.class_label), attribution.output_name,
+            float(attribution.base_value), float(np.mean(attribution.output)), len(sample),
+            prediction, attribution.stability)
+
+    def _counterfactuals(self, positions: np.ndarray) -> r.CounterfactualsResult:
+        position = int(positions[0])
+        row = self.data.iloc[[position]]
+        result = self.ws.engine.counterfactuals(
+            row, immutable=self.ws.immutable, no_decrease=self.ws.no_decrease, total=3,
+            time_limit=2.0)
+        options = tuple(
+            r.CounterfactualOption(
+                tuple(r.CounterfactualChange(c.feature, _plain(c.before), _plain(c.after))
+                      for c in cf.changes),
+                _plain(cf.new_output))
+            for cf in result.counterfactuals)
+        return r.CounterfactualsResult(
+            self.selection(positions), _plain(self.ws.frame.index[position]),
+            _plain(result.original_output), _plain(result.target), options,
+            float(result.elapsed), tuple(self.ws.immutable))
+
+    def _important(self, op: p.Clause, positions: np.ndarray) -> r.ImportanceResult:
+        feature_name = None
+        if isinstance(op, p.ImportantFeature):
+            feature_name = self.feature(op.feature).name
+        sample = self._sample(positions, GROUP_SAMPLE)
+        result = self.ws.engine.global_importance(self.data.iloc[sample])
+        total = float(np.sum(result.mean_abs)) or 1.0
+        entries = tuple(
+            r.ImportanceEntry(name, float(result.mean_abs[i]), float(result.ci_low[i]),
+                              float(result.ci_high[i]), float(result.mean_abs[i]) / total)
+            for i, name in enumerate(result.feature_names))
+        k = op.k if isinstance(op, p.ImportantTopK) else None
+        if k is not None and k < 1:
+            raise DialogueError("Ask for at least one feature, for example the top 3.")
+        return r.ImportanceResult(self.selection(positions), entries, k, result.method,
+                                  len(sample), feature_name)
+
+    def _interact(self, _op: p.Clause, positions: np.ndarray) -> r.InteractionsResult:
+        sample = self._sample(positions, GROUP_SAMPLE)
+        if len(sample) < 2:
+            raise DialogueError(
+                "Interactions describe how features work together across many rows, so they "
+                f"need more than one {self.ws.noun(1)}. Try it on a group or the whole dataset.")
+        result = self.ws.engine.interactions(self.data.iloc[sample], top=5)
+        pairs = tuple(r.InteractionPair(a, b, float(s))
+                      for (a, b), s in zip(result.pairs, result.strengths, strict=True))
+        return r.InteractionsResult(self.selection(positions), pairs, result.method, len(sample))
+
+    def _show(self, _op: p.Clause, positions: np.ndarray) -> r.ShowResult:
+        table = self.data.iloc[positions[:MAX_TABLE_ROWS]].copy()
+        return r.ShowResult(self.selection(positions), table)
+
+    def _label(self, _op: p.Clause, positions: np.ndarray) -> r.LabelResult:
+        truth = self.ws.y.to_numpy()[positions]
+        if self.ws.task == "classification":
+            return r.LabelResult(self.selection(positions), self._class_counts(truth, positions),
+                                 _plain(truth[0]) if len(truth) == 1 else None)
+        values = truth.astype(float)
+        return r.LabelResult(self.selection(positions), (),
+                             float(values[0]) if len(values) == 1 else None, float(values.mean()))
+
+    def _data_summary(self, _op: p.Clause, positions: np.ndarray) -> r.DataSummaryResult:
+        ws = self.ws
+        features = tuple(feature_summary(ws, f, self.data.iloc[positions])
+                         for f in ws.schema.features)
+        counts = ()
+        if ws.task == "classification":
+            counts = self._class_counts(ws.y.to_numpy()[positions], positions)
+        return r.DataSummaryResult(self.selection(positions), len(features), features,
+                                   ws.target, ws.task, counts)
+
+    def _statistic(self, op: p.Statistic, positions: np.ndarray) -> r.StatisticResult:
+        selection = self.selection(positions)
+        if op.feature is None or (
+                not self.ws.schema.has_feature(op.feature)
+                and _canon(op.feature) == _canon(self.ws.target)):
+            series = self.ws.y.iloc[positions]
+            if self.ws.task == "classification":
+                return r.StatisticResult(selection, None, "target",
+                                         shares=_shares(series, self.ws.classes))
+            return _numeric_stats(selection, None, series)
+        feature = self.feature(op.feature)
+        series = self.data[feature.name].iloc[positions]
+        if feature.kind == "numeric":
+            return _numeric_stats(selection, feature.name, series)
+        order = ((feature.true_value, feature.false_value) if feature.kind == "boolean"
+                 else feature.raw_values)
+        return r.StatisticResult(selection, feature.name, feature.kind,
+                                 shares=_shares(series, order),
+                                 n_missing=int(series.isna().sum()))
+
+    def _mistake(self, op: p.Mistake, positions: np.ndarray) -> Any:
+        if self.ws.task != "classification":
+            return self._regression_errors(op, positions)
+        correct = self.correct(positions)
+        wrong_positions = positions[~correct]
+        selection = self.selection(positions)
+        n_wrong = int(len(wrong_positions))
+        if op.kind == "count":
+            return r.MistakeCountResult(selection, n_wrong)
+        if op.kind == "sample":
+            shown = wrong_positions[:10]
+            rows = tuple(
+                r.MistakeRow(_plain(self.ws.frame.index[i]), _plain(self.ws.y.iloc[i]),
+                             _plain(self.predictions()[i]))
+                for i in shown)
+            table = None
+            if len(shown):
+                table = self.data.iloc[shown].copy()
+                table.insert(0, f"predicted {self.ws.target}",
+                             [_plain(v) for v in self.predictions()[shown]])
+                table.insert(0, f"true {self.ws.target}", self.ws.y.iloc[shown].to_numpy())
+            return r.MistakeSampleResult(selection, n_wrong, rows, table)
+        rules = typical_error_rules(self.ws, self.data.iloc[positions], ~correct)
+        return r.MistakeTypicalResult(
+            selection, n_wrong, rules, n_wrong / len(positions),
+            tuple(_plain(v) for v in self.ws.frame.index[wrong_positions][:5]))
+
+    def _regression_errors(self, op: p.Mistake, positions: np.ndarray) -> Any:
+        # For regression a "mistake" is an error larger than the typical (median) error.
+        return self._score(p.Score("default"), positions)
+
+    def _score(self, op: p.Score, positions: np.ndarray) -> r.ScoreResult:
+        truth = self.ws.y.to_numpy()[positions]
+        preds = self.predictions()[positions]
+        selection = self.selection(positions)
+        if self.ws.task != "classification":
+            return r.ScoreResult(selection, regression_metrics(truth, preds), "regression",
+                                 requested=op.metric)
+        proba = self.probabilities()[positions]
+        classes = self.ws.classes
+        names = ("accuracy", "f1") if op.metric == "default" else (op.metric,)
+        metrics = tuple(classification_metric(m, truth, preds, proba, classes) for m in names)
+        positive = _plain(classes[-1]) if len(classes) == 2 else None
+        n_positive = int(_equal(truth, classes[-1]).sum()) if positive is not None else None
+        return r.ScoreResult(selection, metrics, "classification", positive, n_positive,
+                             op.metric)
+
+    # ------------------------------------------------------------------ offers
+    def _offer(self, program: p.Program, op: p.Clause, result: Any) -> p.Program | None:
+        """One natural next question, as a runnable program (``None`` if nothing fits)."""
+        prefix: tuple[p.Clause, ...] = (p.PreviousFilter(),) if self.mask is not None else ()
+        changes = tuple(program.changes)
+        single = isinstance(getattr(result, "selection", None), r.Selection) and (
+            result.selection.single)
+        nxt: p.Clause | None = None
+        keep_changes = False
+        match op:
+            case p.Predict() | p.Likelihood():
+                nxt = p.Explain("features")
+                keep_changes = True
+            case p.Explain(method) if method != "cfe":
+                if single and self.ws.task == "classification" and not changes:
+                    nxt = p.Explain("cfe")
+                elif not single:
+                    nxt = p.Interact()
+            case p.Explain("cfe"):
+                nxt = p.Likelihood() if self.ws.task == "classification" else p.Predict()
+            case p.ImportantTopK() | p.ImportantAll():
+                entries = result.entries
+                nxt = p.Statistic(_canon(entries[0].feature)) if entries else None
+            case p.ImportantFeature(feature) | p.Define(feature):
+                nxt = p.Statistic(_canon(self.feature(feature).name))
+            case p.Statistic(feature) if feature is not None:
+                if self.ws.schema.has_feature(feature):
+                    nxt = p.ImportantFeature(_canon(self.ws.schema.feature(feature).name))
+            case p.Statistic():
+                nxt = p.Score("default")
+            case p.Interact():
+                nxt = p.ImportantAll()
+            case p.Show() | p.ShowLabel() | p.CountData():
+                nxt = p.Predict()
+                keep_changes = True
+            case p.DataSummary():
+                nxt = p.ImportantTopK(3)
+            case p.Mistake("typical"):
+                nxt = p.Mistake("sample") if result.n_wrong else None
+            case p.Mistake():
+                nxt = p.Mistake("typical") if getattr(result, "n_wrong", 0) else None
+            case p.Score(metric):
+                if metric == "accuracy":
+                    nxt = p.Score("f1")
+                elif metric == "default":
+                    nxt = p.Mistake("typical")
+                else:
+                    nxt = p.Score("default")
+            case p.ModelInfo():
+                nxt = p.Score("default")
+            case p.SelfInfo():
+                nxt = p.Function()
+            case p.Function():
+                nxt = p.DataSummary()
+        if nxt is None:
+            return None
+        if isinstance(nxt, META_OPERATIONS + (p.DataSummary,)):
+            return p.Program.of(nxt)
+        if self.ws.task != "classification" and isinstance(nxt, p.Mistake):
+            return None
+        clauses = prefix + (changes if keep_changes else ()) + (nxt,)
+        return p.Program.of(*clauses)
+
+
+# ---------------------------------------------------------------------- helpers (pure functions)
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _canon(name: str) -> str:
+    from grammar.schema import canonical_name
+
+    return canonical_name(name)
+
+
+def _compare(values: np.ndarray, comparison: str, value: float) -> np.ndarray:
+    ops = {
+        "greater than": np.greater, "less than": np.less,
+        "greater equal than": np.greater_equal, "less equal than": np.less_equal,
+        "equal to": np.isclose, "not equal to": lambda a, b: ~np.isclose(a, b),
+    }
+    result = ops[comparison](values, value)
+    if comparison == "not equal to":
+        result &= ~np.isnan(values)
+    return np.asarray(result, dtype=bool)
+
+
+def _equal(values: Any, other: Any, *, elementwise: bool = False) -> np.ndarray:
+    """Element-wise equality that also matches ``1`` with ``'1'`` and ``1.0``."""
+    values = np.asarray(values, dtype=object)
+    if elementwise:
+        other = np.asarray(other, dtype=object)
+        return np.array([_same(a, b) for a, b in zip(values, other, strict=True)], dtype=bool)
+    return np.array([_same(a, other) for a in values], dtype=bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return False
+    if isinstance(a, float) and np.isnan(a):
+        return False
+    try:
+        if a == b:
+            return True
+    except (TypeError, ValueError):
+        pass
+    return _id_text(a) == _id_text(b)
+
+
+def _id_text(value: Any) -> str:
+    value = _plain(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _set_positions(column: pd.Series, positions: np.ndarray, value: Any) -> pd.Series:
+    values = column.to_numpy(dtype=object).copy()
+    values[positions] = value
+    new = pd.Series(values, index=column.index, name=column.name)
+    try:
+        return new.astype(column.dtype)
+    except (TypeError, ValueError):
+        return new
+
+
+def _values_text(feature: Any) -> str:
+    if feature.kind == "categorical":
+        return ", ".join(feature.values)
+    if feature.kind == "boolean":
+        return "true or false"
+    return f"numbers from {_round_nice(feature.minimum)} to {_round_nice(feature.maximum)}"
+
+
+def _round_nice(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    if value.is_integer():
+        return int(value)
+    magnitude = abs(value)
+    digits = 1 if magnitude >= 100 else 2 if magnitude >= 1 else 3
+    return round(value, digits)
+
+
+def _shares(series: pd.Series, order: Sequence[Any]) -> tuple[r.CategoryShare, ...]:
+    values = series.dropna().to_numpy()
+    n = len(values) or 1
+    seen = list(order)
+    for v in pd.unique(values):
+        if not any(_same(v, o) for o in seen):
+            seen.append(v)
+    return tuple(
+        r.CategoryShare(_plain(v), int(_equal(values, v).sum()), float(_equal(values, v).sum() / n))
+        for v in seen)
+
+
+def _numeric_stats(selection: r.Selection, feature: str | None,
+                   series: pd.Series) -> r.StatisticResult:
+    values = pd.to_numeric(series, errors="coerce")
+    clean = values.dropna()
+    if len(clean) == 0:
+        raise DialogueError("There are no values to summarise for this selection.")
+    return r.StatisticResult(
+        selection, feature, "numeric", mean=float(clean.mean()), median=float(clean.median()),
+        std=float(clean.std(ddof=1)) if len(clean) > 1 else 0.0,
+        minimum=float(clean.min()), maximum=float(clean.max()),
+        n_missing=int(values.isna().sum()))
+
+
+def feature_summary(ws: Any, feature: Any, data: pd.DataFrame | None = None) -> r.FeatureSummary:
+    """Kind and range/values of a feature (over ``data`` when given, else the schema)."""
+    if data is not None and feature.kind == "numeric" and len(data):
+        column = pd.to_numeric(data[feature.name], errors="coerce")
+        low, high = float(column.min()), float(column.max())
+    else:
+        low, high = feature.minimum, feature.maximum
+    return r.FeatureSummary(feature.name, feature.kind, low, high, feature.is_integer,
+                            tuple(feature.raw_values), feature.description)
+
+
+def model_info(ws: Any) -> r.ModelInfoResult:
+    truth = ws.y.to_numpy()
+    preds = ws.predictions()
+    accuracy = r2 = None
+    if ws.task == "classification":
+        accuracy = float(_equal(preds, truth, elementwise=True).mean())
+    else:
+        from sklearn.metrics import r2_score
+
+        r2 = float(r2_score(truth.astype(float), preds.astype(float)))
+    return r.ModelInfoResult(ws.adapter.description, ws.task, ws.target, len(ws.X.columns),
+                             accuracy, r2, len(ws.X), ws.model_note)
+
+
+def regression_metrics(truth: np.ndarray, preds: np.ndarray) -> tuple[r.MetricValue, ...]:
+    truth = truth.astype(float)
+    preds = preds.astype(float)
+    errors = preds - truth
+    mae = float(np.mean(np.abs(errors)))
+    rmse = float(np.sqrt(np.mean(errors ** 2)))
+    spread = float(np.sum((truth - truth.mean()) ** 2))
+    if len(truth) < 2 or spread == 0:
+        r2 = r.MetricValue("r2", None, "the true values do not vary in this selection")
+    else:
+        r2 = r.MetricValue("r2", float(1 - np.sum(errors ** 2) / spread))
+    return (r.MetricValue("mae", mae), r.MetricValue("rmse", rmse), r2)
+
+
+def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba: np.ndarray,
+                          classes: Sequence[Any]) -> r.MetricValue:
+    """One metric; binary metrics use the last class as the positive one, else macro averages."""
+    if name == "accuracy":
+        return r.MetricValue(name, float(_equal(preds, truth, elementwise=True).mean()))
+    k = len(classes)
+    if name == "roc":
+        present = [i for i, c in enumerate(classes) if _equal(truth, c).any()]
+        if len(present) < 2:
+            return r.MetricValue(name, None, "only one class occurs in this selection")
+        from sklearn.metrics import roc_auc_score
+
+        index = np.array([next(i for i, c in enumerate(classes) if _same(t, c)) for t in truth])
+        if k == 2:
+            return r.MetricValue(name, float(roc_auc_score(index == 1, proba[:, 1])))
+        try:
+            return r.MetricValue(name, float(roc_auc_score(
+                index, proba, multi_class="ovr", labels=list(range(k)))))
+        except ValueError as exc:
+            return r.MetricValue(name, None, str(exc))
+    targets = [classes[-1]] if k == 2 else list(classes)
+    values = []
+    reasons = []
+    for positive in targets:
+        t = _equal(truth, positive)
+        pr = _equal(preds, positive)
+        tp, fp = int((t & pr).sum()), int((~t & pr).sum())
+        fn, tn = int((t & ~pr).sum()), int((~t & ~pr).sum())
+        value, reason = _confusion_metric(name, tp, fp, fn, tn)
+        if value is None:
+            reasons.append(reason)
+        else:
+            values.append(value)
+    if not values:
+        return r.MetricValue(name, None, reasons[0] if reasons else "undefined")
+    return r.MetricValue(name, float(np.mean(values)))
+
+
+def _confusion_metric(name: str, tp: int, fp: int, fn: int, tn: int) -> tuple[float | None, str]:
+    def ratio(a: int, b: int, why: str) -> tuple[float | None, str]:
+        return (a / b, "") if b else (None, why)
+
+    if name in {"recall", "sensitivity"}:
+        return ratio(tp, tp + fn, "no row in this selection truly belongs to the positive class")
+    if name in {"precision", "ppv"}:
+        return ratio(tp, tp + fp, "the model predicts the positive class for none of these rows")
+    if name == "specificity":
+        return ratio(tn, tn + fp, "every row in this selection truly belongs to the positive class")
+    if name == "npv":
+        return ratio(tn, tn + fn, "the model predicts the positive class for all of these rows")
+    if name == "f1":
+        return ratio(2 * tp, 2 * tp + fp + fn, "there are no positive cases, predicted or true")
+    raise DialogueError(f"I do not know the metric {name!r}. I can report accuracy, f1, roc "
+                        "(AUC), precision, recall, sensitivity, specificity, ppv and npv.")
+
+
+def typical_error_rules(ws: Any, rows: pd.DataFrame, wrong: np.ndarray,
+                        *, max_rules: int = 2) -> tuple[r.ErrorRule, ...]:
+    """Short rules for where the model errs: a shallow tree fitted to predict 'wrong'.
+
+    Leaves whose error rate beats the overall rate become rules; supports are re-counted on the
+    rows with the rounded thresholds, so every number is measured.
+    """
+    n_wrong = int(wrong.sum())
+    if n_wrong < 2 or len(rows) < 8 or n_wrong == len(rows):
+        return ()
+    from sklearn.tree import DecisionTreeClassifier
+
+    encoded, origin = _encode_for_tree(ws, rows)
+    tree = DecisionTreeClassifier(max_depth=3, min_samples_leaf=max(3, len(rows) // 25),
+                                  random_state=0)
+    tree.fit(encoded.to_numpy(dtype=float), wrong.astype(int))
+    structure = tree.tree_
+    base = n_wrong / len(rows)
+    candidates: list[r.ErrorRule] = []
+
+    def walk(node: int, path: list[tuple[int, bool, float]]) -> None:
+        left, right = structure.children_left[node], structure.children_right[node]
+        if left == right:  # leaf
+            conditions = _conditions(ws, path, encoded, origin)
+            if not conditions:
+                return
+            match = _rule_mask(ws, rows, conditions)
+            support, errors = int(match.sum()), int((match & wrong).sum())
+            if errors >= 2 and support and errors / support > base:
+                candidates.append(r.ErrorRule(conditions, support, errors))
+            return
+        column, threshold = int(structure.feature[node]), float(structure.threshold[node])
+        walk(left, path + [(column, True, threshold)])
+        walk(right, path + [(column, False, threshold)])
+
+    walk(0, [])
+    candidates.sort(key=lambda rule: (-rule.error_rate, -rule.n_wrong))
+    unique: list[r.ErrorRule] = []
+    for rule in candidates:
+        if rule.conditions not in [u.conditions for u in unique]:
+            unique.append(rule)
+    return tuple(unique[:max_rules])
+
+
+def _encode_for_tree(ws: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple]]:
+    """Numbers stay, booleans become 0/1, categories become one column per value."""
+    columns: dict[str, Any] = {}
+    origin: dict[str, tuple] = {}
+    for feature in ws.schema.features:
+        series = rows[feature.name]
+        if feature.kind == "numeric":
+            columns[feature.name] = pd.to_numeric(series, errors="coerce").fillna(
+                pd.to_numeric(series, errors="coerce").median())
+            origin[feature.name] = ("numeric", feature.name, None)
+        elif feature.kind == "boolean":
+            columns[feature.name] = _equal(series.to_numpy(), feature.true_value).astype(float)
+            origin[feature.name] = ("boolean", feature.name, None)
+        else:
+            for raw in feature.raw_values:
+                key = f"{feature.name}=={raw}"
+                columns[key] = _equal(series.to_numpy(), raw).astype(float)
+                origin[key] = ("category", feature.name, raw)
+    return pd.DataFrame(columns, index=rows.index), origin
+
+
+def _conditions(ws: Any, path: list[tuple[int, bool, float]], encoded: pd.DataFrame,
+                origin: dict[str, tuple]) -> tuple[r.Condition, ...]:
+    bounds: dict[str, list[float | None]] = {}
+    fixed: dict[str, r.Condition] = {}
+    excluded: dict[str, list[Any]] = {}
+    for column_index, is_left, threshold in path:
+        key = encoded.columns[column_index]
+        kind, name, raw = origin[key]
+        if kind == "numeric":
+            low_high = bounds.setdefault(name, [None, None])
+            if is_left:  # value <= threshold
+                low_high[1] = threshold if low_high[1] is None else min(low_high[1], threshold)
+            else:
+                low_high[0] = threshold if low_high[0] is None else max(low_high[0], threshold)
+        elif kind == "boolean":
+            fixed[name] = r.Condition(name, "==", not is_left)
+        else:
+            if is_left:
+                excluded.setdefault(name, []).append(raw)
+            else:
+                fixed[name] = r.Condition(name, "==", raw)
+    conditions: list[r.Condition] = []
+    for name, (low, high) in bounds.items():
+        feature = ws.schema.feature(name)
+        if low is not None:
+            conditions.append(r.Condition(name, ">", _threshold(feature, low)))
+        if high is not None:
+            conditions.append(r.Condition(name, "<=", _threshold(feature, high)))
+    conditions.extend(fixed.values())
+    for name, values in excluded.items():
+        if name not in fixed:
+            feature = ws.schema.feature(name)
+            remaining = [v for v in feature.raw_values if v not in values]
+            if len(remaining) == 1:
+                conditions.append(r.Condition(name, "==", remaining[0]))
+            else:
+                conditions.extend(r.Condition(name, "!=", v) for v in values)
+    return tuple(conditions)
+
+
+def _threshold(feature: Any, value: float) -> float:
+    if feature.is_integer:
+        return float(np.floor(value))
+    return float(_round_nice(value))
+
+
+def _rule_mask(ws: Any, rows: pd.DataFrame, conditions: Sequence[r.Condition]) -> np.ndarray:
+    mask = np.ones(len(rows), dtype=bool)
+    for condition in conditions:
+        feature = ws.schema.feature(condition.feature)
+        series = rows[feature.name]
+        if condition.op in {">", "<="}:
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                hit = values > condition.value if condition.op == ">" else (
+                    values <= condition.value)
+        elif feature.kind == "boolean":
+            wanted = feature.true_value if condition.value else feature.false_value
+            hit = _equal(series.to_numpy(), wanted)
+        else:
+            hit = _equal(series.to_numpy(), condition.value)
+            if condition.op == "!=":
+                hit = ~hit
+        mask &= hit
+    return mask
+
+
+def unknown_feature(ws: Any, name: str) -> DialogueError:
+    """A friendly 'no such feature' error with the closest names as suggestions."""
+    from rapidfuzz import process
+
+    names = list(ws.schema.feature_names)
+    canon = [_canon(n) for n in names]
+    matches = process.extract(_canon(name), canon, limit=3, score_cutoff=60)
+    suggestions = [names[index] for _, _, index in matches]
+    hint = (f" Did you mean {' or '.join(suggestions)}?" if suggestions else
+            f" The features are: {', '.join(names[:15])}{', ...' if len(names) > 15 else ''}.")
+    return DialogueError(f"The data has no feature called '{name}'.{hint}", suggestions)
+
+
+def unknown_id(ws: Any, row_id: object) -> DialogueError:
+    """A friendly 'no such row' error that says what ids exist."""
+    noun = ws.noun(1)
+    index = ws.frame.index
+    numeric = pd.to_numeric(pd.Series(index), errors="coerce")
+    if numeric.notna().all() and len(index):
+        span = f" Ids run from {_round_nice(numeric.min())} to {_round_nice(numeric.max())}"
+        if len(index) != numeric.max() - numeric.min() + 1:
+            span += f" ({len(index)} {ws.noun()} in all)"
+        span += "."
+    else:
+        span = f" Example ids: {', '.join(map(str, index[:3]))}."
+    return DialogueError(f"There is no {noun} with id {_id_text(row_id)}.{span}",
+                         [str(v) for v in index[:3]])

@@ -1,0 +1,834 @@
+"""Typed results -> Markdown prose, and programs -> plain words ("how I understood you").
+
+Every number written here comes from a result object; this module only formats. Sentences are
+aimed at a lay reader (a nurse, a loan officer), so method names stay in the background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dialogue import results as r
+from grammar import program as p
+
+COMPARISON_WORDS = {
+    "greater than": "above", "less than": "below", "greater equal than": "at least",
+    "less equal than": "at most", "equal to": "equal to", "not equal to": "not equal to",
+}
+COMPARISON_SENTENCE = {
+    "greater than": "greater than", "less than": "less than",
+    "greater equal than": "at least", "less equal than": "at most",
+    "equal to": "equal to", "not equal to": "different from",
+}
+METRIC_NAMES = {
+    "accuracy": "accuracy", "f1": "F1 score", "roc": "ROC AUC", "precision": "precision",
+    "recall": "recall", "sensitivity": "sensitivity", "specificity": "specificity",
+    "ppv": "positive predictive value (PPV)", "npv": "negative predictive value (NPV)",
+    "mae": "mean absolute error", "rmse": "root mean squared error", "r2": "R²",
+}
+METRIC_MEANING = {
+    "accuracy": "the share of {noun} it classifies correctly",
+    "f1": "a balance of precision and recall for {pos}, from 0 to 1",
+    "roc": "how well its probabilities rank {pos} above the rest; 0.5 is guessing, 1 is perfect",
+    "precision": "of the {noun} it predicts as {pos}, the share that really are",
+    "ppv": "of the {noun} it predicts as {pos}, the share that really are",
+    "recall": "of the {noun} who really are {pos}, the share it finds",
+    "sensitivity": "of the {noun} who really are {pos}, the share it finds",
+    "specificity": "of the {noun} who are not {pos}, the share it correctly clears",
+    "npv": "of the {noun} it predicts as not {pos}, the share that really are not",
+}
+
+
+# ---------------------------------------------------------------------- number formatting
+def fmt(value: Any, digits: int = 3) -> str:
+    """A number with a few significant digits and no float noise: 0.213, 54.2, 1,250."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, float):
+        if np.isnan(value):
+            return "n/a"
+        if value.is_integer() and abs(value) < 1e15:
+            return fmt(int(value))
+        magnitude = abs(value)
+        if magnitude >= 1000:
+            return f"{value:,.0f}"
+        if magnitude >= 100:
+            return f"{value:.1f}".rstrip("0").rstrip(".")
+        decimals = max(digits - 1 - int(np.floor(np.log10(magnitude))), 0) if magnitude else 0
+        return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def pct(share: float) -> str:
+    """0.7234 -> '72%'; small or near-1 shares keep one decimal."""
+    value = share * 100
+    if 0 < value < 1 or 99 < value < 100:
+        return f"{value:.1f}%"
+    return f"{value:.0f}%"
+
+
+def ids_text(ids: Sequence[Any], limit: int = 5) -> str:
+    shown = ", ".join(str(i) for i in ids[:limit])
+    return shown + (", ..." if len(ids) > limit else "")
+
+
+def plural(ws: Any, n: int) -> str:
+    return f"{fmt(n)} {ws.noun(n)}"
+
+
+# ---------------------------------------------------------------------- plain words for programs
+def feature_label(ws: Any, name: str) -> str:
+    """The dataset's spelling of a feature written in a program."""
+    try:
+        return ws.schema.feature(name).name
+    except KeyError:
+        return name
+
+
+def _bool_word(ws: Any, name: str, value: bool) -> str:
+    return f"{feature_label(ws, name)} {'yes' if value else 'no'}"
+
+
+def filter_words(ws: Any, clause: p.Clause) -> str:
+    match clause:
+        case p.IdFilter(row_id):
+            return f"{ws.noun(1)} {row_id}"
+        case p.NumericFilter(name, comparison, value):
+            return f"{feature_label(ws, name)} {COMPARISON_WORDS[comparison]} {fmt(value)}"
+        case p.BoolFilter(name, value):
+            return _bool_word(ws, name, value)
+        case p.CategoryFilter(name, value):
+            return f"{feature_label(ws, name)} {value}"
+        case p.LabelFilter(label):
+            return f"true outcome {_class_words(ws, label)}"
+        case p.PredictionFilter(label):
+            return f"predicted {_class_words(ws, label)}"
+        case p.PreviousFilter():
+            return "the previous selection"
+    return str(clause)
+
+
+def _class_words(ws: Any, label: str) -> str:
+    try:
+        return ws.class_name(ws.raw_class(label))
+    except KeyError:
+        return str(label)
+
+
+def change_words(ws: Any, clause: p.Clause) -> str:
+    match clause:
+        case p.NumericChange(name, "increase", value):
+            return f"{feature_label(ws, name)} {fmt(value)} higher"
+        case p.NumericChange(name, "decrease", value):
+            return f"{feature_label(ws, name)} {fmt(value)} lower"
+        case p.NumericChange(name, _, value):
+            return f"{feature_label(ws, name)} set to {fmt(value)}"
+        case p.BoolChange(name, value):
+            return f"{feature_label(ws, name)} set to {'yes' if value else 'no'}"
+        case p.CategoryChange(name, value):
+            return f"{feature_label(ws, name)} set to {value}"
+    return str(clause)
+
+
+def operation_words(ws: Any, op: p.Clause) -> str:
+    match op:
+        case p.Predict():
+            return "what the model predicts"
+        case p.Likelihood():
+            return "how likely each outcome is"
+        case p.Explain("cfe"):
+            return "what would have to change to flip the prediction"
+        case p.Explain("shap"):
+            return "why the model predicts this (SHAP values)"
+        case p.Explain("lime"):
+            return "why the model predicts this (LIME)"
+        case p.Explain():
+            return "why the model predicts this"
+        case p.ImportantTopK(k):
+            return f"the {fmt(k)} most important feature{'s' if k != 1 else ''}"
+        case p.ImportantAll():
+            return "all features ranked by importance"
+        case p.ImportantFeature(name):
+            return f"how important {feature_label(ws, name)} is"
+        case p.Interact():
+            return "which features interact most"
+        case p.Show():
+            return "show their data"
+        case p.ShowLabel():
+            return "their true labels"
+        case p.CountData():
+            return "count them"
+        case p.DataSummary():
+            return "describe the data"
+        case p.Statistic(None):
+            return f"how {ws.target} is distributed"
+        case p.Statistic(name):
+            return f"summary statistics of {feature_label(ws, name)}"
+        case p.Define(name):
+            return f"what {feature_label(ws, name)} means"
+        case p.Mistake("count"):
+            return "count the model's mistakes"
+        case p.Mistake("sample"):
+            return "show some of the model's mistakes"
+        case p.Mistake():
+            return "what the model's mistakes have in common"
+        case p.Score("default"):
+            return "how well the model does"
+        case p.Score(metric):
+            return f"the model's {METRIC_NAMES.get(metric, metric)}"
+        case p.ModelInfo():
+            return "what kind of model this is"
+        case p.Function():
+            return "what I can do"
+        case p.SelfInfo():
+            return "who I am"
+        case p.FollowUp():
+            return "yes to my suggestion"
+        case p.PreviousOperation():
+            return "the same question as before"
+    return str(op)
+
+
+def selection_words(ws: Any, program: p.Program) -> str | None:
+    """'Patients with age above 50 and sex female'; None when the program has no filter."""
+    filters = [(i, c) for i, c in enumerate(program.clauses) if p.is_filter(c)]
+    if not filters:
+        return None
+    ids = [c for _, c in filters if isinstance(c, p.IdFilter)]
+    others = [(i, c) for i, c in filters if not isinstance(c, p.IdFilter)]
+    previous = any(isinstance(c, p.PreviousFilter) for _, c in others)
+    others = [(i, c) for i, c in others if not isinstance(c, p.PreviousFilter)]
+    parts: list[str] = []
+    for index, (i, clause) in enumerate(others):
+        if index:
+            parts.append("or" if program.joins[i - 1] == "or" else "and")
+        parts.append(filter_words(ws, clause))
+    condition = " ".join(parts)
+    if ids and not others and not previous:
+        return (ws.noun(1) if len(ids) == 1 else ws.noun()).capitalize() + " " + " and ".join(
+            str(c.row_id) for c in ids)
+    if previous and not condition and not ids:
+        return f"The same {ws.noun()} as before"
+    head = f"Of the {ws.noun()} from before, those" if previous else ws.noun().capitalize()
+    if ids:
+        condition = " and ".join([f"id {c.row_id}" for c in ids] + ([condition] if condition
+                                                                        else []))
+    return f"{head} with {condition}"
+
+
+def understood_text(ws: Any, program: p.Program, *, followup_of: p.Program | None = None) -> str:
+    """How a program was understood, in plain words."""
+    if followup_of is not None:
+        return "Yes to my suggestion: " + understood_text(ws, followup_of)
+    who = selection_words(ws, program)
+    changes = [change_words(ws, c) for c in program.changes]
+    ops = [operation_words(ws, op) for op in program.operations]
+    if not ops:
+        ops = ["what the model predicts"] if changes else ["count them"]
+    what = ", then ".join(ops)
+    if changes:
+        what = f"if {', '.join(changes)}: {what}"
+    if who is None:
+        meta = all(isinstance(op, (p.Define, p.ModelInfo, p.Function, p.SelfInfo, p.FollowUp,
+                                   p.DataSummary)) for op in program.operations)
+        if meta and program.operations:
+            return what[:1].upper() + what[1:]
+        who = f"All {ws.noun()}"
+    return f"{who} — {what}"
+
+
+def offer_question(ws: Any, offer: p.Program) -> str:
+    """'Would you like to know why the model predicts this?'"""
+    op = offer.operations[-1]
+    match op:
+        case p.Explain("cfe"):
+            return "Would you like to see what would have to change to flip this prediction?"
+        case p.Explain():
+            lead = "know why the model predicts this"
+            if offer.changes:
+                lead = "know why the model predicts this after the change"
+            return f"Would you like to {lead}?"
+        case p.Likelihood():
+            return "Would you like to see how sure the model is?"
+        case p.Predict():
+            return "Would you like to see what the model predicts for them?"
+        case p.Interact():
+            return "Would you like to see which features work together most strongly here?"
+        case p.Statistic(name) if name is not None:
+            return f"Would you like to see how {feature_label(ws, name)} is spread here?"
+        case p.ImportantFeature(name):
+            return f"Would you like to know how much the model relies on {feature_label(ws, name)}?"
+        case p.ImportantAll():
+            return "Would you like to see all features ranked by importance?"
+        case p.ImportantTopK(k):
+            return f"Would you like to see the {fmt(k)} features that matter most to the model?"
+        case p.Mistake("sample"):
+            return f"Would you like to see a few of these misclassified {ws.noun()}?"
+        case p.Mistake("typical"):
+            return "Would you like to see what the model's mistakes have in common?"
+        case p.Score("f1"):
+            return "Would you also like to see the F1 score?"
+        case p.Score():
+            return "Would you like to see how well the model does overall?"
+        case p.Function():
+            return "Would you like to hear what I can do?"
+        case p.DataSummary():
+            return "Would you like a short tour of the data?"
+    return f"Would you like to see {operation_words(ws, op)}?"
+
+
+# ---------------------------------------------------------------------- empty selections
+def describe_no_match(ws: Any, log: Sequence[tuple[p.Clause, int]], data: pd.DataFrame) -> str:
+    """Why nothing was selected: the filter that matches nothing, with the feature's range."""
+    nouns = ws.noun()
+    for clause, count in log:
+        if count:
+            continue
+        sentence = f"No {nouns} have {_filter_sentence(ws, clause)}."
+        name = getattr(clause, "feature", None)
+        if name and ws.schema.has_feature(name):
+            feature = ws.schema.feature(name)
+            if feature.kind == "numeric":
+                column = pd.to_numeric(data[feature.name], errors="coerce")
+                sentence += (f" {feature.name} ranges from {fmt(float(column.min()))} to "
+                             f"{fmt(float(column.max()))}.")
+            elif feature.kind == "categorical":
+                sentence += f" Its values are {', '.join(feature.values)}."
+        if isinstance(clause, p.PreviousFilter):
+            sentence = f"The previous selection was empty, so there are no {nouns} to use."
+        return sentence + " Try a different value."
+    parts = [f"{_filter_sentence(ws, c)} ({plural(ws, n)})" for c, n in log
+             if not isinstance(c, p.PreviousFilter)]
+    if any(isinstance(c, p.PreviousFilter) for c, _ in log):
+        parts.insert(0, f"the previous selection ({plural(ws, _count_prev(log))})")
+    return (f"No {nouns} match all of these together: " + "; ".join(parts)
+            + ". Each matches some on its own, but none match every condition. "
+            "Try loosening one of them.")
+
+
+def _count_prev(log: Sequence[tuple[p.Clause, int]]) -> int:
+    return next((n for c, n in log if isinstance(c, p.PreviousFilter)), 0)
+
+
+def _filter_sentence(ws: Any, clause: p.Clause) -> str:
+    match clause:
+        case p.NumericFilter(name, comparison, value):
+            return f"{feature_label(ws, name)} {COMPARISON_SENTENCE[comparison]} {fmt(value)}"
+        case p.BoolFilter(name, value):
+            return f"{feature_label(ws, name)} {'yes' if value else 'no'}"
+        case p.CategoryFilter(name, value):
+            return f"{feature_label(ws, name)} {value}"
+        case p.LabelFilter(label):
+            return f"the true outcome {_class_words(ws, label)}"
+        case p.PredictionFilter(label):
+            return f"a prediction of {_class_words(ws, label)}"
+    return filter_words(ws, clause)
+
+
+# ---------------------------------------------------------------------- results -> prose
+def who(ws: Any, selection: r.Selection, *, capital: bool = True) -> str:
+    """'Patient 12' / 'These 57 patients' / 'All 400 patients'."""
+    if selection.single:
+        text = f"{ws.noun(1)} {selection.row_ids[0]}"
+    elif selection.filtered:
+        text = f"these {plural(ws, selection.n)}"
+    else:
+        text = f"all {plural(ws, selection.n)}"
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def _changed_clause(selection: r.Selection) -> str:
+    return " and ".join(selection.changed)
+
+
+def render(ws: Any, result: Any) -> str:
+    """Markdown prose for one result."""
+    renderer = _RENDERERS.get(type(result))
+    if renderer is None:
+        return str(result)
+    return renderer(ws, result)
+
+
+def _count(ws: Any, res: r.CountResult) -> str:
+    s = res.selection
+    if not s.filtered:
+        return f"There are {plural(ws, s.n)} in the data."
+    if s.single:
+        return f"That is 1 {ws.noun(1)} ({ws.noun(1)} {s.row_ids[0]}), out of {fmt(s.total)}."
+    return (f"{fmt(s.n)} of the {plural(ws, s.total)} match ({pct(s.n / s.total)}). "
+            f"For example: {ids_text(s.row_ids, 5)}.")
+
+
+def _counts_sentence(ws: Any, counts: Sequence[r.ClassCount], total: int,
+                     with_examples: bool = True) -> str:
+    parts = []
+    for c in counts:
+        if not c.count:
+            continue
+        text = f"**{ws.class_name(c.label)}** for {fmt(c.count)} ({pct(c.count / total)})"
+        if with_examples and c.examples:
+            text += f", e.g. {ws.noun(2 if c.count > 1 else 1)} {ids_text(c.examples, 3)}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _predict(ws: Any, res: r.PredictionResult) -> str:
+    s = res.selection
+    if ws.task != "classification":
+        if s.single:
+            text = f"The model predicts a {ws.target} of **{fmt(res.single_value)}** for {who(ws, s, capital=False)}."
+            if res.before_single_value is not None:
+                text = (f"For {who(ws, s, capital=False)}, the model predicts a {ws.target} of "
+                        f"**{fmt(res.before_single_value)}** now; with {_changed_clause(s)} it "
+                        f"would predict **{fmt(res.single_value)}**.")
+            return text
+        text = (f"For {who(ws, s, capital=False)}, the model predicts {ws.target} between "
+                f"{fmt(res.value_min)} and {fmt(res.value_max)}, {fmt(res.value_mean)} on average.")
+        if res.before_value_mean is not None:
+            text += (f" Without the change ({_changed_clause(s)}) the average prediction is "
+                     f"{fmt(res.before_value_mean)}.")
+        return text
+    if s.single:
+        label = ws.class_name(res.single_value)
+        if res.before_single_value is not None:
+            before = ws.class_name(res.before_single_value)
+            if before == label:
+                return (f"For {who(ws, s, capital=False)}, the model predicts **{before}**. With "
+                        f"{_changed_clause(s)}, the prediction stays **{label}**.")
+            return (f"For {who(ws, s, capital=False)}, the model predicts **{before}**. With "
+                    f"{_changed_clause(s)}, it would predict **{label}** instead.")
+        return f"The model predicts **{label}** for {who(ws, s, capital=False)}."
+    text = f"For {who(ws, s, capital=False)}, the model predicts " + _counts_sentence(
+        ws, res.counts, s.n) + "."
+    if res.before_counts is not None:
+        text = (f"For {who(ws, s, capital=False)}, the model currently predicts "
+                + _counts_sentence(ws, res.before_counts, s.n, with_examples=False) + ". "
+                f"With {_changed_clause(s)}, it would predict "
+                + _counts_sentence(ws, res.counts, s.n, with_examples=False) + ". "
+                f"That changes the prediction for {fmt(res.n_flipped)} of them.")
+    return text
+
+
+def _likelihood(ws: Any, res: r.LikelihoodResult) -> str:
+    s = res.selection
+    order = np.argsort(-np.asarray(res.probabilities), kind="stable")
+    parts = [f"**{pct(res.probabilities[i])}** {ws.class_name(res.classes[i])}" for i in order]
+    if s.single:
+        text = f"For {who(ws, s, capital=False)}, the model gives " + ", ".join(parts) + "."
+    else:
+        text = (f"Averaged over {who(ws, s, capital=False)}, the model gives "
+                + ", ".join(parts) + ".")
+    if res.before is not None:
+        before = ", ".join(f"{pct(res.before[i])} {ws.class_name(res.classes[i])}" for i in order)
+        text = text.replace("the model gives", f"with {_changed_clause(s)} the model would give")
+        text += f" Without the change it gives {before}."
+    return text
+
+
+def _effect_value(ws: Any, feature: str, value: Any) -> str:
+    if ws.schema.has_feature(feature):
+        f = ws.schema.feature(feature)
+        if f.kind == "boolean":
+            same = str(value) == str(f.true_value)
+            return f"{feature} = {'yes' if same else 'no'}"
+    return f"{feature} of {fmt(value)}"
+
+
+def _output_phrase(ws: Any, res: r.AttributionResult) -> str:
+    if res.class_label is None:
+        return f"predicted {ws.target}"
+    return f"predicted chance of {ws.class_name(res.class_label)}"
+
+
+def _attribution(ws: Any, res: r.AttributionResult) -> str:
+    s = res.selection
+    target = _output_phrase(ws, res)
+    top = [e for e in res.effects if abs(e.effect) > 1e-12][:3]
+    if not top:
+        return f"No feature moved the {target} for {who(ws, s, capital=False)}."
+    lines: list[str] = []
+    if s.single:
+        pred = ws.class_name(res.prediction) if ws.task == "classification" else fmt(
+            res.prediction)
+        lines.append(f"The model predicts **{pred}** for {who(ws, s, capital=False)}"
+                     + (f" (with {_changed_clause(s)})" if s.changed else "") + ".")
+        first = top[0]
+        lines.append(
+            f"{_effect_value(ws, first.feature, first.value).capitalize()} "
+            f"{'raised' if first.effect > 0 else 'lowered'} the {target} the most, by "
+            f"{fmt(abs(first.effect), 2)}.")
+        for e in top[1:]:
+            lines.append(f"- {_effect_value(ws, e.feature, e.value)}: "
+                         f"{'raised' if e.effect > 0 else 'lowered'} it by {fmt(abs(e.effect), 2)}")
+        if ws.task == "classification":
+            lines.append(
+                f"\nStarting from the average of {pct(res.base_value)}, the features together "
+                f"bring the {target} to {pct(res.output)}.")
+    else:
+        sample = ""
+        if res.n_explained < s.n:
+            sample = (f" (explained on a random sample of {fmt(res.n_explained)} of the "
+                      f"{fmt(s.n)}, to keep it quick)")
+        lines.append(f"Across {who(ws, s, capital=False)}{sample}, the features that moved the "
+                     f"{target} most on average:")
+        for e in top:
+            lines.append(f"- **{e.feature}**: {'raised' if e.effect > 0 else 'lowered'} it by "
+                         f"{fmt(abs(e.effect), 2)} on average")
+    method = {"shap-tree": "SHAP (exact for tree models)", "shap-kernel": "SHAP (sampled)",
+              "lime": "LIME", "integrated-gradients": "integrated gradients"}.get(
+        res.method, res.method)
+    note = f"\n_Method: {method}._"
+    if res.stability is not None:
+        note = f"\n_Method: {method}; the top features agree across reruns {pct(res.stability)} of the time._"
+    return "\n".join(lines) + note
+
+
+def _value_text(value: Any) -> str:
+    return fmt(value) if isinstance(value, (int, float, np.generic)) else str(value)
+
+
+def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
+    s = res.selection
+    name = f"{ws.noun(1)} {res.row_id}"
+    now = ws.class_name(res.prediction) if ws.task == "classification" else fmt(res.prediction)
+    lead = ""
+    if not s.single:
+        lead = (f"Counterfactuals are about one {ws.noun(1)} at a time, so here is the first of "
+                f"the {plural(ws, s.n)}: {name}.\n\n")
+    if not res.options:
+        fixed = f" (keeping {', '.join(res.kept_fixed)} fixed)" if res.kept_fixed else ""
+        return (lead + f"The model predicts **{now}** for {name}. I could not find a small "
+                f"change{fixed} that flips this prediction within {fmt(res.elapsed, 2)} seconds; "
+                "it looks robust to small changes.")
+    lines = [lead + f"The model predicts **{now}** for {name}. Any one of these changes would "
+             "make it predict "
+             + (f"**{ws.class_name(res.options[0].new_prediction)}**" if ws.task ==
+                "classification" else "something else") + ":"]
+    for option in res.options:
+        changes = ", ".join(f"{c.feature} from {_value_text(c.before)} to {_value_text(c.after)}"
+                            for c in option.changes)
+        lines.append(f"- {changes}")
+    if res.kept_fixed:
+        lines.append(f"\n_{', '.join(res.kept_fixed)} were kept fixed; every change was checked "
+                     "with the model._")
+    else:
+        lines.append("\n_Every change was checked with the model._")
+    return "\n".join(lines)
+
+
+def _importance(ws: Any, res: r.ImportanceResult) -> str:
+    s = res.selection
+    scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
+    sample = (f" (measured on a random sample of {fmt(res.n_explained)})"
+              if res.n_explained < s.n else "")
+    if res.feature is not None:
+        rank = res.rank(res.feature)
+        entry = res.entries[rank - 1]
+        n = len(res.entries)
+        level = "the most important feature" if rank == 1 else (
+            f"number {rank} of {n} features")
+        return (f"**{entry.feature}** is {level}{scope}{sample}: it accounts for "
+                f"{pct(entry.share)} of the model's total reliance on features (average effect "
+                f"{fmt(entry.mean_abs, 2)} on the output, 95% interval {fmt(entry.ci_low, 2)}"
+                f" to {fmt(entry.ci_high, 2)}).")
+    entries = res.entries if res.k is None else res.entries[: res.k]
+    if res.k == 1:
+        e = entries[0]
+        return (f"The most important feature{scope} is **{e.feature}**{sample}, with "
+                f"{pct(e.share)} of the model's total reliance on features.")
+    head = ("All features ranked by importance" if res.k is None else
+            f"The {len(entries)} most important features") + scope + sample + ":"
+    lines = [head]
+    for i, e in enumerate(entries, 1):
+        lines.append(f"{i}. **{e.feature}** — {pct(e.share)} (average effect {fmt(e.mean_abs, 2)})")
+    return "\n".join(lines)
+
+
+def _interactions(ws: Any, res: r.InteractionsResult) -> str:
+    s = res.selection
+    if not res.pairs:
+        return "I found no noticeable interactions between features."
+    scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
+    sample = (f" (measured on a random sample of {fmt(res.n_explained)})"
+              if res.n_explained < s.n else "")
+    lines = [f"The strongest feature interactions{scope}{sample} — where the effect of one "
+             "feature depends on the other:"]
+    for pair in res.pairs[:5]:
+        lines.append(f"- **{pair.first}** × **{pair.second}** (strength {fmt(pair.strength, 2)})")
+    return "\n".join(lines)
+
+
+def _table_markdown(table: pd.DataFrame, limit: int = 10) -> str:
+    shown = table.head(limit)
+    header = "| id | " + " | ".join(map(str, shown.columns)) + " |"
+    rule = "|" + "---|" * (len(shown.columns) + 1)
+    rows = ["| " + " | ".join([str(i)] + [_value_text(v) for v in row]) + " |"
+            for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)]
+    return "\n".join([header, rule, *rows])
+
+
+def _show(ws: Any, res: r.ShowResult) -> str:
+    s = res.selection
+    if s.single:
+        row = res.table.iloc[0]
+        values = "; ".join(f"{k}: {_value_text(v)}" for k, v in row.items())
+        suffix = f" (with {_changed_clause(s)})" if s.changed else ""
+        return f"{who(ws, s)}{suffix}: {values}."
+    text = _table_markdown(res.table)
+    if s.n > 10:
+        text = f"Showing 10 of {plural(ws, s.n)} (the full table is attached):\n\n" + text
+    else:
+        text = f"{who(ws, s)}:\n\n" + text
+    return text
+
+
+def _label(ws: Any, res: r.LabelResult) -> str:
+    s = res.selection
+    if ws.task != "classification":
+        if s.single:
+            return f"The true {ws.target} for {who(ws, s, capital=False)} is {fmt(res.single_value)}."
+        return f"The true {ws.target} averages {fmt(res.value_mean)} for {who(ws, s, capital=False)}."
+    if s.single:
+        return f"The true label for {who(ws, s, capital=False)} is **{ws.class_name(res.single_value)}**."
+    return (f"The true labels for {who(ws, s, capital=False)}: "
+            + _counts_sentence(ws, res.counts, s.n) + ".")
+
+
+def feature_sentence(ws: Any, f: r.FeatureSummary) -> str:
+    """A generated definition from the schema: kind and range or values."""
+    if f.kind == "numeric":
+        kind = "a whole number" if f.is_integer else "a number"
+        return f"{f.name} is {kind} ranging from {fmt(f.minimum)} to {fmt(f.maximum)} in the data."
+    if f.kind == "boolean":
+        return f"{f.name} is a yes/no feature."
+    values = ", ".join(map(str, f.values[:12])) + (", ..." if len(f.values) > 12 else "")
+    return f"{f.name} is a category with {len(f.values)} values: {values}."
+
+
+def _define(ws: Any, res: r.DefineResult) -> str:
+    f = res.feature
+    if res.given and f.description:
+        return f"**{f.name}**: {f.description}\n\n{feature_sentence(ws, f)}"
+    return (f"I have no description of **{f.name}**, but from the data: "
+            f"{feature_sentence(ws, f)}")
+
+
+def _data(ws: Any, res: r.DataSummaryResult) -> str:
+    s = res.selection
+    lines = [f"The data has {plural(ws, s.n)}"
+             + (f" (in this selection, out of {fmt(s.total)})" if s.filtered else "")
+             + f" and {res.n_features} features. The model predicts **{res.target}**"
+             + (" (a class)." if res.task == "classification" else " (a number).")]
+    if res.class_counts:
+        lines.append("Outcomes in the data: " + "; ".join(
+            f"{ws.class_name(c.label)} {fmt(c.count)} ({pct(c.count / s.n)})"
+            for c in res.class_counts) + ".")
+    lines.append("")
+    for f in res.features[:40]:
+        lines.append(f"- {feature_sentence(ws, f)}")
+    if len(res.features) > 40:
+        lines.append(f"- ... and {len(res.features) - 40} more.")
+    return "\n".join(lines)
+
+
+def _statistic(ws: Any, res: r.StatisticResult) -> str:
+    s = res.selection
+    scope = who(ws, s, capital=False)
+    name = res.feature or ws.target
+    if res.kind == "numeric":
+        text = (f"For {scope}, **{name}** has mean {fmt(res.mean)}, median {fmt(res.median)}, "
+                f"standard deviation {fmt(res.std)}, and ranges from {fmt(res.minimum)} to "
+                f"{fmt(res.maximum)}.")
+    else:
+        label = (lambda v: ws.class_name(v)) if res.kind == "target" else (
+            (lambda v: "yes" if str(v) == str(ws.schema.feature(name).true_value) else "no")
+            if res.kind == "boolean" else str)
+        parts = [f"{label(sh.value)} {fmt(sh.count)} ({pct(sh.share)})" for sh in res.shares]
+        text = f"For {scope}, **{name}**: " + "; ".join(parts) + "."
+    if res.n_missing:
+        text += f" {fmt(res.n_missing)} values are missing."
+    return text
+
+
+def _mistake_count(ws: Any, res: r.MistakeCountResult) -> str:
+    s = res.selection
+    if not res.n_wrong:
+        return f"The model gets all of {who(ws, s, capital=False)} right."
+    return (f"The model gets {fmt(res.n_wrong)} of {who(ws, s, capital=False)} wrong "
+            f"({pct(res.n_wrong / s.n)}); it is right about {fmt(s.n - res.n_wrong)}.")
+
+
+def _mistake_sample(ws: Any, res: r.MistakeSampleResult) -> str:
+    s = res.selection
+    if not res.rows:
+        return f"The model makes no mistakes on {who(ws, s, capital=False)}."
+    lines = [f"The model is wrong about {fmt(res.n_wrong)} of {who(ws, s, capital=False)}"
+             + (f"; here are {len(res.rows)}:" if res.n_wrong > len(res.rows) else ":")]
+    for row in res.rows:
+        lines.append(f"- {ws.noun(1)} {row.row_id}: predicted **{ws.class_name(row.predicted)}**"
+                     f", actually **{ws.class_name(row.true_label)}**")
+    return "\n".join(lines)
+
+
+def condition_words(ws: Any, c: r.Condition) -> str:
+    feature = ws.schema.feature(c.feature)
+    if c.op == ">":
+        return f"{c.feature} above {fmt(c.value)}"
+    if c.op == "<=":
+        return f"{c.feature} at most {fmt(c.value)}"
+    if feature.kind == "boolean":
+        return f"{c.feature} {'yes' if c.value else 'no'}"
+    return f"{c.feature} {'is not ' if c.op == '!=' else ''}{c.value}"
+
+
+def _mistake_typical(ws: Any, res: r.MistakeTypicalResult) -> str:
+    s = res.selection
+    scope = who(ws, s, capital=False)
+    if not res.n_wrong:
+        return f"The model makes no mistakes on {scope}, so there is nothing in common to find."
+    head = (f"The model is wrong about {fmt(res.n_wrong)} of {scope} "
+            f"({pct(res.base_error_rate)}).")
+    if not res.rules:
+        return (head + f" The mistakes do not share a simple pattern I can describe "
+                f"(wrong: {ws.noun(2)} {ids_text(res.wrong_ids)}).")
+    lines = [head + " Where it errs most:"]
+    for rule in res.rules:
+        conditions = " and ".join(condition_words(ws, c) for c in rule.conditions)
+        lines.append(f"- {ws.noun().capitalize()} with **{conditions}**: wrong for "
+                     f"{fmt(rule.n_wrong)} of {fmt(rule.support)} ({pct(rule.error_rate)}, vs "
+                     f"{pct(res.base_error_rate)} overall)")
+    return "\n".join(lines)
+
+
+def _score(ws: Any, res: r.ScoreResult) -> str:
+    s = res.selection
+    scope = who(ws, s, capital=False)
+    if res.task == "regression":
+        values = {m.name: m for m in res.metrics}
+        text = (f"On {scope}, the model's predictions of {ws.target} are off by "
+                f"{fmt(values['mae'].value)} on average (mean absolute error); the root mean "
+                f"squared error, which weighs big misses more, is {fmt(values['rmse'].value)}.")
+        r2 = values["r2"]
+        if r2.value is not None:
+            text += (f" R² is {fmt(r2.value, 2)}: the model explains about "
+                     f"{pct(max(r2.value, 0))} of the variation in {ws.target}.")
+        if res.requested not in {"default", "mae", "rmse", "r2"}:
+            text = (f"{METRIC_NAMES.get(res.requested, res.requested).capitalize()} applies to "
+                    f"classes, but this model predicts a number. " + text)
+        return text
+    pos = ws.class_name(res.positive_class) if res.positive_class is not None else "each class"
+    parts = []
+    for m in res.metrics:
+        name = METRIC_NAMES.get(m.name, m.name)
+        if m.value is None:
+            parts.append(f"The {name} cannot be computed on {scope}: {m.why_undefined}.")
+            continue
+        value = pct(m.value) if m.name in {"accuracy", "precision", "recall", "sensitivity",
+                                            "specificity", "ppv", "npv"} else fmt(m.value, 2)
+        meaning = METRIC_MEANING.get(m.name, "").format(noun=ws.noun(), pos=pos)
+        parts.append(f"The model's {name} on {scope} is **{value}**"
+                     + (f" ({meaning})" if meaning else "") + ".")
+    text = " ".join(parts)
+    if res.positive_class is None and any(m.name not in {"accuracy", "roc"} for m in res.metrics):
+        text += " (Averaged over the classes.)"
+    return text
+
+
+def _model(ws: Any, res: r.ModelInfoResult) -> str:
+    text = (f"The model is {res.description}. It predicts **{res.target}** "
+            f"({'a class' if res.task == 'classification' else 'a number'}) from "
+            f"{res.n_features} features.")
+    if res.accuracy is not None:
+        text += f" It classifies {pct(res.accuracy)} of the {fmt(res.n_rows)} {ws.noun()} correctly."
+    if res.r2 is not None:
+        text += f" On the {fmt(res.n_rows)} {ws.noun()} its R² is {fmt(res.r2, 2)}."
+    if res.note:
+        text += " " + res.note
+    return text
+
+
+def _function(ws: Any, res: r.FunctionResult) -> str:
+    noun, nouns = ws.noun(1), ws.noun()
+    numeric = res.example_numeric or res.example_feature
+    threshold = fmt(res.example_threshold) if res.example_threshold is not None else "..."
+    return "\n".join([
+        f"I answer questions about the model that predicts **{ws.target}** and the data it "
+        "uses. For example:",
+        f"- **Predictions**: “what does the model predict for {noun} {res.example_id}?”, "
+        f"“how likely is {noun} {res.example_id} to be {_example_class(ws)}?”",
+        f"- **Why**: “why did it predict that for {noun} {res.example_id}?”, "
+        f"“what would have to change to flip it?”",
+        f"- **What if**: “what if their {numeric} were {threshold}?”",
+        f"- **Importance**: “what are the top 3 features?”, “how important is {numeric}?”",
+        f"- **Groups**: “how many {nouns} have {numeric} above {threshold}?”, "
+        f"“show them”, “average {numeric} for them?”",
+        "- **Performance**: “how accurate is the model?”, “where does it make mistakes?”",
+        f"- **The data**: “what does {res.example_feature} mean?”, “tell me about the data”",
+    ])
+
+
+def _example_class(ws: Any) -> str:
+    labels = ws.schema.raw_class_labels
+    return ws.class_name(labels[-1]) if labels else "high"
+
+
+def _self(ws: Any, res: r.SelfResult) -> str:
+    kind = "classifies" if res.task == "classification" else "predicts"
+    return (f"I'm {ws.assistant_name}, an assistant that explains a machine-learning model which "
+            f"{kind} **{res.target}** for {plural(ws, res.n_rows)}. Ask me in plain words what it "
+            "predicts, why, what would change its mind, and where it makes mistakes. I compute "
+            "every number from the model and the data; I don't make them up.")
+
+
+def _notice(ws: Any, res: r.NoticeResult) -> str:
+    if res.kind == "no-followup":
+        return ("I haven't suggested anything to follow up on yet. Ask me a question — for "
+                f"example “how accurate is the model?” or “how many {ws.noun()} are there?”")
+    return ""
+
+
+_RENDERERS = {
+    r.CountResult: _count,
+    r.PredictionResult: _predict,
+    r.LikelihoodResult: _likelihood,
+    r.AttributionResult: _attribution,
+    r.CounterfactualsResult: _counterfactuals,
+    r.ImportanceResult: _importance,
+    r.InteractionsResult: _interactions,
+    r.ShowResult: _show,
+    r.LabelResult: _label,
+    r.DefineResult: _define,
+    r.DataSummaryResult: _data,
+    r.StatisticResult: _statistic,
+    r.MistakeCountResult: _mistake_count,
+    r.MistakeSampleResult: _mistake_sample,
+    r.MistakeTypicalResult: _mistake_typical,
+    r.ScoreResult: _score,
+    r.ModelInfoResult: _model,
+    r.FunctionResult: _function,
+    r.SelfResult: _self,
+    r.NoticeResult: _notice,
+}
+
+
+def suggestions(ws: Any) -> tuple[str, ...]:
+    """A few questions that work on this dataset, for when I did not understand."""
+    numeric = ws.schema.features_of_kind("numeric")
+    example = numeric[0].name if numeric else ws.schema.features[0].name
+    first_id = ws.frame.index[0]
+    return (
+        "how accurate is the model?",
+        f"what does the model predict for {ws.noun(1)} {first_id}?",
+        "what are the most important features?",
+        f"what is the average {example}?",
+    )

@@ -1,0 +1,333 @@
+"""Typed results of running one operation: numbers and identifiers only, no prose.
+
+The executor produces these; ``dialogue.responses`` turns them into Markdown and
+``dialogue.figures`` into charts. Keeping language out of here makes every number in a reply
+traceable to a computation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rows an operation ran on and how many there are in the whole dataset."""
+
+    row_ids: tuple[Any, ...]
+    total: int
+    filtered: bool  # False: the whole dataset (no filter in the turn)
+    changed: tuple[str, ...] = ()  # plain-words descriptions of what-if changes applied
+
+    @property
+    def n(self) -> int:
+        return len(self.row_ids)
+
+    @property
+    def single(self) -> bool:
+        return len(self.row_ids) == 1
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    """How many rows fall in one class, with a few example ids."""
+
+    label: Any
+    count: int
+    examples: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class CountResult:
+    selection: Selection
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    """Predicted labels (classification) or values (regression) on the selection.
+
+    ``before_*`` hold the predictions on the unchanged rows when the turn had what-if changes.
+    """
+
+    selection: Selection
+    counts: tuple[ClassCount, ...] = ()  # classification
+    before_counts: tuple[ClassCount, ...] | None = None
+    n_flipped: int | None = None  # rows whose prediction changed because of the what-if
+    value_mean: float | None = None  # regression: mean prediction
+    value_min: float | None = None
+    value_max: float | None = None
+    before_value_mean: float | None = None
+    single_value: Any = None  # the one row's prediction
+    before_single_value: Any = None
+
+
+@dataclass(frozen=True)
+class LikelihoodResult:
+    """Mean predicted probability of each class over the selection."""
+
+    selection: Selection
+    classes: tuple[Any, ...]
+    probabilities: tuple[float, ...]
+    before: tuple[float, ...] | None = None
+    predicted: Any = None  # single row: the predicted class
+
+
+@dataclass(frozen=True)
+class FeatureEffect:
+    """One feature's signed attribution, with the row's value when it is a single row."""
+
+    feature: str
+    effect: float
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    """Local attributions: one row, or the mean over a (possibly sampled) group."""
+
+    selection: Selection
+    method: str
+    effects: tuple[FeatureEffect, ...]  # strongest first, all features
+    class_label: Any  # the class whose probability is explained (None for regression)
+    output_name: str
+    base_value: float
+    output: float  # the explained output (mean over rows for a group)
+    n_explained: int  # rows actually explained (a sample of the selection when it is large)
+    prediction: Any = None  # single row: the predicted label/value
+    stability: float | None = None
+
+
+@dataclass(frozen=True)
+class CounterfactualChange:
+    feature: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class CounterfactualOption:
+    changes: tuple[CounterfactualChange, ...]
+    new_prediction: Any
+
+
+@dataclass(frozen=True)
+class CounterfactualsResult:
+    selection: Selection
+    row_id: Any  # the row the counterfactuals are for
+    prediction: Any
+    target: Any
+    options: tuple[CounterfactualOption, ...]
+    elapsed: float
+    kept_fixed: tuple[str, ...] = ()  # features the search was not allowed to change
+
+
+@dataclass(frozen=True)
+class ImportanceEntry:
+    feature: str
+    mean_abs: float
+    ci_low: float
+    ci_high: float
+    share: float
+
+
+@dataclass(frozen=True)
+class ImportanceResult:
+    """Global importance ranking on the selection (``k`` None = all features)."""
+
+    selection: Selection
+    entries: tuple[ImportanceEntry, ...]  # all features, most important first
+    k: int | None
+    method: str
+    n_explained: int
+    feature: str | None = None  # set for ``important F``
+
+    def rank(self, feature: str) -> int:
+        return [e.feature for e in self.entries].index(feature) + 1
+
+
+@dataclass(frozen=True)
+class InteractionPair:
+    first: str
+    second: str
+    strength: float
+
+
+@dataclass(frozen=True)
+class InteractionsResult:
+    selection: Selection
+    pairs: tuple[InteractionPair, ...]
+    method: str
+    n_explained: int
+
+
+@dataclass(frozen=True)
+class ShowResult:
+    selection: Selection
+    table: pd.DataFrame = field(compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    selection: Selection
+    counts: tuple[ClassCount, ...] = ()  # classification
+    single_value: Any = None
+    value_mean: float | None = None  # regression
+
+
+@dataclass(frozen=True)
+class FeatureSummary:
+    """Short description of one feature for ``data`` and ``define``."""
+
+    name: str
+    kind: str  # numeric / boolean / categorical
+    minimum: float | None = None
+    maximum: float | None = None
+    is_integer: bool = False
+    values: tuple[Any, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class DataSummaryResult:
+    selection: Selection
+    n_features: int
+    features: tuple[FeatureSummary, ...]
+    target: str
+    task: str
+    class_counts: tuple[ClassCount, ...]
+
+
+@dataclass(frozen=True)
+class CategoryShare:
+    value: Any
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class StatisticResult:
+    """Numeric stats or category counts of one feature (``feature`` None = the target)."""
+
+    selection: Selection
+    feature: str | None
+    kind: str  # numeric / boolean / categorical / target
+    mean: float | None = None
+    median: float | None = None
+    std: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    shares: tuple[CategoryShare, ...] = ()
+    n_missing: int = 0
+
+
+@dataclass(frozen=True)
+class DefineResult:
+    feature: FeatureSummary
+    given: bool  # True when the description came from the user, False when generated
+
+
+@dataclass(frozen=True)
+class MistakeCountResult:
+    selection: Selection
+    n_wrong: int
+
+
+@dataclass(frozen=True)
+class MistakeRow:
+    row_id: Any
+    true_label: Any
+    predicted: Any
+
+
+@dataclass(frozen=True)
+class MistakeSampleResult:
+    selection: Selection
+    n_wrong: int
+    rows: tuple[MistakeRow, ...]
+    table: pd.DataFrame | None = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One split of a rule: ``feature`` <op> ``threshold`` or ``feature`` == / != ``value``."""
+
+    feature: str
+    op: str  # "<=", ">", "==", "!="
+    value: Any
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    conditions: tuple[Condition, ...]
+    support: int  # rows matching the rule
+    n_wrong: int  # of those, how many the model gets wrong
+
+    @property
+    def error_rate(self) -> float:
+        return self.n_wrong / self.support if self.support else 0.0
+
+
+@dataclass(frozen=True)
+class MistakeTypicalResult:
+    selection: Selection
+    n_wrong: int
+    rules: tuple[ErrorRule, ...]
+    base_error_rate: float
+    wrong_ids: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    name: str  # metric token: accuracy, f1, roc, ...
+    value: float | None  # None when undefined on this selection
+    why_undefined: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    selection: Selection
+    metrics: tuple[MetricValue, ...]
+    task: str
+    positive_class: Any = None
+    n_positive: int | None = None
+    requested: str = "default"
+
+
+@dataclass(frozen=True)
+class ModelInfoResult:
+    description: str
+    task: str
+    target: str
+    n_features: int
+    accuracy: float | None  # classification
+    r2: float | None  # regression
+    n_rows: int
+    note: str | None = None  # e.g. how a default model was trained
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    example_feature: str
+    example_numeric: str | None
+    example_threshold: float | None
+    example_id: Any
+
+
+@dataclass(frozen=True)
+class SelfResult:
+    target: str
+    task: str
+    n_rows: int
+
+
+@dataclass(frozen=True)
+class NoticeResult:
+    """A friendly message that is not an error (e.g. nothing was offered to follow up on)."""
+
+    kind: str  # "no-followup"
+
+
+Result = Any  # any of the dataclasses above

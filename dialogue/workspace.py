@@ -1,0 +1,391 @@
+"""Everything shared, read-only, between conversations about one dataset and one model.
+
+A ``Workspace`` owns the data, its schema, the model adapter, the (caching, thread-safe)
+explanation engine, the natural-language parser and the model's predictions on the stored data.
+Expensive pieces are built lazily under a lock so that ``import dialogue`` and parsing stay fast
+and many conversations (threads) can share one workspace.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import threading
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dialogue.conversation import Conversation
+    from explainers import ExplanationEngine, ModelAdapter
+    from grammar import DatasetSchema, NaturalLanguageParser
+
+# Features a person cannot change (counterfactuals never touch them) and features that can only
+# grow. General English column names, not tied to one dataset.
+IMMUTABLE_NAMES = frozenset({"sex", "gender", "race", "ethnicity", "nationality", "birthplace"})
+NO_DECREASE_NAMES = frozenset({"age"})
+
+
+def cache_dir() -> Path:
+    """Where trained default models are cached: ``$ASKMODEL_CACHE`` or ``~/.cache/askmodel``."""
+    root = os.environ.get("ASKMODEL_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "askmodel"
+
+
+def _noun_from_index(name: object) -> str:
+    """``patient_id`` -> ``patient``; anything else -> ``row``."""
+    if not name:
+        return "row"
+    words = [w for w in str(name).lower().replace("-", "_").split("_") if w]
+    words = [w for w in words if w not in {"id", "ids", "no", "number", "nr", "idx", "index", "key"}]
+    if len(words) == 1 and words[0].isalpha() and len(words[0]) > 2:
+        return words[0]
+    return "row"
+
+
+class Workspace:
+    """Data + schema + model + engine + parser, shared by all conversations on them."""
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        target: str,
+        model: Any,
+        *,
+        index_col: str | int | None = None,
+        class_names: Mapping[Any, str] | Sequence[str] | None = None,
+        feature_descriptions: Mapping[str, str] | None = None,
+        row_noun: str | None = None,
+        model_note: str | None = None,
+        immutable: Sequence[str] | None = None,
+        no_decrease: Sequence[str] | None = None,
+        assistant_name: str = "AskModel",
+    ) -> None:
+        from grammar.schema import DatasetSchema, canonical_name
+
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError("the data must be a pandas DataFrame")
+        if target not in frame.columns:
+            raise ValueError(
+                f"the target column {target!r} is not in the data; columns are: "
+                + ", ".join(map(str, frame.columns))
+            )
+        frame = frame.copy()
+        if index_col is not None:
+            column = frame.columns[index_col] if isinstance(index_col, int) else index_col
+            if column not in frame.columns:
+                raise ValueError(f"the id column {index_col!r} is not in the data")
+            frame = frame.set_index(column)
+        if not frame.index.is_unique:
+            warnings.warn("row ids are not unique; using row numbers as ids instead", stacklevel=2)
+            frame = frame.reset_index(drop=True)
+        frame = frame.dropna(subset=[target])
+        if len(frame) == 0:
+            raise ValueError("the data has no rows with a target value")
+        self.frame: pd.DataFrame = frame
+        self.target = str(target)
+        self.model = model
+        self.feature_descriptions = dict(feature_descriptions or {})
+        self.schema: DatasetSchema = DatasetSchema.from_frame(
+            frame, self.target, feature_descriptions=self.feature_descriptions
+        )
+        self.row_noun = row_noun or _noun_from_index(frame.index.name)
+        self.model_note = model_note
+        self.assistant_name = assistant_name
+        self.X: pd.DataFrame = frame.drop(columns=[self.target])
+        self.y: pd.Series = frame[self.target]
+        self._id_positions = {self.id_text(v): i for i, v in enumerate(frame.index)}
+        self._class_names = self._normalise_class_names(class_names)
+        names = {canonical_name(c): c for c in self.X.columns}
+        self.immutable = tuple(
+            names.get(canonical_name(c), c)
+            for c in (immutable if immutable is not None else
+                      [c for c in self.X.columns if canonical_name(c) in IMMUTABLE_NAMES])
+        )
+        self.no_decrease = tuple(
+            names.get(canonical_name(c), c)
+            for c in (no_decrease if no_decrease is not None else
+                      [c for c in self.X.columns if canonical_name(c) in NO_DECREASE_NAMES])
+        )
+        self._lock = threading.RLock()
+        self._adapter: ModelAdapter | None = None
+        self._engine: ExplanationEngine | None = None
+        self._parser: NaturalLanguageParser | None = None
+        self._predictions: np.ndarray | None = None
+        self._probabilities: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_files(
+        cls,
+        data_path: str | os.PathLike,
+        target: str,
+        model_path: str | os.PathLike | None = None,
+        *,
+        index_col: str | int | None = None,
+        trusted: bool = False,
+        class_names: Mapping[Any, str] | Sequence[str] | None = None,
+        feature_descriptions: Mapping[str, str] | None = None,
+    ) -> Workspace:
+        """Read a CSV (or Parquet) file and a model file; without a model, train a default one."""
+        path = Path(data_path)
+        if not path.exists():
+            raise FileNotFoundError(f"no data file at {str(path)!r}")
+        if path.suffix.lower() in {".parquet", ".pq"}:
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path)
+        if target not in frame.columns:
+            raise ValueError(
+                f"the target column {target!r} is not in {path.name}; columns are: "
+                + ", ".join(map(str, frame.columns))
+            )
+        note = None
+        if model_path is not None:
+            from explainers import load_model
+
+            model = load_model(model_path, trusted=trusted)
+        else:
+            features = frame.drop(columns=[target])
+            if index_col is not None:
+                column = frame.columns[index_col] if isinstance(index_col, int) else index_col
+                features = features.drop(columns=[column])
+            model, note = train_default_model(features, frame[target])
+        workspace = cls(frame, target, model, index_col=index_col, class_names=class_names,
+                        feature_descriptions=feature_descriptions, model_note=note)
+        workspace.adapter  # noqa: B018 - validate the model against the data now
+        return workspace
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1)
+    def demo() -> Workspace:
+        """The built-in demo workspace, built once per process (it is read-only)."""
+        from dialogue.demo import build_demo_workspace
+
+        return build_demo_workspace()
+
+    def conversation(self) -> Conversation:
+        """A new conversation sharing this workspace."""
+        from dialogue.conversation import Conversation
+
+        return Conversation(self)
+
+    # ------------------------------------------------------------------ lazy heavy parts
+    @property
+    def adapter(self) -> ModelAdapter:
+        if self._adapter is None:
+            with self._lock:
+                if self._adapter is None:
+                    from explainers import ModelAdapter
+
+                    self._adapter = ModelAdapter.wrap(self.model, self.X.head(200))
+                    # Keep the feature columns in the order the model wants them.
+                    self.X = self.X[list(self._adapter.feature_names)]
+        return self._adapter
+
+    @property
+    def engine(self) -> ExplanationEngine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    from explainers import ExplanationEngine
+
+                    self._engine = ExplanationEngine(self.adapter, self.X)
+        return self._engine
+
+    @property
+    def parser(self) -> NaturalLanguageParser:
+        if self._parser is None:
+            with self._lock:
+                if self._parser is None:
+                    from grammar import NaturalLanguageParser
+
+                    self._parser = NaturalLanguageParser(self.schema)
+        return self._parser
+
+    @property
+    def task(self) -> str:
+        return self.schema.task
+
+    @property
+    def classes(self) -> tuple:
+        """Class labels as the model returns them (empty for regression)."""
+        return tuple(self.adapter.classes or ())
+
+    def predictions(self) -> np.ndarray:
+        """The model's predictions on the stored rows (computed once)."""
+        if self._predictions is None:
+            with self._lock:
+                if self._predictions is None:
+                    self._predictions = np.asarray(self.adapter.predict(self.X))
+        return self._predictions
+
+    def probabilities(self) -> np.ndarray:
+        """Class probabilities on the stored rows (computed once; classification only)."""
+        if self._probabilities is None:
+            with self._lock:
+                if self._probabilities is None:
+                    self._probabilities = np.asarray(self.adapter.predict_proba(self.X))
+        return self._probabilities
+
+    # ------------------------------------------------------------------ ids and labels
+    @staticmethod
+    def id_text(value: object) -> str:
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+    def position_of(self, row_id: object) -> int | None:
+        """Row position of an id written in a program (``None`` if there is no such row)."""
+        return self._id_positions.get(self.id_text(row_id))
+
+    def _normalise_class_names(
+        self, class_names: Mapping[Any, str] | Sequence[str] | None
+    ) -> dict[str, str]:
+        if class_names is None:
+            return {}
+        labels = self.schema.raw_class_labels
+        if isinstance(class_names, Mapping):
+            return {self.id_text(k): str(v) for k, v in class_names.items()}
+        names = list(class_names)
+        if len(names) != len(labels):
+            raise ValueError(
+                f"{len(names)} class names given but the target has {len(labels)} classes"
+            )
+        return {self.id_text(k): str(v) for k, v in zip(labels, names, strict=True)}
+
+    def class_name(self, label: object) -> str:
+        """How a class reads in prose: the given name, else ``target label`` or yes/no."""
+        key = self.id_text(label)
+        if key in self._class_names:
+            return self._class_names[key]
+        words = self.schema.target_words[0] if self.schema.target_words else self.target
+        if key in {"1", "True", "true", "yes"} and len(self.schema.class_labels) == 2:
+            return words
+        if key in {"0", "False", "false", "no"} and len(self.schema.class_labels) == 2:
+            return f"no {words}"
+        if isinstance(label, str) and not key.replace(".", "").isdigit():
+            return key
+        return f"{words} = {key}"
+
+    def raw_class(self, written: str) -> object:
+        """The stored class label for a label written in a program (or a class name)."""
+        text = str(written).strip().lower()
+        for raw, canonical in zip(
+            self.schema.raw_class_labels, self.schema.class_labels, strict=True
+        ):
+            if canonical.lower() == text or self.class_name(raw).lower() == text:
+                return raw
+        raise KeyError(written)
+
+    def noun(self, count: int = 2) -> str:
+        """``patient`` / ``patients``."""
+        if count == 1:
+            return self.row_noun
+        noun = self.row_noun
+        if noun.endswith(("s", "x", "ch", "sh")):
+            return noun + "es"
+        if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+            return noun[:-1] + "ies"
+        return noun + "s"
+
+
+# ---------------------------------------------------------------------- default model training
+def _content_key(X: pd.DataFrame, y: pd.Series, extra: str) -> str:
+    import sklearn
+
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(pd.util.hash_pandas_object(y, index=False).to_numpy().tobytes())
+    digest.update("|".join(map(str, X.columns)).encode())
+    digest.update(f"{extra}|sklearn={sklearn.__version__}|numpy={np.__version__}"
+                  f"|pandas={pd.__version__}".encode())
+    return digest.hexdigest()[:24]
+
+
+def _build_default_model(X: pd.DataFrame, y: pd.Series, seed: int) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from grammar.schema import _target_kind
+
+    categorical = [c for c in X.columns
+                   if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+    numeric = [c for c in X.columns if c not in categorical]
+    steps = []
+    if categorical:
+        steps.append(("categorical", Pipeline([
+            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+        ]), categorical))
+    if numeric:
+        steps.append(("numeric", SimpleImputer(strategy="median"), numeric))
+    prep = ColumnTransformer(steps, verbose_feature_names_out=False)
+    task, _ = _target_kind(y)
+    if task == "classification":
+        estimator = GradientBoostingClassifier(n_estimators=100, max_depth=2, random_state=seed)
+    else:
+        estimator = GradientBoostingRegressor(n_estimators=150, max_depth=3, random_state=seed)
+    return Pipeline([("prep", prep), ("model", estimator)])
+
+
+def _load_cached(path: Path) -> Any | None:
+    """Load a cached skops model, trusting only scikit-learn / numpy types."""
+    try:
+        import skops.io as sio
+
+        untrusted = sio.get_untrusted_types(file=path)
+        allowed = ("sklearn.", "numpy.", "builtins.", "collections.")
+        if any(not t.startswith(allowed) for t in untrusted):
+            return None
+        return sio.load(path, trusted=untrusted)
+    except Exception:  # noqa: BLE001 - a broken cache entry is simply rebuilt
+        return None
+
+
+def train_default_model(
+    X: pd.DataFrame, y: pd.Series, *, train_fraction: float = 0.7, seed: int = 0,
+    cache: Path | None = None,
+) -> tuple[Any, str]:
+    """A gradient-boosted tree model for ``X`` -> ``y``, trained once and cached on disk.
+
+    It is trained on a random ``train_fraction`` of the rows so that the other rows show honest
+    mistakes. Returns the model and a sentence saying how it was trained.
+    """
+    key = _content_key(X, y, f"gb-v1|frac={train_fraction}|seed={seed}")
+    directory = cache or cache_dir()
+    path = directory / f"model-{key}.skops"
+    share = round(train_fraction * 100)
+    note = (f"It was trained here on a random {share}% of the rows; the other {100 - share}% "
+            "were held back, so it has not seen them.") if train_fraction < 1 else (
+            "It was trained here on all of the rows.")
+    if path.exists():
+        model = _load_cached(path)
+        if model is not None:
+            return model, note
+    model = _build_default_model(X, y, seed)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(X))
+    n_train = max(2, int(round(len(X) * train_fraction)))
+    train = np.sort(order[:n_train])
+    model.fit(X.iloc[train], y.iloc[train])
+    try:
+        import skops.io as sio
+
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        sio.dump(model, tmp)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache only costs retraining next time
+    return model, note

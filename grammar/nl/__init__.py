@@ -1,0 +1,1 @@
+"""First-stage natural-language parser: normalisation, schema mentions, operation cues."""

@@ -1,0 +1,118 @@
+"""Generic English cues for operations, comparisons, changes and context (no dataset words)."""
+
+from __future__ import annotations
+
+import re
+
+MISTAKE = r"(?:mistakes?|errors?|erroneous\w*|erors?|wrong\w*|misclassif\w*|mis classif\w*|incorrect\w*|mispredict\w*|misses|missed|false positives?|false negatives?|inaccura\w*|get it wrong|fail\w*)"
+
+OPERATION_CUES: list[tuple[str, str]] = [
+    # (kind, regex) — earlier entries win within a clause
+    ("self", r"who are you|what are you|your name|are you (?:a |an )?(?:person|human|bot|robot|ai|chatbot|machine|real|computer)|who am i (?:talking|speaking|chatting) (?:to|with)|introduce yourself|who is this|who made you|a chatbot|are you human"),
+    ("function", r"what can you do|what (?:kinds?|types?|sorts?) of (?:questions|things)|how (?:do|can|should) i use|^help$|help me understand what you|your capabilit\w*|what (?:are|is) (?:you|this) (?:able|for|capable)|what can i ask|how does this (?:thing )?work|what do you do|what are you able|what questions"),
+    ("model", r"what (?:kind|type|sort) of (?:model|classifier|algorithm|predictor|ml model|machine learning model)|which (?:model|algorithm|classifier|method)|what (?:model|algorithm|classifier)|(?:tell me|talk) about (?:the|your|this) model|describe (?:the|your|this) model|model (?:type|architecture|class|family)|how (?:was|is) (?:the|this|your) model (?:trained|built|made)|(?:the|your|this) model is|what is (?:the|your|this) model$"),
+    ("mistake typical", r"in common|pattern\w*|typical(?! value)|characteri[sz]\w*|tend to (?:go wrong|make mistakes|err|fail|be wrong|get \w+ wrong)|go(?:es)? wrong|struggl\w*|weak(?:ness|nesses)?|common (?:traits|features|factors|characteristics)|\bshare\b|trends?|what kind of (?:patients|people|rows|cases)|where does (?:the model|it) (?:fail|err|make)|describe (?:the )?" + MISTAKE + r"|summar\w* (?:of )?(?:the )?" + MISTAKE),
+    ("mistake count", r"how many|number of|count|how often|how frequently|how much|total|rate|percentage|proportion|fraction|frequency|amount"),
+    ("mistake sample", r"show|which|examples?|list|some|few|sample|give|who|display|see|what are|what were|where|cases|instances"),
+    ("explain cfe", r"counterfactual\w*|\bcfe\b|flip\w*|revers\w*|opposite|(?:different|better|other|another|alternative) (?:prediction|outcome|result|decision|label|class|classification|diagnos\w*|response)|change (?:the |that |this |its |their |his |her |my )?(?:prediction|outcome|result|decision|label|classification|diagnos\w*)|change (?:it|them|that)\b|would (?:have|need|has|needs) to change|would (?:it|that) take|what would it take|what could (?:\w+ ){1,3}(?:change|do)|do (?:\w+ )?differently|(?:stop|not|avoid) (?:predicting|being predicted|flagging|being flagged)|would not flag|wouldn't flag|need to (?:change|be different|do)|needs to change|be different|changes would|smallest change|minimal change|minimum change|what would change (?:it|the|that|this|them|his|her|their)|what (?:could|would|should) (?:\w+ ){0,3}change to|how (?:could|can|would) (?:\w+ ){1,3}(?:get|obtain|receive|achieve) (?:a|the|an)|to get (?:a|the) (?:different|better|other)|what (?:needs|has) to change|what would have to|what must change|alter the (?:prediction|outcome)"),
+    ("explain shap", r"shap\w*"),
+    ("explain lime", r"lime"),
+    ("explain features", r"why|explain\w*|explan\w*|reason\w*|driv\w*|drove|behind|influenc\w*|factors?|attribut\w*|pushed|push|contribut\w*|account(?:s|ed)? for|caused?|causes|responsible|led to|lead to|leads to|justif\w*|what made|made (?:the model|it)|rationale|interpret\w*|how come|walk me through|breakdown of (?:the|this|that) prediction|basis"),
+    ("likelihood", r"how likely|likel(?:y|ihood|yhood)|probabilit\w*|probab\w*|\bprob\b|chances?|odds|confiden\w*|how sure|sure is|certain\w*|risk|percent chance"),
+    ("score", r"accura\w*|\bacc\b|\bf1\b|f 1 score|f-1|f score|f-score|f measure|\broc\b|\bauc\b|area under|precision|recall|sensitiv\w*|true positive rate|specificity|true negative rate|\bppv\b|positive predictive|\bnpv\b|negative predictive|how (?:good|well|bad|reliable)|perform\w*|how does (?:the model|it|the classifier) do|how (?:is|are) (?:the model|it|you) doing|quality|metrics?|evaluat\w*|\bscores?\b"),
+    ("interact", r"interact\w*|interplay|jointly|combined effects?|work together|depend on each other"),
+    ("important", r"important|importance|importnat|matter\w*|influential|rank\w*|\btop\b|most (?:predictive|relevant|significant|useful|impactful|influential|informative)|predictive|relevan\w*|significan\w*|key (?:features|factors|variables)|biggest (?:factors?|drivers?)|strongest|weigh(?:t|ts|s|ed)?\b|how much (?:does|do) (?:\w+ ){1,4}(?:count|affect)|affect\w*|impact\w*"),
+    ("label", r"(?:true|actual|real|correct|ground|gold|observed|recorded) (?:label|labels|outcome|outcomes|diagnos\w*|class|classes|value|values|answer|answers|result|results|status)|ground truth|truth|\blabels?\b|acutal|actually|really|truly|in reality|in fact|in the data"),
+    ("statistic", r"average|\bavg\b|\bmean\b|median|distribut\w*|range|standard deviation|\bstd\b|variance|spread|summar\w*|stat\b|stats|statistic\w*|breakdown|proportion|percentage|fraction|\bshare\b|how (?:common|prevalent|frequent)|prevalence|rate of|\brate\b|typical (?:value|values)|minimum|maximum|\bmin\b|\bmax\b|highest|lowest|histogram|quartiles?|percentiles?|on average|describe|spread"),
+    ("countdata", r"how many|number of|\bcount\w*|how much data|total number|size of|are there|\bnumber\b"),
+    ("define", r"(?:does|do|did) (?:\w+ ){1,6}mean\b|\bmeans\b|meaning|what is meant|\bdefine\w*|definition|stand for|stands for|refers? to|measur\w*|what (?:exactly )?is (?:a |an |the )?FEATURE\s*\??$|describe (?:the )?(?:feature|variable|column)|what kind of (?:feature|variable)"),
+    ("data", r"data ?set|datset|\bdata\b|training (?:set|data)|records?|rows|columns|variables|features are there|what features|which features are"),
+    ("show", r"show\w*|shwo|display\w*|\blist\w*|\bsee\b|view|pull up|print|details?|look like|give me (?:the )?(?:data|rows|values|records)|values? (?:of|for)|data (?:for|of|on)|what (?:are|were) (?:the )?(?:values|features|feature values)|bring up|records?"),
+    ("predict", r"predict\w*|predicton|forecast\w*|classif\w*|flag\w*|\boutcomes?\b|\bresults?\b|decision|decide\w*|\bthink\w*|\bsays?\b|output|\bcall\b|estimat\w*|verdict|diagnos\w*|what would happen|what happens|what will happen|would (?:it|the model) (?:say|be)|\bguess\w*"),
+]
+
+META_KINDS = frozenset({"self", "function", "model", "data"})
+
+FOLLOWUP = re.compile(
+    r"^(?:(?:oh |ok |okay |well |hmm )?(?:yes|yeah|yea|yep|yup|sure|ok|okay|please|absolutely|definitely|of course|go ahead|do it|do that|sounds good|why not|great|alright|all right|fine|please do|that would be (?:great|nice|good|helpful)|i would like that|i'd like that|let us do it|let us see|show me|go for it)(?: ,)?(?: please| thanks| thank you| do that| do it| sure| go ahead| show me| that would be great)*(?: \.| !)*)+$"
+)
+
+PREVIOUS_OPERATION = r"same (?:thing|question|for|again|analysis|but|please)?|\bthe same\b|do (?:that|this|it) again|repeat|what about|how about|and for|\bfor\b|as well|\btoo\b|likewise|also for|now for|now do"
+
+CORRECTION = r"^(?:no|nope|sorry|actually|oops|wait|hmm|i meant|i mean|make (?:that|it)|rather|correction|not \w+ ,)|i meant|make that|make it|instead of|rather than|i mean\b"
+
+CARRY_CHANGES = r"\bthen\b|in that case|that new|the new|with (?:that|this|the) change|after (?:that|the) change|\balso\b|\bstill\b|as well|in addition|on top of"
+
+DROP_CHANGES = r"forget the change|without the change|original\w*|before the change|undo|actual prediction|current\w*|right now"
+
+PRONOUN_ROWS = r"\bthem\b|\bthey\b|\bthose\b|\bthese\b|\btheir\b|that (?:group|patient|person|one|case|record|row|individual|subset|population)|this (?:group|patient|person|one|case|record|row|individual|subset)|\bhe\b|\bshe\b|\bher\b|\bhim\b|\bhis\b|\bi\b|\bme\b|\bmy\b|\bmyself\b|the same (?:people|patients|group|rows)|the ones|\bit\b"
+
+WHOLE_DATA = r"whole data\w*|entire data\w*|all (?:the )?(?:data|patients|people|rows|records|instances|cases|individuals|customers|applicants)|everyone|everybody|overall|in general|in total|the dataset|all of the data|across the board|globally"
+
+WHATIF = r"what if|\bif\b|suppos\w*|imagin\w*|assum\w*|pretend|hypothetical\w*|were to|\bwhat would happen\b"
+
+COMPARATORS_PREFIX: list[tuple[str, str]] = [
+    ("not equal to", r"not equal to|!=|other than|different from|does not equal|is not"),
+    ("greater equal than", r"at least|no less than|not less than|no fewer than|minimum(?: of)?|>=|greater than or equal to|more than or equal to|greater or equal to|equal or (?:greater|more|higher) than|or more than|a minimum of"),
+    ("less equal than", r"at most|no more than|not more than|no greater than|not greater than|maximum(?: of)?|<=|less than or equal to|up to|no higher than|not exceeding|not over|no older than|no bigger than|no larger than|a maximum of|less or equal to|max"),
+    ("greater than", r"over|above|more than|greater than|higher than|older than|bigger than|larger than|exceeding|exceeds?|exceeded|>|in excess of|beyond|heavier than|longer than|later than|after|past|upwards of|north of|greater then|more then"),
+    ("less than", r"under|below|less than|lower than|younger than|fewer than|smaller than|<|beneath|shorter than|lighter than|before|less then|lower then|sub"),
+    ("equal to", r"equal to|equals?|exactly|==|=|is exactly|of exactly|aged|precisely"),
+]
+
+COMPARATORS_POSTFIX: list[tuple[str, str]] = [
+    ("greater equal than", r"or (?:more|older|above|higher|greater|over|up|bigger|larger|later|plus)|and (?:above|up|over|older|higher|more|greater)|\+|plus|or greater|at minimum"),
+    ("less equal than", r"or (?:less|younger|below|under|lower|fewer|smaller|earlier)|and (?:below|under|younger|lower|less)|or lower|at most|at maximum"),
+]
+
+DECREASE = r"dropped|drops?|decreas\w*|fell|falls?|went down|goes down|go down|came down|comes down|come down|reduc\w*|lower\w*|declin\w*|\bdown\b|\bless\b|lose|loses|lost|losing|\bcut\w*|fewer|younger|smaller|shed|minus|subtract\w*"
+INCREASE = r"increas\w*|rose|rises?|went up|goes up|go up|grew|grows?|gain\w*|\bup\b|rais\w*|higher|\bmore\b|extra|add\w*|older|bigger|larger|plus|additional|boost\w*|\bhigher\b"
+SET = r"\bset\b|were|was|\bis\b|\bbe\b|became|becomes|changed to|instead|equal to|\bto\b|\bat\b|\bof\b|had|has|have"
+
+BOOL_FALSE_VERBS = r"quit\w*|stopp?\w*|gave up|give up|no longer|not|never|without|had no|has no|have no|did not|does not|do not|cured|lost|\bno\b|non|free of|got rid of|ceased|kicked"
+BOOL_TRUE_VERBS = r"start\w*|took up|take up|develop\w*|became|become|got|get|had|have|has|was|were|began|begin|\bis\b|\bbe\b|diagnosed|contract\w*|picked up|acquir\w*|with|a"
+
+ID_NOUNS = r"patients?|pateints?|patinets?|case|record|id|person|instance|sample|row|entry|individual|subject|customer|applicant|client|observation|item|example|data point|datapoint|point|profile|user|member|borrower|defendant|inmate|loan|account|number|no|#|index|obs|participant|student|employee|house|person number"
+
+NEGATION_BEFORE = r"\bnon\b|\bnot\b|\bno\b|without|never|do not|does not|did not|free of|are not|is not|who are not|lack\w*|absence of|except|excluding|neither|nor|nonsmok\w*|don't"
+
+# Words that are ordinary English (never "corrected" into dataset words).
+KNOWN_WORDS = frozenset(
+    """
+    a about above across after again against age all almost along also although always am among an
+    and another any anyone anything are around as ask at average away back based be because been
+    before being below best better between both but by can case cases change changed changes
+    could count data day days did do does doing done down drop each either else enough even ever
+    every everyone exactly few find first for from full get give given go going good got had has have
+    having he her here hers high higher him his how however i if in instead into is it its just
+    kind know last least less let like likely list little long look lost low lower made make many may
+    me mean men might more most much must my near need never new next no none nor not now number of
+    off often on once one only or other others our out over own part people per person please point
+    points predict prediction put quite rate rather really right same say see set she should show
+    since so some something still such sure take than that the their them then there these they thing
+    things think this those though three through to too top two under until up upon us use used very
+    want was way we well were what when where whether which while who whom whose why will with
+    within without would yes yet you your women woman man male female old older young younger years
+    year week weeks hours hour month months model patient patients many much wrong right why true
+    false label labels features feature value values group groups most least important shap lime
+    which type types kinds sort chance chances what's accuracy score rank ranking each overall total
+    mistake mistakes error errors explain quit stop stopped gave smoke smoking were had lose gained
+    gain added extra means meaning define average mean median typical common many how does do data
+    dataset record records case id row rows sample instance then also same again about tell other
+    were been being like likely unlikely flag flagged flip flips outcome outcomes result results
+    predicted predictions predicts probability probabilities likelihood classifier algorithm
+    """.split()
+)
+
+CUE_VOCABULARY = frozenset(
+    """
+    prediction predictions predicted predict predicts explain explanation reasoning probability
+    likelihood likely accuracy accurate precision recall sensitivity specificity mistakes errors
+    misclassified misclassification misclassifications incorrectly incorrect important importance
+    interactions interaction interact features feature statistics average median distribution
+    counterfactual counterfactuals dataset patients patient records record show display define
+    definition model classifier algorithm confident confidence chances typical common pattern
+    actually actual label labels diagnosis outcome wrong predictions influential matter matters
+    what which where when with would could should does exercise people person against between
+    """.split()
+)

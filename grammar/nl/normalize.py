@@ -1,0 +1,139 @@
+"""Text normalisation: lower case, contractions, numbers written as words, units, typos.
+
+The result is a list of tokens; everything downstream works on token positions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import DamerauLevenshtein
+from text_to_num import alpha2digit
+
+CONTRACTIONS = {
+    "what's": "what is", "whats": "what is", "who's": "who is", "it's": "it is",
+    "that's": "that is", "there's": "there is", "here's": "here is", "how's": "how is",
+    "where's": "where is", "don't": "do not", "dont": "do not", "doesn't": "does not",
+    "doesnt": "does not", "didn't": "did not", "didnt": "did not", "isn't": "is not",
+    "aren't": "are not", "wasn't": "was not", "weren't": "were not", "won't": "will not",
+    "wouldn't": "would not", "couldn't": "could not", "shouldn't": "should not",
+    "can't": "can not", "cannot": "can not", "haven't": "have not", "hasn't": "has not",
+    "hadn't": "had not", "i'm": "i am", "im": "i am", "you're": "you are", "they're": "they are",
+    "we're": "we are", "i'd": "i would", "i've": "i have", "you've": "you have",
+    "let's": "let us", "why'd": "why did", "how'd": "how did", "what'd": "what did",
+    "y'all": "you all", "gonna": "going to", "wanna": "want to", "pls": "please",
+    "plz": "please", "thx": "thanks", "u": "you", "ur": "your", "r": "are", "w/": "with",
+    "w/o": "without", "vs": "versus", "abt": "about", "approx": "approximately",
+}
+
+FRACTIONS = [
+    (r"\bhalf a dozen\b", "6"),
+    (r"\ba dozen\b", "12"),
+    (r"\bdozen\b", "12"),
+    (r"\ba couple of\b", "2"),
+    (r"\ba couple\b", "2"),
+    (r"\ba hundred\b", "100"),
+    (r"\ba thousand\b", "1000"),
+    (r"\bhalf an hour\b", "0.5 hour"),
+    (r"\ba half\b", "0.5"),
+    (r"\bzero\b", "0"),
+    (r"\bnone at all\b", "0"),
+]
+
+UNIT_WORDS = {
+    "kg/m2", "kg/m^2", "kg/m²", "mg/dl", "mmhg", "mm/hg", "bpm", "kg", "lbs", "lb", "cm", "mm",
+    "mg", "ml", "dl", "usd", "eur", "dollars", "euros", "$", "€", "£", "percent", "%",
+}
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalised utterance: the tokens, and the text they join to."""
+
+    tokens: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+def _expand_contractions(text: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return CONTRACTIONS.get(word, word)
+
+    return re.sub(r"[a-z]+(?:'[a-z]+)?/?[a-z]*", lambda m: CONTRACTIONS.get(m.group(0), None)
+                  or re.sub(r"[a-z]+(?:'[a-z]+)?", repl, m.group(0)), text)
+
+
+def normalize(text: str) -> Normalized:
+    """Lower-case, expand contractions, write numbers as digits and split off punctuation."""
+    text = text.strip().lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
+    text = text.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", " - ")
+    text = text.replace("≥", " >= ").replace("≤", " <= ")
+    text = re.sub(r"\s+", " ", text)
+    text = _expand_contractions(text)
+    # possessives: "patient 56's" -> "patient 56", "everyone's" -> "everyone"
+    text = re.sub(r"(\w)'s\b", r"\1", text)
+    text = re.sub(r"(\w)s'(\s|$)", r"\1s\2", text)
+    for pattern, repl in FRACTIONS:
+        text = re.sub(pattern, repl, text)
+    text = text.replace("_", " ")
+    text = re.sub(r"(?<![a-z])(kg/m\^?2|kg/m²|mg/dl|mm/?hg|bpm|lbs?|kgs?)(?![a-z])", " ", text)
+    # hyphenated number words first ("seventy-five"), then other hyphens between letters
+    try:
+        text = alpha2digit(text, "en")
+    except Exception:  # text2num is strict about some inputs; numbers stay as words then
+        pass
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 10,000 -> 10000
+    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
+    # split numbers glued to units or letters: "35kg" -> "35 kg", "#17" -> "# 17"
+    text = re.sub(r"(\d)([a-z%$€£])", r"\1 \2", text)
+    text = re.sub(r"([#$€£])(\d)", r"\1 \2", text)
+    text = re.sub(r"(>=|<=|!=|==|[<>=])", r" \1 ", text)
+    text = re.sub(r"([?!,;:()\[\]\"#&*+])", r" \1 ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " . ", text)
+    text = re.sub(r"(?<![\w])'|'(?![\w])", " ", text)
+    tokens = [t for t in text.split() if t]
+    tokens = ["and" if t == "&" else t for t in tokens]
+    tokens = [t for t in tokens if t not in UNIT_WORDS]
+    return Normalized(tuple(tokens))
+
+
+def correct_typos(tokens: Iterable[str], vocabulary: frozenset[str],
+                  known: frozenset[str]) -> tuple[str, ...]:
+    """Replace misspelt tokens by the closest vocabulary word (Damerau-Levenshtein).
+
+    A token is left alone when it is a known word, a number, short, or has no unique close match.
+    """
+    vocab_by_len: dict[int, list[str]] = {}
+    for word in vocabulary:
+        vocab_by_len.setdefault(len(word), []).append(word)
+    result = []
+    for token in tokens:
+        if token in known or token in vocabulary or not token.isalpha() or len(token) < 3:
+            result.append(token)
+            continue
+        limit = 1 if len(token) <= 5 else 2
+        best: list[tuple[int, str]] = []
+        for length in range(len(token) - limit, len(token) + limit + 1):
+            for word in vocab_by_len.get(length, ()):
+                if len(token) <= 4 and word[0] != token[0]:
+                    continue
+                distance = DamerauLevenshtein.distance(token, word, score_cutoff=limit)
+                if distance <= limit:
+                    best.append((distance, word))
+        if not best:
+            result.append(token)
+            continue
+        best.sort()
+        top = [w for d, w in best if d == best[0][0]]
+        if len(top) == 1 or len({w[:4] for w in top}) == 1:
+            result.append(top[0])
+        else:
+            result.append(token)
+    return tuple(result)

@@ -1,0 +1,874 @@
+"""The rule-based, schema-aware first stage: utterance -> Program with a confidence.
+
+Steps (each small and testable): normalise and fix typos, find ids, class mentions, numeric
+conditions, what-if changes, feature and value mentions, then the operations clause by clause, and
+finally resolve references to the previous turn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from grammar import program as p
+from grammar.nl import cues
+from grammar.nl.normalize import correct_typos, normalize
+from grammar.nl.text import Hit, TokenText
+from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
+from grammar.schema import DatasetSchema, Feature
+
+BOUNDARY = frozenset({",", "?", ".", ";", ":", "!", "and", "but", "also", "then", "plus", "(", ")"})
+NUMBER = r"-?\d+(?:\.\d+)?"
+# Words that may stand between a feature and its comparison ("bmi of at least 30").
+BETWEEN_OK = frozenset("""
+    is are was were of at level levels value values score reading readings measured a an the that
+    which ( count rate who whose with has have had being be exactly around about per week day
+    hours hour total s
+""".split())
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(r"(?:" + pattern + r")")
+
+
+@dataclass
+class Mention:
+    """Something found in the utterance, with the tokens it covers."""
+
+    start: int
+    end: int
+    clause: p.Clause | None = None
+    kind: str = ""  # "filter", "change", "op", "feature", "value", "class"
+    feature: Feature | None = None
+    value: str | None = None
+    used: bool = False
+
+
+@dataclass
+class Analysis:
+    """Working state for one utterance."""
+
+    text: TokenText
+    taken: list[bool] = field(default_factory=list)
+    filters: list[Mention] = field(default_factory=list)
+    changes: list[Mention] = field(default_factory=list)
+    ops: list[Mention] = field(default_factory=list)
+    features: list[Mention] = field(default_factory=list)
+    values: list[Mention] = field(default_factory=list)
+    numbers_used: set[int] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+    def take(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self.taken[i] = True
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[start:end])
+
+
+class RuleParser:
+    """Schema-aware rules; returns a Program and a confidence, or None when nothing was found."""
+
+    def __init__(self, schema: DatasetSchema) -> None:
+        self.schema = schema
+        self.vocab = SchemaVocabulary(schema)
+        self._op_cues = [(kind, _compile(rx)) for kind, rx in cues.OPERATION_CUES]
+        self._typo_vocab = self.vocab.words | cues.CUE_VOCABULARY
+        self._known = cues.KNOWN_WORDS
+        binary = len(schema.class_labels) == 2
+        self.positive = schema.class_labels[-1] if binary else None
+        self.negative = schema.class_labels[0] if binary else None
+
+    # ------------------------------------------------------------------ entry point
+    def analyse(self, utterance: str) -> tuple[Analysis, TokenText]:
+        normal = normalize(utterance[:2000])
+        tokens = correct_typos(normal.tokens, self._typo_vocab, self._known)
+        text = TokenText(tokens)
+        analysis = Analysis(text, [False] * len(tokens))
+        return analysis, text
+
+    # ------------------------------------------------------------------ mentions
+    def find_ids(self, a: Analysis) -> None:
+        t = a.text
+        pattern = re.compile(
+            r"(?:(?:the )?(?:" + cues.ID_NOUNS + r")(?: (?:number|no|#|id|with id|with the id|"
+            r"with index|numbered|of id|id number|with number))?(?: #)? |# )(?P<n>\d+)(?!\.\d)"
+        )
+        for hit in t.finditer(pattern):
+            number = hit.group("n")
+            if not a.free(hit.start, hit.end):
+                continue
+            noun = t.tokens[hit.start]
+            # "number 5" / "no 5" alone are ids only when the number exists as an id
+            if noun in {"number", "no"} and not self.schema.has_id(number):
+                continue
+            if noun in {"patients", "pateints"} and not self.schema.has_id(number):
+                continue
+            if hit.end < len(t.tokens) and t.tokens[hit.end] in {"years", "year", "hours", "or",
+                                                                  "and", "%", "points"}:
+                continue
+            a.take(hit.start, hit.end)
+            a.numbers_used.add(hit.end - 1)
+            a.filters.append(Mention(hit.start, hit.end, p.IdFilter(_number(number)), "filter"))
+
+    def find_features(self, a: Analysis) -> None:
+        t = a.text
+        spans: list[Mention] = []
+        for words in self.vocab.features:
+            for hit in t.finditer(words.pattern):
+                if not a.free(hit.start, hit.end):
+                    continue
+                if any(m.start < hit.end and hit.start < m.end for m in spans):
+                    continue
+                spans.append(Mention(hit.start, hit.end, kind="feature", feature=words.feature))
+        # "the target" / the target column's own words are not features
+        for m in sorted(spans, key=lambda m: m.start):
+            a.features.append(m)
+
+    def find_values(self, a: Analysis) -> None:
+        t = a.text
+        found: list[Mention] = []
+        for vw in sorted(self.vocab.values, key=lambda v: -len(v.pattern.pattern)):
+            for hit in t.finditer(vw.pattern):
+                if any(m.start < hit.end and hit.start < m.end for m in found):
+                    continue
+                if any(f.start < hit.end and hit.start < f.end for f in a.features):
+                    # a value inside a feature's words ("chest pain type") is the feature
+                    continue
+                if not a.free(hit.start, hit.end):
+                    continue
+                found.append(Mention(hit.start, hit.end, kind="value", feature=vw.feature,
+                                     value=vw.value))
+                if vw.via_synonym and t.tokens[hit.start] in PRONOUN_SYNONYMS:
+                    found[-1].kind = "pronoun-value"
+        a.values = sorted(found, key=lambda m: m.start)
+
+    def feature_near(self, a: Analysis, start: int, end: int, *, kinds=("numeric",),
+                     before: int = 6, after: int = 4) -> Mention | None:
+        """The closest unbound feature mention before ``start`` (preferred) or after ``end``."""
+        best: tuple[int, Mention] | None = None
+        for m in a.features:
+            if m.feature is None or m.feature.kind not in kinds or m.used:
+                continue
+            if m.end <= start and start - m.end <= before:
+                between = a.text.tokens[m.end:start]
+                if any(tok in {",", "?", ";", "or", "but"} for tok in between):
+                    continue
+                if any(tok not in BETWEEN_OK for tok in between):
+                    continue
+                distance = start - m.end
+            elif m.start >= end and m.start - end <= after:
+                distance = (m.start - end) + 2
+            else:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, m)
+        return best[1] if best else None
+
+    def implied_numeric_feature(self, a: Analysis, start: int, end: int,
+                                value: float) -> Feature | None:
+        """A feature implied by words like "older", "aged", "years old", or by the value's range."""
+        t = a.text
+        window = t.window(start - 2, end + 3)
+        age = self.vocab.age_feature
+        if age is not None and re.search(r"older|younger|aged|years old|year old|\bage\b|\byo\b",
+                                         window):
+            return age
+        if age is not None and (age.minimum is None or age.minimum - 5 <= value
+                                <= (age.maximum or 200) + 40):
+            return age
+        candidates = [f for f in self.schema.features_of_kind("numeric")
+                      if f.minimum is not None and f.maximum is not None
+                      and f.minimum <= value <= f.maximum]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def find_conditions(self, a: Analysis) -> None:
+        """Numeric filters: "over 60", "bmi of 30 or more", "between 40 and 50", "aged 40 to 50"."""
+        t = a.text
+        tokens = t.tokens
+        # ranges first
+        range_rx = re.compile(r"(?:between|from|aged|ages|age) (?P<a>" + NUMBER + r") (?:and|to|-)"
+                              r" (?P<b>" + NUMBER + r")(?: inclusive| years| years old)?")
+        for hit in t.finditer(range_rx):
+            if not a.free(hit.start, hit.end):
+                continue
+            low, high = float(hit.group("a")), float(hit.group("b"))
+            feature_m = self.feature_near(a, hit.start, hit.end)
+            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
+                a, hit.start, hit.end, low)
+            if feature is None:
+                continue
+            if feature_m:
+                feature_m.used = True
+            a.take(hit.start, hit.end)
+            a.filters.append(Mention(hit.start, hit.end, p.NumericFilter(
+                feature.canonical, "greater equal than", _number(str(low))), "filter"))
+            a.filters.append(Mention(hit.start + 1, hit.end, p.NumericFilter(
+                feature.canonical, "less equal than", _number(str(high))), "filter"))
+        inclusive = re.compile(r"(?P<a>" + NUMBER + r") (?:to|-) (?P<b>" + NUMBER + r") inclusive")
+        for hit in t.finditer(inclusive):
+            if not a.free(hit.start, hit.end):
+                continue
+            feature_m = self.feature_near(a, hit.start, hit.end)
+            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
+                a, hit.start, hit.end, float(hit.group("a")))
+            if feature is None:
+                continue
+            a.take(hit.start, hit.end)
+            a.filters.append(Mention(hit.start, hit.end, p.NumericFilter(
+                feature.canonical, "greater equal than", _number(hit.group("a"))), "filter"))
+            a.filters.append(Mention(hit.start + 1, hit.end, p.NumericFilter(
+                feature.canonical, "less equal than", _number(hit.group("b"))), "filter"))
+        for index, token in enumerate(tokens):
+            if not re.fullmatch(NUMBER, token) or a.taken[index]:
+                continue
+            comparison, cstart, cend = self._comparison_around(t, index)
+            if comparison is None:
+                continue
+            if not a.free(cstart, cend):
+                continue
+            value = float(token)
+            feature_m = self.feature_near(a, cstart, cend, after=5)
+            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
+                a, cstart, cend, value)
+            if feature is None:
+                continue
+            if feature_m:
+                feature_m.used = True
+            a.take(cstart, cend)
+            a.numbers_used.add(index)
+            a.filters.append(Mention(cstart, cend, p.NumericFilter(
+                feature.canonical, comparison, _number(token)), "filter"))  # type: ignore[arg-type]
+        # "patients who do not exercise (at all)" -> exercise equal to 0
+        for m in a.features:
+            if m.used or m.feature is None or m.feature.kind != "numeric":
+                continue
+            before = t.window(m.start - 3, m.start)
+            if re.search(r"(?:do not|does not|never|did not|no)$", before) and (
+                m.feature.minimum is not None and m.feature.minimum <= 0
+            ):
+                m.used = True
+                a.take(m.start, m.end)
+                a.filters.append(Mention(m.start, m.end, p.NumericFilter(
+                    m.feature.canonical, "equal to", 0), "filter"))
+
+    def _comparison_around(self, t: TokenText, index: int) -> tuple[str | None, int, int]:
+        """The comparison phrase attached to the number at ``index`` and its token span."""
+        before = t.window(index - 6, index)
+        after = t.window(index + 1, index + 5)
+        for comparison, rx in cues.COMPARATORS_POSTFIX:
+            m = re.match(r"(?:[a-z]+ ){0,2}?(?:" + rx + r")(?= |$)", after)
+            if m and not re.match(r"(?:hours?|years?|points?) (?:more|less|higher|lower|older|"
+                                  r"younger)", after):
+                m2 = re.match(r"(?:" + rx + r")(?= |$)", after) or m
+                span_end = index + 1 + len(m2.group(0).split())
+                start = index
+                # absorb "of"/"a" before the number
+                return comparison, start, span_end
+        for comparison, rx in cues.COMPARATORS_PREFIX:
+            m = re.search(r"(?:^| )(?:" + rx + r")(?: (?:a|an|the|of|about|around|roughly|"
+                          r"approximately))*$", before)
+            if m:
+                words = len(m.group(0).split())
+                if comparison == "equal to" and t.tokens[index - 1] == "to" and re.search(
+                        r"(?:set|change\w*|increase\w*|decrease\w*) (?:\w+ )*to$", before):
+                    return None, index, index
+                return comparison, index - words, index + 1
+        # "patients aged 50", "who are 50 years old", "age 50"
+        if re.search(r"(?:^| )(?:aged|age|age of|age is)$", before):
+            return "equal to", index - 1, index + 1
+        return None, index, index
+
+    def whatif_regions(self, a: Analysis) -> list[tuple[int, int]]:
+        """Token spans of hypothetical clauses ("what if ...", "if ...", "suppose ...")."""
+        t = a.text
+        regions = []
+        for hit in t.finditer(_compile(cues.WHATIF)):
+            end = hit.end
+            while end < len(t.tokens) and t.tokens[end] not in {",", "?", ".", ";", ":", "!"}:
+                if t.tokens[end] in {"what", "how", "would", "will"} and end > hit.end + 1:
+                    break
+                end += 1
+            regions.append((hit.start, end))
+        # imperative changes: "increase bmi by 2.5 for patient 186", "set cholesterol to 250"
+        imperative = _compile(r"(?:increase|raise|decrease|lower|reduce|set|change|make|add|"
+                              r"subtract|bump|drop|cut)\b")
+        for hit in t.finditer(imperative):
+            end = hit.end
+            while end < len(t.tokens) and t.tokens[end] not in {",", "?", ".", ";", ":", "!",
+                                                                   "and", "for"}:
+                end += 1
+            window = t.window(hit.start, end)
+            if re.search(r"\b(?:by|to)\b", window) and re.search(NUMBER, window):
+                regions.append((hit.start, end))
+        return regions
+
+    def find_changes(self, a: Analysis, context_bool: Feature | None) -> None:
+        t = a.text
+        tokens = t.tokens
+        for start, end in self.whatif_regions(a):
+            # numeric changes: every free number in the region
+            for index in range(start, end):
+                token = tokens[index]
+                if not re.fullmatch(NUMBER, token) or a.taken[index]:
+                    continue
+                if self._comparison_around(t, index)[0] is not None:
+                    continue
+                window_before = t.window(index - 3, index)
+                window_after = t.window(index + 1, index + 5)
+                kind = "set"
+                if re.match(r"(?:\w+ ){0,3}?(?:" + cues.DECREASE + r")", window_after) or \
+                        re.search(r"(?:" + cues.DECREASE + r")(?: by| of)?(?: \w+)?$",
+                                  window_before):
+                    kind = "decrease"
+                elif re.match(r"(?:\w+ ){0,3}?(?:" + cues.INCREASE + r")", window_after) or \
+                        re.search(r"(?:" + cues.INCREASE + r")(?: by| of)?(?: \w+)?$",
+                                  window_before):
+                    kind = "increase"
+                if kind == "set" and re.match(r"(?:years? older|years? younger)", window_after):
+                    kind = "increase" if "older" in window_after else "decrease"
+                feature_m = self._change_feature(a, index, start, end)
+                feature = feature_m.feature if feature_m else None
+                if feature is None and re.match(r"years? (?:old|older|younger)|years? of age",
+                                                window_after):
+                    feature = self.vocab.age_feature
+                if feature is None:
+                    continue
+                if feature_m:
+                    feature_m.used = True
+                    a.take(feature_m.start, feature_m.end)
+                a.take(index, index + 1)
+                a.numbers_used.add(index)
+                a.changes.append(Mention(index, index + 1, p.NumericChange(
+                    feature.canonical, kind, _number(token)), "change"))  # type: ignore[arg-type]
+            # boolean features in the region
+            for m in a.features:
+                if m.used or m.feature is None or not (start <= m.start < end):
+                    continue
+                if m.feature.kind != "boolean":
+                    continue
+                before = t.window(max(start, m.start - 4), m.start)
+                if re.search(r"(?:" + cues.BOOL_FALSE_VERBS + r")(?: a| an| any| the)?$", before):
+                    value = False
+                elif re.search(r"(?:" + cues.BOOL_TRUE_VERBS + r")(?: a| an| any| the)?$", before):
+                    value = True
+                else:
+                    continue
+                if re.search(r"(?:with|who are|who have|patients|people)(?: a| an)?$", before):
+                    continue
+                m.used = True
+                a.take(m.start, m.end)
+                a.changes.append(Mention(m.start, m.end, p.BoolChange(m.feature.canonical, value),
+                                         "change"))
+            # "quit" / "stopped" with no object: the boolean feature talked about
+            for hit in t.finditer(_compile(r"(?:all )?(?:quit|quits|stopped|stop|gave up|give up)")):
+                if not (start <= hit.start < end) or not a.free(hit.start, hit.end):
+                    continue
+                nxt = tokens[hit.end] if hit.end < len(tokens) else "?"
+                if nxt not in {",", "?", ".", ";", "!", "and", "how", "what", "would", "then"}:
+                    continue
+                feature = self._recent_bool(a, hit.start) or context_bool
+                if feature is None:
+                    continue
+                a.take(hit.start, hit.end)
+                a.changes.append(Mention(hit.start, hit.end, p.BoolChange(feature.canonical, False),
+                                         "change"))
+            # categorical values in the region preceded by a change verb
+            for m in a.values:
+                if m.used or not (start <= m.start < end) or m.kind == "pronoun-value":
+                    continue
+                before = t.window(max(start, m.start - 3), m.start)
+                after = t.window(m.end, m.end + 3)
+                if re.search(r"(?:with|who (?:are|have)|patients|people)$", before):
+                    continue
+                if re.search(r"(?:were|was|had|became|become|be|is|to|as|into|instead of|"
+                             r"switched to|changed to|a|an)$", before) or after.startswith(
+                        "instead") or re.search(r"(?:were|was) (?:\w+ )?$", before):
+                    m.used = True
+                    a.take(m.start, m.end)
+                    feature = m.feature
+                    assert feature is not None and m.value is not None
+                    a.changes.append(Mention(m.start, m.end, p.CategoryChange(
+                        feature.canonical, m.value), "change"))
+
+    def _change_feature(self, a: Analysis, index: int, start: int, end: int) -> Mention | None:
+        best: tuple[int, Mention] | None = None
+        for m in a.features:
+            if m.feature is None or m.feature.kind != "numeric" or m.used:
+                continue
+            if m.end <= index and m.start >= start - 1:
+                distance = index - m.end
+            elif m.start > index and m.start < end and m.start - index <= 5:
+                distance = m.start - index + 1
+            else:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, m)
+        return best[1] if best else None
+
+    def _recent_bool(self, a: Analysis, index: int) -> Feature | None:
+        best = None
+        for m in a.features:
+            if m.feature is not None and m.feature.kind == "boolean" and m.start < index:
+                best = m.feature
+        for m in a.filters:
+            if isinstance(m.clause, p.BoolFilter) and m.start < index:
+                best = self.schema.feature(m.clause.feature)
+        return best
+
+    def find_class_mentions(self, a: Analysis) -> None:
+        """``filter labelfilter C`` / ``filter predictionfilter C`` from target or class words."""
+        t = a.text
+        patterns: list[tuple[re.Pattern[str], str]] = []
+        labels = self.schema.class_labels
+        for label in labels:
+            words = [w for w in re.split(r"[^0-9a-z]+", label.lower()) if w]
+            if words and not all(w.isdigit() for w in words):
+                patterns.append((re.compile(r"\s+".join(re.escape(w) for w in words) + r"s?"),
+                                 label))
+        if self.positive is not None:
+            if self.vocab.target_pattern is not None:
+                patterns.append((self.vocab.target_pattern, self.positive))
+            patterns.append((re.compile(r"positive|positives"), self.positive))
+            patterns.append((re.compile(r"negative|negatives|healthy"), self.negative or ""))
+        if any(re.fullmatch(r"\d+", label) for label in labels):
+            patterns.append((re.compile(r"(?:class|label|category) (?P<n>\d+)"), ""))
+        found: list[tuple[int, int, str]] = []
+        for rx, label in patterns:
+            for hit in t.finditer(rx):
+                if not a.free(hit.start, hit.end):
+                    continue
+                if any(s < hit.end and hit.start < e for s, e, _ in found):
+                    continue
+                chosen = label or (hit.group("n") if "n" in rx.groupindex else label)
+                found.append((hit.start, hit.end, chosen or ""))
+        has_id = any(isinstance(m.clause, p.IdFilter) for m in a.filters)
+        for start, end, label in sorted(found):
+            before = t.window(start - 7, start)
+            near = t.window(start - 3, start)
+            cstart, cend = self.clause_bounds(t, start)
+            clause_text = t.window(cstart, cend)
+            if re.search(r"(?:\w+ ){0,2}of$", near) and any(
+                    m.end <= start and start - m.end <= 2 for m in a.features):
+                a.take(start, end)  # "family history of heart disease"
+                continue
+            negated = self.negative is not None and re.search(
+                r"(?:\bno|\bnot|without|free of|do not have|does not have|never had)$", near)
+            if negated:
+                label = self.negative if label == self.positive else self.positive  # type: ignore
+            prediction_cue = re.search(
+                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|model|estimated",
+                before)
+            truth_cue = re.search(r"actual\w*|truly|really|true|ground|in reality|in fact|"
+                                  r"diagnosed|confirmed", before)
+            predicted_as = prediction_cue and re.search(
+                r"(?:predicts?|predicted|flagged|flags|says?|thinks?)(?: \w+)? (?:will have|have|"
+                r"has|are|is|as|to have|to be|will be|would have|will develop)(?: \w+)?$", before)
+            if has_id or re.search(r"likel|probab|chance|risk|odds|confiden|proportion|rate of|"
+                                   r"percentage|distribut|fraction|\bshare|how common|prevalen|"
+                                   r"\bstat|breakdown|counterfactual|flip|stop predicting|"
+                                   r"get the model to predict|to predict", clause_text):
+                if not (predicted_as and not has_id and not re.search(
+                        r"likel|probab|chance|risk|odds", clause_text)):
+                    a.take(start, end)
+                    continue
+            if prediction_cue and not truth_cue:
+                if not predicted_as and re.search(
+                        r"(?:^| )(?:why|explain\w*) (?:\w+ ){0,4}(?:predict|predicted)$", before):
+                    a.take(start, end)  # "why did the model predict heart disease for ..."
+                    continue
+                clause: p.Clause = p.PredictionFilter(label)
+            else:
+                if not truth_cue and not re.search(
+                        r"(?:have|has|had|with|who|that|which|diagnosed|of|are|is)(?: \w+)?$",
+                        near) and "label" not in near and "class" not in near:
+                    a.take(start, end)
+                    continue
+                clause = p.LabelFilter(label)
+            a.take(start, end)
+            a.filters.append(Mention(start, end, clause, "filter"))
+
+    def find_simple_filters(self, a: Analysis) -> None:
+        """Boolean features ("smokers", "non-smokers") and categorical values ("women")."""
+        t = a.text
+        for m in a.features:
+            if m.used or m.feature is None or m.feature.kind != "boolean":
+                continue
+            before = t.window(m.start - 4, m.start)
+            token = t.tokens[m.start]
+            negated = bool(re.search(r"(?:" + cues.NEGATION_BEFORE + r")(?: \w+)?$", before)) \
+                or token.startswith("non")
+            m.used = True
+            a.take(m.start, m.end)
+            a.filters.append(Mention(m.start, m.end, p.BoolFilter(m.feature.canonical,
+                                                                  not negated), "filter"))
+        for m in a.values:
+            if m.used or m.feature is None or m.value is None or m.kind == "pronoun-value":
+                continue
+            if not a.free(m.start, m.end):
+                continue
+            m.used = True
+            a.take(m.start, m.end)
+            before = t.window(m.start - 2, m.start)
+            value = m.value
+            if re.search(r"(?:\bnot|\bnon|except|excluding|other than)$", before) and \
+                    len(m.feature.values) == 2:
+                value = next(v for v in m.feature.values if v != m.value)
+            a.filters.append(Mention(m.start, m.end, p.CategoryFilter(m.feature.canonical, value),
+                                     "filter"))
+
+    def find_operations(self, a: Analysis, has_id: bool) -> None:
+        t = a.text
+        whole = t.text
+        mistake_rx = _compile(cues.MISTAKE)
+        feature_spans = [(m.start, m.end) for m in a.features]
+        whole_data = [(h.start, h.end) for h in t.finditer(_compile(cues.WHOLE_DATA))]
+        any_mistake = mistake_rx.search(whole) is not None
+        order = [k for k, _ in cues.OPERATION_CUES]
+        for cstart, cend in self.clauses(t):
+            clause_ops: list[tuple[int, str, Hit]] = []
+            clause_has_mistake = any(cstart <= h.start < cend for h in t.finditer(mistake_rx))
+            for kind, rx in self._op_cues:
+                for hit in t.finditer(rx):
+                    if not (cstart <= hit.start < cend):
+                        continue
+                    if kind != "define" and any(s <= hit.start < e for s, e in feature_spans):
+                        continue
+                    if kind != "define" and any(a.taken[hit.start:hit.end]):
+                        continue
+                    if kind.startswith("mistake"):
+                        if not clause_has_mistake and not (
+                                kind == "mistake sample" and any_mistake
+                                and re.search(r"show|some|few|examples|list", hit.group() or "")):
+                            continue
+                    if kind == "data" and any(s <= hit.start < e for s, e in whole_data):
+                        continue
+                    clause_ops.append((hit.start, kind, hit))
+                    break
+            if not clause_ops:
+                continue
+            clause_ops.sort(key=lambda item: order.index(item[1]))
+            kind = clause_ops[0][1]
+            hit = clause_ops[0][2]
+            self._emit_operation(a, kind, hit, cstart, cend, has_id)
+
+    def _emit_operation(self, a: Analysis, kind: str, hit: Hit, cstart: int, cend: int,
+                        has_id: bool) -> None:
+        t = a.text
+        clause_text = t.window(cstart, cend)
+        pos = hit.start
+        if kind == "score":
+            metrics = []
+            for metric, rx in METRIC_CUES:
+                for mh in t.finditer(rx):
+                    if cstart <= mh.start < cend and not re.search(
+                            r"(?:\bnot|rather than|instead of)$", t.window(mh.start - 2, mh.start)):
+                        metrics.append((mh.start, metric))
+            metrics.sort()
+            if not metrics:
+                metrics = [(pos, "default")]
+            seen = set()
+            for start, metric in metrics:
+                if metric in seen:
+                    continue
+                seen.add(metric)
+                a.ops.append(Mention(start, start + 1, p.Score(metric), "op"))
+            return
+        if kind == "important":
+            self._emit_importance(a, hit, cstart, cend, has_id)
+            return
+        if kind in {"statistic", "define"}:
+            arg = self._feature_argument(a, hit, cstart, cend)
+            if kind == "define":
+                if arg is None:
+                    return
+                a.ops.append(Mention(pos, pos + 1, p.Define(arg.canonical), "op"))
+                return
+            target_named = re.search(r"\btarget\b|\blabels?\b|\boutcomes?\b|\bclass(?:es)?\b",
+                                     clause_text) or (self.vocab.target_pattern is not None and
+                                                      self.vocab.target_pattern.search(clause_text))
+            if arg is None or (target_named and re.search(
+                    r"proportion|percentage|fraction|share|rate|prevalen|how common", clause_text)):
+                a.ops.append(Mention(pos, pos + 1, p.Statistic(None), "op"))
+            else:
+                a.ops.append(Mention(pos, pos + 1, p.Statistic(arg.canonical), "op"))
+            return
+        simple: dict[str, p.Clause] = {
+            "self": p.SelfInfo(), "function": p.Function(), "model": p.ModelInfo(),
+            "data": p.DataSummary(), "mistake typical": p.Mistake("typical"),
+            "mistake count": p.Mistake("count"), "mistake sample": p.Mistake("sample"),
+            "explain cfe": p.Explain("cfe"), "explain shap": p.Explain("shap"),
+            "explain lime": p.Explain("lime"), "explain features": p.Explain("features"),
+            "likelihood": p.Likelihood(), "interact": p.Interact(), "label": p.ShowLabel(),
+            "countdata": p.CountData(), "show": p.Show(), "predict": p.Predict(),
+        }
+        a.ops.append(Mention(pos, pos + 1, simple[kind], "op"))
+
+    def _feature_argument(self, a: Analysis, hit: Hit, cstart: int, cend: int) -> Feature | None:
+        best: tuple[int, Mention] | None = None
+        for m in a.features:
+            if m.used or m.feature is None or not (cstart <= m.start < cend):
+                continue
+            distance = m.start - hit.end if m.start >= hit.end else (hit.start - m.end) + 3
+            if best is None or distance < best[0]:
+                best = (distance, m)
+        if best is None:
+            return None
+        best[1].used = True
+        a.take(best[1].start, best[1].end)
+        return best[1].feature
+
+    def _emit_importance(self, a: Analysis, hit: Hit, cstart: int, cend: int,
+                         has_id: bool) -> None:
+        t = a.text
+        clause_text = t.window(cstart, cend)
+        pos = hit.start
+        number = None
+        for index in range(cstart, cend):
+            token = t.tokens[index]
+            if re.fullmatch(r"\d+", token) and index not in a.numbers_used and not a.taken[index]:
+                window = t.window(index - 3, index + 4)
+                if re.search(r"top|most|features?|factors?|variables?|predictors?|which|first",
+                             window):
+                    number = int(token)
+                    a.numbers_used.add(index)
+                    a.take(index, index + 1)
+                    break
+        if number is None:
+            single = re.search(r"\b(?:single|one)\b(?= most| top| biggest)|\btop (?:feature|"
+                               r"factor|variable|predictor|driver)\b(?!s)|most (?:important|"
+                               r"influential|predictive) (?:feature|factor|variable|predictor|"
+                               r"driver)\b(?!s)", clause_text)
+            if single:
+                number = 1
+        if number is not None:
+            a.ops.append(Mention(pos, pos + 1, p.ImportantTopK(number), "op"))
+            return
+        arg = self._feature_argument(a, hit, cstart, cend)
+        if arg is not None:
+            a.ops.append(Mention(pos, pos + 1, p.ImportantFeature(arg.canonical), "op"))
+            return
+        if re.search(r"predict(?:ion|ed)|decision", clause_text) or has_id:
+            a.ops.append(Mention(pos, pos + 1, p.Explain("features"), "op"))
+            return
+        a.ops.append(Mention(pos, pos + 1, p.ImportantAll(), "op"))
+
+    # ------------------------------------------------------------------ assembly
+    def parse(self, utterance: str, previous: p.Program | None) -> tuple[p.Program | None, float,
+                                                                          str]:
+        """The program for ``utterance`` read after ``previous``, its confidence, and a note."""
+        a, t = self.analyse(utterance)
+        if not t.tokens:
+            return None, 0.0, "empty"
+        if cues.FOLLOWUP.match(t.text):
+            return p.Program.of(p.FollowUp()), 0.95, ""
+        context_bool = None
+        if previous is not None:
+            for clause in previous.clauses:
+                if isinstance(clause, (p.BoolFilter, p.BoolChange)):
+                    context_bool = self.schema.feature(clause.feature)
+        self.find_ids(a)
+        self.find_features(a)
+        self.find_values(a)
+        self.find_changes(a, context_bool)
+        self.find_conditions(a)
+        has_id = any(isinstance(m.clause, p.IdFilter) for m in a.filters)
+        self.find_class_mentions(a)
+        # operation arguments are found before boolean features become filters
+        self.find_operations(a, has_id)
+        self.find_simple_filters(a)
+        self._bare_id(a)
+        return self._assemble(a, previous)
+
+    def _bare_id(self, a: Analysis) -> None:
+        """"what would change the outcome for 12?": a lone number that is an id."""
+        if a.filters or any(isinstance(m.clause, p.ImportantTopK) for m in a.ops):
+            return
+        t = a.text
+        for index, token in enumerate(t.tokens):
+            if index in a.numbers_used or a.taken[index] or not re.fullmatch(r"\d+", token):
+                continue
+            before = t.window(index - 1, index)
+            if before in {"for", "of", "about", "explain", "predict", "show", "on"} and \
+                    self.schema.has_id(token):
+                a.take(index, index + 1)
+                a.filters.append(Mention(index, index + 1, p.IdFilter(_number(token)), "filter"))
+
+    def _assemble(self, a: Analysis, previous: p.Program | None) -> tuple[
+            p.Program | None, float, str]:
+        t = a.text
+        filters: list[Mention] = []
+        for m in sorted(a.filters, key=lambda m: (m.start, m.end)):
+            if not any(d.clause == m.clause for d in filters):
+                filters.append(m)
+        changes = sorted(a.changes, key=lambda m: m.start)
+        ops = sorted(a.ops, key=lambda m: m.start)
+        # "run SHAP ... and tell me what pushed it" is one SHAP explanation
+        if any(isinstance(m.clause, p.Explain) and m.clause.method in {"shap", "lime"}
+               for m in ops):
+            ops = [m for m in ops if m.clause != p.Explain("features")]
+        unique_ops: list[Mention] = []
+        for m in ops:
+            if unique_ops and unique_ops[-1].clause == m.clause:
+                continue
+            unique_ops.append(m)
+        ops = unique_ops
+        first_filter = filters[0].start if filters else len(t.tokens)
+        partitive = t.search(_compile(
+            r"(?:of|among|amongst|from|within|in) (?:them|those|these|that group|this group)"
+            r"|(?:those|these) (?:patients|people|ones|rows|cases|individuals|records|persons|"
+            r"customers|applicants|instances)|that group|this group|the same (?:people|patients|"
+            r"group|rows)|of those"))
+        pronouns = [h for h in t.finditer(_compile(cues.PRONOUN_ROWS))
+                    if t.tokens[h.start] != "it"]
+        has_explicit_id = any(isinstance(m.clause, p.IdFilter) for m in filters)
+        whole_data = t.search(_compile(cues.WHOLE_DATA)) is not None
+        use_previous_filter = False
+        if partitive is not None and partitive.start <= first_filter:
+            use_previous_filter = True
+        elif pronouns and not has_explicit_id and (not filters or pronouns[0].start < first_filter):
+            use_previous_filter = True
+        carried: list[p.Clause] = []
+        if previous is not None and previous.changes and t.search(
+                _compile(cues.CARRY_CHANGES)) and not t.search(_compile(cues.DROP_CHANGES)):
+            carried = list(previous.changes)
+            if not filters:
+                use_previous_filter = True
+        op_clauses: list[p.Clause] = [m.clause for m in ops if m.clause is not None]
+        correction = t.search(_compile(cues.CORRECTION)) is not None
+        confidence = 0.9
+        if not op_clauses:
+            if previous is not None and correction and (filters or changes):
+                return self._corrected(previous, filters, changes), 0.85, "correction"
+            if changes or carried:
+                if previous is not None and carried and previous.operations:
+                    op_clauses = list(previous.operations)
+                else:
+                    op_clauses = [p.Predict()]
+            elif filters or use_previous_filter or whole_data or t.search(
+                    _compile(cues.PREVIOUS_OPERATION)):
+                op_clauses = [p.PreviousOperation()]
+                confidence = 0.8 if previous is not None else 0.7
+            else:
+                return None, 0.0, "no operation"
+        meta = all(isinstance(c, (p.SelfInfo, p.Function, p.ModelInfo, p.DataSummary, p.Define))
+                   for c in op_clauses)
+        if meta:
+            filters, changes, carried = [], [], []
+            use_previous_filter = False
+        elif (not filters and not use_previous_filter and previous is not None and not whole_data
+              and previous.filters and not isinstance(op_clauses[0], p.PreviousOperation)):
+            use_previous_filter = True
+            confidence = min(confidence, 0.85)
+        clauses: list[p.Clause] = []
+        joins: list[str] = []
+
+        def add(clause: p.Clause, join: str = "and") -> None:
+            if clauses:
+                joins.append(join)
+            clauses.append(clause)
+
+        if use_previous_filter:
+            add(p.PreviousFilter())
+        last_end: int | None = None
+        for m in filters:
+            join = "and"
+            if last_end is not None:
+                between = list(t.tokens[last_end:m.start])
+                if "or" in between:
+                    join = "or"
+            assert m.clause is not None
+            add(m.clause, join)
+            last_end = m.end
+        new_change_features = {getattr(m.clause, "feature", None) for m in changes}
+        for clause in carried:
+            if getattr(clause, "feature", None) not in new_change_features:
+                add(clause)
+        for m in changes:
+            assert m.clause is not None
+            add(m.clause)
+        for clause in op_clauses:
+            add(clause)
+        confidence = min(confidence, self._coverage_confidence(a))
+        return p.Program(tuple(clauses), tuple(joins)), confidence, ""  # type: ignore[arg-type]
+
+    def _corrected(self, previous: p.Program, filters: list[Mention],
+                   changes: list[Mention]) -> p.Program:
+        """"no, I meant women": the previous program with the corrected filter swapped in."""
+        clauses = list(previous.clauses)
+        insert_at = max((i + 1 for i, c in enumerate(clauses) if p.is_filter(c)), default=0)
+        for m in filters:
+            new = m.clause
+            assert new is not None
+            for i, old in enumerate(clauses):
+                if type(old) is type(new) and getattr(old, "feature", None) == getattr(
+                        new, "feature", None) and not isinstance(old, p.PreviousFilter):
+                    clauses[i] = new
+                    break
+            else:
+                clauses.insert(insert_at, new)
+                insert_at += 1
+        for m in changes:
+            for i, old in enumerate(clauses):
+                if p.is_change(old) and getattr(old, "feature", None) == getattr(
+                        m.clause, "feature", None):
+                    clauses[i] = m.clause  # type: ignore[assignment]
+                    break
+        return p.Program.of(*clauses)
+
+    def _coverage_confidence(self, a: Analysis) -> float:
+        """Lower confidence for each content word that nothing explained."""
+        t = a.text
+        explained: set[int] = set()
+        for _, rx in self._op_cues:
+            for hit in t.finditer(rx):
+                explained.update(range(hit.start, hit.end))
+        for m in a.features:
+            explained.update(range(m.start, m.end))
+        unknown = 0
+        for i, token in enumerate(t.tokens):
+            if a.taken[i] or i in explained or not token.isalpha() or len(token) <= 3:
+                continue
+            if token in cues.KNOWN_WORDS or token in cues.CUE_VOCABULARY:
+                continue
+            unknown += 1
+        return max(0.3, 0.95 - 0.07 * unknown)
+
+    # ------------------------------------------------------------------ helpers
+    def clause_bounds(self, t: TokenText, index: int) -> tuple[int, int]:
+        start = index
+        while start > 0 and t.tokens[start - 1] not in BOUNDARY:
+            start -= 1
+        end = index
+        while end < len(t.tokens) and t.tokens[end] not in BOUNDARY:
+            end += 1
+        return start, end
+
+    def clauses(self, t: TokenText) -> list[tuple[int, int]]:
+        result, start = [], 0
+        for i, token in enumerate(t.tokens + ("?",)):
+            if token in BOUNDARY or i == len(t.tokens):
+                if i > start:
+                    result.append((start, i))
+                start = i + 1
+        return result
+
+
+METRIC_CUES: list[tuple[str, re.Pattern[str]]] = [
+    (metric, _compile(rx)) for metric, rx in [
+        ("accuracy", r"accura\w*|\bacc\b"),
+        ("f1", r"\bf1\b|f 1 score|f-1|f score|f-score|f measure"),
+        ("roc", r"\broc\b|\bauc\b|area under"),
+        ("precision", r"precision"),
+        ("recall", r"recall"),
+        ("sensitivity", r"sensitiv\w*|true positive rate"),
+        ("specificity", r"specificity|specific\b|true negative rate"),
+        ("ppv", r"\bppv\b|positive predictive"),
+        ("npv", r"\bnpv\b|negative predictive"),
+    ]
+]
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
