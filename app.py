@@ -422,9 +422,14 @@ class AskModelApp:
                             label="Target column (what the model predicts)",
                             choices=[],
                             interactive=True,
+                            allow_custom_value=True,
                         )
                         index_col = gr.Dropdown(
-                            label="Id column", choices=[NO_INDEX], value=NO_INDEX, interactive=True
+                            label="Id column",
+                            choices=[NO_INDEX],
+                            value=NO_INDEX,
+                            interactive=True,
+                            allow_custom_value=True,
                         )
                         model_file = gr.File(
                             label="Model (.skops; or .joblib/.pkl) — optional: without one a "

@@ -165,7 +165,10 @@ def run_parse(
     count = 0
     for raw in lines:
         utterance = raw.rstrip("\r\n")
-        context = ParseContext(previous=previous) if dialogue else None
+        # As in a Conversation: the previous program, and (as after almost every answer) an
+        # offered follow-up once something was understood; offers are not executed here.
+        context = (ParseContext(previous=previous, offered_followup=previous is not None)
+                   if dialogue else None)
         parsed, program = parse_line(parse, utterance, context)
         if dialogue and program is not None:
             previous = program
@@ -390,7 +393,9 @@ def build_argument_parser() -> argparse.ArgumentParser:
     parse.add_argument("--model", help="accepted for symmetry with chat; parsing needs no model")
     parse.add_argument("--fallback", help="second-stage parser backend (grammar.fallback)")
     parse.add_argument("--dialogue", action="store_true",
-                       help="read the lines as one conversation (context carries over)")
+                       help="read the lines as one conversation: each line is parsed in the "
+                       "context of the previous line's program, with a follow-up assumed "
+                       "offered (nothing is executed)")
     parse.add_argument("-v", "--verbose", action="store_true", help="report timings on stderr")
     parse.set_defaults(handler=command_parse)
 

@@ -26,6 +26,18 @@ BASE_MEANINGS = {
 }
 
 
+DEMO_NOTE = (
+    "It was trained here on a random 50% of the rows; the other 50% were held back, so it has "
+    "not seen them. The data is the Wisconsin breast-cancer dataset that ships with "
+    "scikit-learn: measurements of cell nuclei in a biopsy scan."
+)
+FEATURE_NAMES = tuple(
+    f"{prefix}{base}{suffix}"
+    for prefix, suffix in (("mean ", ""), ("", " error"), ("worst ", ""))
+    for base in BASE_MEANINGS
+)
+
+
 def describe(feature: str) -> str:
     """Lay description of one breast-cancer feature name (``mean radius``, ``radius error``...)."""
     if feature.startswith("mean "):
@@ -43,14 +55,41 @@ def describe(feature: str) -> str:
 
 
 def demo_frame() -> pd.DataFrame:
-    """569 scans, index ``patient_id`` 1..569, target ``diagnosis`` (malignant / benign)."""
-    from sklearn.datasets import load_breast_cancer
+    """569 scans, index ``patient_id`` 1..569, target ``diagnosis`` (malignant / benign).
 
-    bunch = load_breast_cancer(as_frame=True)
-    frame = bunch.data.copy()
-    names = [str(n) for n in bunch.target_names]  # ["malignant", "benign"]
-    frame["diagnosis"] = [names[int(v)] for v in bunch.target]
+    Reads the CSV that ships inside scikit-learn directly (importing ``sklearn.datasets`` takes
+    seconds); falls back to ``load_breast_cancer`` if the file's layout is not the expected one.
+    """
+    frame = _read_packaged_csv()
+    if frame is None:
+        from sklearn.datasets import load_breast_cancer
+
+        bunch = load_breast_cancer(as_frame=True)
+        frame = bunch.data.copy()
+        names = [str(n) for n in bunch.target_names]  # ["malignant", "benign"]
+        frame["diagnosis"] = [names[int(v)] for v in bunch.target]
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="patient_id")
+    return frame
+
+
+def _read_packaged_csv() -> pd.DataFrame | None:
+    try:
+        from importlib import resources
+
+        path = resources.files("sklearn.datasets").joinpath("data", "breast_cancer.csv")
+        with path.open("r") as handle:
+            header = handle.readline().strip().split(",")
+            n_rows, n_features = int(header[0]), int(header[1])
+            names = header[2:]
+            table = pd.read_csv(handle, header=None)
+    except (OSError, ValueError, ModuleNotFoundError, IndexError):
+        return None
+    if (n_features != len(FEATURE_NAMES) or table.shape != (n_rows, n_features + 1)
+            or names != ["malignant", "benign"]):
+        return None
+    frame = table.iloc[:, :n_features].astype(float)
+    frame.columns = list(FEATURE_NAMES)
+    frame["diagnosis"] = [names[int(v)] for v in table.iloc[:, n_features]]
     return frame
 
 
@@ -63,13 +102,17 @@ def build_demo_workspace(cache: Any = None) -> Any:
     from dialogue.workspace import Workspace, train_default_model
 
     frame = demo_frame()
-    X = frame.drop(columns=["diagnosis"])
-    model, note = train_default_model(X, frame["diagnosis"], train_fraction=0.5, seed=0,
-                                      cache=cache)
+
+    def load() -> Any:
+        # Loaded on the first answer, not at start-up: skops and the model stack are slow to
+        # import and the parse path does not need them.
+        X = frame.drop(columns=["diagnosis"])
+        return train_default_model(X, frame["diagnosis"], train_fraction=0.5, seed=0,
+                                   cache=cache)[0]
+
     return Workspace(
-        frame, "diagnosis", model,
+        frame, "diagnosis", model_loader=load,
         feature_descriptions=demo_descriptions(frame),
         row_noun="patient",
-        model_note=note + " The data is the Wisconsin breast-cancer dataset that ships with "
-        "scikit-learn: measurements of cell nuclei in a biopsy scan.",
+        model_note=DEMO_NOTE,
     )

@@ -13,7 +13,7 @@ import hashlib
 import os
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +55,9 @@ class Workspace:
         self,
         frame: pd.DataFrame,
         target: str,
-        model: Any,
+        model: Any = None,
         *,
+        model_loader: Callable[[], Any] | None = None,
         index_col: str | int | None = None,
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
@@ -89,7 +90,10 @@ class Workspace:
             raise ValueError("the data has no rows with a target value")
         self.frame: pd.DataFrame = frame
         self.target = str(target)
-        self.model = model
+        if model is None and model_loader is None:
+            raise ValueError("give a fitted model (or a model_loader that returns one)")
+        self._model = model
+        self._model_loader = model_loader
         self.feature_descriptions = dict(feature_descriptions or {})
         self.schema: DatasetSchema = DatasetSchema.from_frame(
             frame, self.target, feature_descriptions=self.feature_descriptions
@@ -176,6 +180,15 @@ class Workspace:
         return Conversation(self)
 
     # ------------------------------------------------------------------ lazy heavy parts
+    @property
+    def model(self) -> Any:
+        """The fitted model; loaded on first use when a ``model_loader`` was given."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._model_loader()  # type: ignore[misc]
+        return self._model
+
     @property
     def adapter(self) -> ModelAdapter:
         if self._adapter is None:

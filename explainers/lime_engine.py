@@ -68,6 +68,10 @@ def _column(name: str, series: pd.Series, categorical: bool) -> _Column:
     return _Column(name, series.dtype, tuple(values), False, fill)
 
 
+class _Drawn(Exception):
+    """Raised inside LIME's predict hook once the perturbed samples have been captured."""
+
+
 def _overlap(a: set, b: set, k: int) -> float:
     return len(a & b) / k if k else 1.0
 
@@ -76,7 +80,7 @@ class LimeEngine:
     """LIME over one model and reference data; the reference encoding is computed once."""
 
     def __init__(self, adapter: ModelAdapter, data: pd.DataFrame, *, seed: int = 0,
-                 max_background: int = 5000) -> None:
+                 max_background: int = 5000, jobs_per_batch: int = 32) -> None:
         missing = [f for f in adapter.feature_names if f not in data.columns]
         if missing:
             raise UnknownFeatureError(missing[0], tuple(data.columns))
@@ -84,6 +88,7 @@ class LimeEngine:
             raise EmptySelectionError("LIME needs reference data, but none was given.")
         self.adapter = adapter
         self.seed = seed
+        self.jobs_per_batch = max(1, jobs_per_batch)
         names = list(adapter.feature_names)
         data = data[names]
         if len(data) > max_background:
@@ -196,22 +201,26 @@ class LimeEngine:
         predict = self._output_fn(columns)
         encoded = self._encode(rows, columns)
 
-        values = np.zeros((len(rows), n_features))
-        outputs = np.zeros(len(rows))
-        for i in range(len(rows)):
-            values[i], outputs[i] = self._run(explainer, predict, encoded[i], label_index,
-                                              num_samples, num_features, self.seed)
+        jobs = [(i, self.seed) for i in range(len(rows))]
+        if stability_runs > 1:
+            jobs += [(i, self.seed + 1000 * r) for i in range(min(stability_rows, len(rows)))
+                     for r in range(1, stability_runs)]
+        runs: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
+        for start in range(0, len(jobs), self.jobs_per_batch):
+            chunk = jobs[start:start + self.jobs_per_batch]
+            runs.update(zip(chunk, self._run_batch(explainer, predict, encoded, chunk,
+                                                   label_index, num_samples, num_features),
+                            strict=True))
+        values = np.vstack([runs[(i, self.seed)][0] for i in range(len(rows))])
+        outputs = np.array([runs[(i, self.seed)][1] for i in range(len(rows))])
 
         stability = None
         if stability_runs > 1 and stability_rows > 0:
-            scores = []
             k = min(top_k, n_features)
+            scores = []
             for i in range(min(stability_rows, len(rows))):
-                tops = [self._top(values[i], k)]
-                for r in range(1, stability_runs):
-                    other, _ = self._run(explainer, predict, encoded[i], label_index,
-                                         num_samples, num_features, self.seed + 1000 * r)
-                    tops.append(self._top(other, k))
+                tops = [self._top(runs[(i, self.seed + 1000 * r)][0], k)
+                        for r in range(stability_runs)]
                 scores += [_overlap(a, b, k) for a, b in combinations(tops, 2)]
             stability = float(np.mean(scores))
 
@@ -246,17 +255,71 @@ class LimeEngine:
             # one ridge fit on every feature; lime's forward selection costs seconds per row
             feature_selection="none" if num_features >= len(columns) else "highest_weights")
 
+    def _run_batch(self, explainer: LimeTabularExplainer, predict, encoded: np.ndarray,
+                   jobs: Sequence[tuple[int, int]], label_index: int | None, num_samples: int,
+                   num_features: int) -> list[tuple[np.ndarray, float]]:
+        """Seeded LIME runs sharing one model call.
+
+        Calling a pipeline costs far more per call than per row, so we first let LIME draw each
+        run's perturbations (stopping it before it predicts), predict all of them at once, then
+        replay each run with the same seed, which redraws the identical samples, and hand LIME
+        the stored predictions.
+        """
+        samples = [self._draw(explainer, encoded[i], seed, label_index, num_samples,
+                              num_features) for i, seed in jobs]
+        outputs = predict(np.vstack(samples))
+        bounds = np.cumsum([0] + [len(x) for x in samples])
+        results = []
+        for k, (i, seed) in enumerate(jobs):
+            stored = outputs[bounds[k]:bounds[k + 1]]
+            expected = samples[k]
+
+            def replay(array: np.ndarray, stored=stored, expected=expected) -> np.ndarray:
+                if array.shape == expected.shape and np.array_equal(array, expected):
+                    return stored
+                return predict(array)  # never expected; stay correct regardless
+
+            results.append(self._run(explainer, replay, encoded[i], seed, label_index,
+                                     num_samples, num_features))
+        return results
+
     @staticmethod
-    def _run(explainer: LimeTabularExplainer, predict, row: np.ndarray,
-             label_index: int | None, num_samples: int, num_features: int,
-             seed: int) -> tuple[np.ndarray, float]:
-        """One seeded LIME run: (weights for every feature, model output at the row)."""
+    def _seed(explainer: LimeTabularExplainer, seed: int) -> None:
         state = np.random.RandomState(seed)
         explainer.random_state = state
         explainer.base.random_state = state
         if explainer.discretizer is not None:
             explainer.discretizer.random_state = state
-        label = 1 if label_index is None else label_index
+
+    @classmethod
+    def _draw(cls, explainer: LimeTabularExplainer, row: np.ndarray, seed: int,
+              label_index: int | None, num_samples: int, num_features: int) -> np.ndarray:
+        """The perturbed samples LIME would predict for this row and seed."""
+        drawn: list[np.ndarray] = []
+
+        def capture(array: np.ndarray) -> np.ndarray:
+            drawn.append(np.array(array, copy=True))
+            raise _Drawn
+
+        cls._seed(explainer, seed)
+        try:
+            explainer.explain_instance(row, capture, labels=(cls._lime_label(label_index),),
+                                       num_features=num_features, num_samples=num_samples)
+        except _Drawn:
+            pass
+        return drawn[0]
+
+    @staticmethod
+    def _lime_label(label_index: int | None) -> int:
+        return 1 if label_index is None else label_index  # lime files regression under 1
+
+    @classmethod
+    def _run(cls, explainer: LimeTabularExplainer, predict, row: np.ndarray, seed: int,
+             label_index: int | None, num_samples: int,
+             num_features: int) -> tuple[np.ndarray, float]:
+        """One seeded LIME run: (weights for every feature, model output at the row)."""
+        cls._seed(explainer, seed)
+        label = cls._lime_label(label_index)
         exp = explainer.explain_instance(row, predict, labels=(label,),
                                          num_features=num_features, num_samples=num_samples)
         weights = np.zeros(row.shape[0])

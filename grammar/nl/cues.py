@@ -14,7 +14,7 @@ OPERATION_CUES: list[tuple[str, str]] = [
     ("mistake typical", r"in common|pattern\w*|typical(?! value)|characteri[sz]\w*|tend to (?:go wrong|make mistakes|err|fail|be wrong|get \w+ wrong)|go(?:es)? wrong|struggl\w*|weak(?:ness|nesses)?|common (?:traits|features|factors|characteristics)|\bshare\b|trends?|what kind of (?:patients|people|rows|cases)|where does (?:the model|it) (?:fail|err|make)|describe (?:the )?" + MISTAKE + r"|summar\w* (?:of )?(?:the )?" + MISTAKE),
     ("mistake count", r"how many|number of|count|how often|how frequently|how much|total|rate|percentage|proportion|fraction|frequency|amount"),
     ("mistake sample", r"show|which|examples?|list|some|few|sample|give|who|display|see|what are|what were|where|cases|instances"),
-    ("explain cfe", r"counterfactual\w*|\bcfe\b|flip\w*|revers\w*|opposite|(?:different|better|other|another|alternative) (?:prediction|outcome|result|decision|label|class|classification|diagnos\w*|response)|change (?:the |that |this |its |their |his |her |my )?(?:prediction|outcome|result|decision|label|classification|diagnos\w*)|change (?:it|them|that)\b|would (?:have|need|has|needs) to change|would (?:it|that) take|what would it take|what could (?:\w+ ){1,3}(?:change|do)|do (?:\w+ )?differently|(?:stop|not|avoid) (?:predicting|being predicted|flagging|being flagged)|would not flag|wouldn't flag|need to (?:change|be different|do)|needs to change|be different|changes would|smallest change|minimal change|minimum change|what would change (?:it|the|that|this|them|his|her|their)|what (?:could|would|should) (?:\w+ ){0,3}change to|how (?:could|can|would) (?:\w+ ){1,3}(?:get|obtain|receive|achieve) (?:a|the|an)|to get (?:a|the) (?:different|better|other)|what (?:needs|has) to change|what would have to|what must change|alter the (?:prediction|outcome)"),
+    ("explain cfe", r"counterfactual\w*|\bcfe\b|flip\w*|revers\w*|(?:the )?opposite (?:prediction|outcome|result|decision|label|class)|get the opposite|(?:get|make|convince) the model to (?:predict|say|change|output)|(?:different|better|other|another|alternative) (?:prediction|outcome|result|decision|label|class|classification|diagnos\w*|response)|change (?:the |that |this |its |their |his |her |my )?(?:prediction|outcome|result|decision|label|classification|diagnos\w*)|change (?:it|them|that)\b|would (?:have|need|has|needs) to change|would (?:it|that) take|what would it take|what could (?:\w+ ){1,3}(?:change|do)|do (?:\w+ )?differently|(?:stop|not|avoid) (?:predicting|being predicted|flagging|being flagged)|would not flag|wouldn't flag|need to (?:change|be different|do)|needs to change|be different|changes would|smallest change|minimal change|minimum change|what would change (?:it|the|that|this|them|his|her|their)|what (?:could|would|should) (?:\w+ ){0,3}change to|how (?:could|can|would) (?:\w+ ){1,3}(?:get|obtain|receive|achieve) (?:a|the|an)|to get (?:a|the) (?:different|better|other)|what (?:needs|has) to change|what would have to|what must change|alter the (?:prediction|outcome)"),
     ("explain shap", r"shap\w*"),
     ("explain lime", r"lime"),
     ("explain features", r"why|explain\w*|explan\w*|reason\w*|driv\w*|drove|behind|influenc\w*|factors?|attribut\w*|pushed|push|contribut\w*|account(?:s|ed)? for|caused?|causes|responsible|led to|lead to|leads to|justif\w*|what made|made (?:the model|it)|rationale|interpret\w*|how come|walk me through|breakdown of (?:the|this|that) prediction|basis"),
@@ -22,13 +22,14 @@ OPERATION_CUES: list[tuple[str, str]] = [
     ("score", r"accura\w*|\bacc\b|\bf1\b|f 1 score|f-1|f score|f-score|f measure|\broc\b|\bauc\b|area under|precision|recall|sensitiv\w*|true positive rate|specificity|true negative rate|\bppv\b|positive predictive|\bnpv\b|negative predictive|how (?:good|well|bad|reliable)|perform\w*|how does (?:the model|it|the classifier) do|how (?:is|are) (?:the model|it|you) doing|quality|metrics?|evaluat\w*|\bscores?\b"),
     ("interact", r"interact\w*|interplay|jointly|combined effects?|work together|depend on each other"),
     ("important", r"important|importance|importnat|matter\w*|influential|rank\w*|\btop\b|most (?:predictive|relevant|significant|useful|impactful|influential|informative)|predictive|relevan\w*|significan\w*|key (?:features|factors|variables)|biggest (?:factors?|drivers?)|strongest|weigh(?:t|ts|s|ed)?\b|how much (?:does|do) (?:\w+ ){1,4}(?:count|affect)|affect\w*|impact\w*"),
-    ("label", r"(?:true|actual|real|correct|ground|gold|observed|recorded) (?:label|labels|outcome|outcomes|diagnos\w*|class|classes|value|values|answer|answers|result|results|status)|ground truth|truth|\blabels?\b|acutal|actually|really|truly|in reality|in fact|in the data"),
+    ("label", r"(?:true|actual|real|correct|ground|gold|observed|recorded) (?:label|labels|outcome|outcomes|diagnos\w*|class|classes|value|values|answer|answers|result|results|status)|ground truth|truth|\blabels?\b|acutal|(?:does|did|do|is|was) (?:\S+ ){0,4}(?:actually|really|truly) (?:have|has|had|get|got|develop)|in reality|in fact"),
+    ("define", r"(?:does|do|did) (?:\w+ ){1,6}mean\b|\bmeans\b|meaning|what is meant|\bdefine\w*|definition|stand for|stands for|refers? to|measur\w*|what (?:exactly )?is (?:a |an |the )?FEATURE\s*\??$|describe (?:the )?(?:feature|variable|column)|what kind of (?:feature|variable)"),
     ("statistic", r"average|\bavg\b|\bmean\b|median|distribut\w*|range|standard deviation|\bstd\b|variance|spread|summar\w*|stat\b|stats|statistic\w*|breakdown|proportion|percentage|fraction|\bshare\b|how (?:common|prevalent|frequent)|prevalence|rate of|\brate\b|typical (?:value|values)|minimum|maximum|\bmin\b|\bmax\b|highest|lowest|histogram|quartiles?|percentiles?|on average|describe|spread"),
     ("countdata", r"how many|number of|\bcount\w*|how much data|total number|size of|are there|\bnumber\b"),
-    ("define", r"(?:does|do|did) (?:\w+ ){1,6}mean\b|\bmeans\b|meaning|what is meant|\bdefine\w*|definition|stand for|stands for|refers? to|measur\w*|what (?:exactly )?is (?:a |an |the )?FEATURE\s*\??$|describe (?:the )?(?:feature|variable|column)|what kind of (?:feature|variable)"),
-    ("data", r"data ?set|datset|\bdata\b|training (?:set|data)|records?|rows|columns|variables|features are there|what features|which features are"),
+    
     ("show", r"show\w*|shwo|display\w*|\blist\w*|\bsee\b|view|pull up|print|details?|look like|give me (?:the )?(?:data|rows|values|records)|values? (?:of|for)|data (?:for|of|on)|what (?:are|were) (?:the )?(?:values|features|feature values)|bring up|records?"),
-    ("predict", r"predict\w*|predicton|forecast\w*|classif\w*|flag\w*|\boutcomes?\b|\bresults?\b|decision|decide\w*|\bthink\w*|\bsays?\b|output|\bcall\b|estimat\w*|verdict|diagnos\w*|what would happen|what happens|what will happen|would (?:it|the model) (?:say|be)|\bguess\w*"),
+    ("predict", r"predict\w*|predicton|forecast\w*|classif\w*|flag\w*|\boutcomes?\b|\bresults?\b|decision|decide\w*|\bthink\w*|(?:model|it|classifier|algorithm) (?:says?|said)|say about|output|\bcall\b|estimat\w*|verdict|diagnos\w*|what would happen|what happens|what will happen|would (?:it|the model) (?:say|be)|\bguess\w*"),
+    ("data", r"data ?set|datset|\bdata\b|training (?:set|data)|what features|which features are"),
 ]
 
 META_KINDS = frozenset({"self", "function", "model", "data"})
@@ -45,9 +46,9 @@ CARRY_CHANGES = r"\bthen\b|in that case|that new|the new|with (?:that|this|the) 
 
 DROP_CHANGES = r"forget the change|without the change|original\w*|before the change|undo|actual prediction|current\w*|right now"
 
-PRONOUN_ROWS = r"\bthem\b|\bthey\b|\bthose\b|\bthese\b|\btheir\b|that (?:group|patient|person|one|case|record|row|individual|subset|population)|this (?:group|patient|person|one|case|record|row|individual|subset)|\bhe\b|\bshe\b|\bher\b|\bhim\b|\bhis\b|\bi\b|\bme\b|\bmy\b|\bmyself\b|the same (?:people|patients|group|rows)|the ones|\bit\b"
+PRONOUN_ROWS = r"\bthem\b|\bthey\b|\bthose\b|\bthese\b|\btheir\b|that (?:group|patient|person|one|case|record|row|individual|subset|population)|this (?:group|patient|person|one|case|record|row|individual|subset)|\bhe\b|\bshe\b|\bher\b|\bhim\b|\bhis\b|the same (?:people|patients|group|rows)|the ones|\bit\b"
 
-WHOLE_DATA = r"whole data\w*|entire data\w*|all (?:the )?(?:data|patients|people|rows|records|instances|cases|individuals|customers|applicants)|everyone|everybody|overall|in general|in total|the dataset|all of the data|across the board|globally"
+WHOLE_DATA = r"whole data\w*|entire data\w*|all (?:the )?(?:data|patients|people|rows|records|instances|cases|individuals|customers|applicants)|everyone|everybody|overall|in general|in total|all of the data|across the board|globally"
 
 WHATIF = r"what if|\bif\b|suppos\w*|imagin\w*|assum\w*|pretend|hypothetical\w*|were to|\bwhat would happen\b"
 
@@ -101,6 +102,11 @@ KNOWN_WORDS = frozenset(
     dataset record records case id row rows sample instance then also same again about tell other
     were been being like likely unlikely flag flagged flip flips outcome outcomes result results
     predicted predictions predicts probability probabilities likelihood classifier algorithm
+    predictive positive negative sensitive specific specificity sensitivity precision recall
+    influential important importance interactions interaction attributions attribution features
+    patients smokers diabetics misclassified percentage proportion distribution variables
+    numbers values records instances cases people persons individuals customers applicants
+    higher lower older younger bigger smaller larger heavier lighter longer shorter hypothetical
     """.split()
 )
 

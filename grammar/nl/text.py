@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+
+@functools.lru_cache(maxsize=4096)
+def token_aligned(pattern: str) -> re.Pattern[str]:
+    """``pattern`` allowed to match only whole tokens (so alternatives backtrack correctly)."""
+    return re.compile(r"(?<!\S)(?:" + pattern + r")(?!\S)")
 
 
 @dataclass(frozen=True)
@@ -37,12 +44,8 @@ class TokenText:
         return self._token_at[char]
 
     def finditer(self, pattern: re.Pattern[str] | str) -> Iterator[Hit]:
-        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        regex = token_aligned(pattern if isinstance(pattern, str) else pattern.pattern)
         for match in regex.finditer(self.text):
-            if match.start() != 0 and self.text[match.start() - 1] != " ":
-                continue
-            if match.end() != len(self.text) and self.text[match.end()] != " ":
-                continue
             if match.end() == match.start():
                 continue
             start = self.token_index(match.start())

@@ -1,0 +1,274 @@
+"""The app as a client sees it: gradio_client round trips against ``python app.py`` on loopback,
+plus the app's plain helpers (upload checks, export) without a server."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dialogue.app_support import (
+    Turn,
+    UploadError,
+    check_model_file,
+    check_target,
+    read_upload_csv,
+    suggestions_for,
+    transcript_json,
+    transcript_markdown,
+)
+
+gradio_client = pytest.importorskip("gradio_client")
+
+
+# --------------------------------------------------------------------------- helpers
+def client(url: str):
+    return gradio_client.Client(url, verbose=False, download_files=False)
+
+
+def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trusted: bool) -> str:
+    """Call the upload endpoint like the side panel does; returns the status message."""
+    handle = gradio_client.handle_file
+    outputs = c.predict(
+        handle(str(csv)),
+        target,
+        index,
+        handle(str(model)) if model is not None else None,
+        trusted,
+        api_name="/load_upload",
+    )
+    return outputs[-1]
+
+
+def assistant_texts(history: list[dict]) -> list[str]:
+    return [
+        item["text"]
+        for message in history
+        if message["role"] == "assistant"
+        for item in message["content"]
+        if item.get("type") == "text"
+    ]
+
+
+def make_loan_data(rows: int = 240, seed: int = 7) -> pd.DataFrame:
+    """A small data set the project never shipped: loan approvals with a categorical column."""
+    rng = np.random.default_rng(seed)
+    income = rng.normal(55, 15, rows).round(1)
+    debt = rng.uniform(0, 0.8, rows).round(3)
+    region = rng.choice(["north", "south", "east"], rows)
+    age = rng.integers(21, 70, rows)
+    logit = 0.08 * (income - 55) - 5 * (debt - 0.4) + (region == "north") * 0.5
+    approved = np.where(rng.random(rows) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    return pd.DataFrame(
+        {
+            "applicant_id": np.arange(1001, 1001 + rows),
+            "income": income,
+            "debt_ratio": debt,
+            "region": region,
+            "age": age,
+            "batch": "A",
+            "approved": approved,
+        }
+    )
+
+
+def fit_pipeline(X: pd.DataFrame, y: pd.Series):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    categorical = [c for c in X.columns if X[c].dtype == object or str(X[c].dtype) == "str"]
+    prep = ColumnTransformer(
+        [("onehot", OneHotEncoder(handle_unknown="ignore"), categorical)], remainder="passthrough"
+    )
+    return Pipeline([("prep", prep), ("model", LogisticRegression(max_iter=1000))]).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def upload_files(tmp_path_factory) -> dict[str, Path]:
+    import joblib
+    import skops.io as sio
+
+    folder = tmp_path_factory.mktemp("uploads")
+    frame = make_loan_data()
+    csv = folder / "loans.csv"
+    frame.to_csv(csv, index=False)
+    features = frame.drop(columns=["applicant_id", "approved"])
+    model = fit_pipeline(features, frame["approved"])
+    sio.dump(model, folder / "loans.skops")
+    joblib.dump(model, folder / "loans.joblib")
+    other = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7, "c": np.arange(50) % 3})
+    sio.dump(fit_pipeline(other, other["c"] > 0), folder / "other.skops")
+    (folder / "photo.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
+    (folder / "report.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    return {
+        "csv": csv,
+        "skops": folder / "loans.skops",
+        "joblib": folder / "loans.joblib",
+        "other": folder / "other.skops",
+        "binary_csv": folder / "photo.csv",
+        "pdf": folder / "report.pdf",
+    }
+
+
+# --------------------------------------------------------------------------- round trips
+def test_ask_endpoint_answers_on_the_demo(app_url: str) -> None:
+    answer = client(app_url).predict("how accurate is the model?", api_name="/ask")
+    assert answer["ok"] is True
+    assert answer["parse"].startswith("score")
+    assert re.search(r"\d+(\.\d+)?\s*%", answer["text"]), answer["text"]
+    assert answer["dataset"].startswith("Demo")
+
+
+def test_chat_answer_has_chart_and_collapsible_understanding(app_url: str) -> None:
+    history = client(app_url).predict("what are the most important features?", [], api_name="/chat")
+    assert history[0] == {
+        "role": "user",
+        "metadata": None,
+        "content": [{"text": "what are the most important features?", "type": "text"}],
+        "options": None,
+    }
+    contents = [item for message in history[1:] for item in message["content"]]
+    plots = [item for item in contents if item.get("type") == "component"]
+    assert plots and plots[0]["component"] == "plot"
+    assert plots[0]["value"]["plot"].startswith("data:image/png;base64,")
+    understood = history[-1]
+    assert understood["metadata"]["title"] == "How I understood your question"
+    assert understood["metadata"]["status"] == "done"  # rendered collapsed
+    assert "important" in understood["content"][0]["text"]
+    assert understood["options"], "follow-up suggestions are offered under the answer"
+
+
+def test_sessions_keep_their_own_filters(app_url: str) -> None:
+    """Two browsers filter differently; each follow-up about "them" uses its own filter, and
+    matches what a fresh session gets for the same two questions."""
+    first = "how many patients have a mean radius above {}?"
+    follow = "how many of them are malignant?"
+    a, b = client(app_url), client(app_url)
+    a.predict(first.format(15), api_name="/ask")
+    b.predict(first.format(20), api_name="/ask")
+    a_follow = a.predict(follow, api_name="/ask")
+    b_follow = b.predict(follow, api_name="/ask")
+    assert a_follow["parse"].startswith("previousfilter")
+    assert a_follow["text"] != b_follow["text"]
+    for threshold, seen in ((15, a_follow), (20, b_follow)):
+        fresh = client(app_url)
+        fresh.predict(first.format(threshold), api_name="/ask")
+        assert fresh.predict(follow, api_name="/ask")["text"] == seen["text"]
+
+
+def test_export_markdown_and_json(app_url: str) -> None:
+    c = client(app_url)
+    c.predict("how accurate is the model?", api_name="/ask")
+    c.predict("what are the most important features?", api_name="/ask")
+    md_path = c.predict(api_name="/export_md")["value"]
+    json_path = c.predict(api_name="/export_json")["value"]
+    markdown = Path(md_path).read_text(encoding="utf-8")
+    assert "## 1. how accurate is the model?" in markdown
+    assert "data:image/png;base64," in markdown
+    payload = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    assert [t["question"] for t in payload["turns"]] == [
+        "how accurate is the model?",
+        "what are the most important features?",
+    ]
+    assert payload["turns"][1]["figures_png_base64"]
+
+
+def test_uploaded_csv_and_skops_model_work_end_to_end(app_url: str, upload_files) -> None:
+    c = client(app_url)
+    status = load_upload(
+        c, upload_files["csv"], "approved", "applicant_id", upload_files["skops"], False
+    )
+    assert status.startswith("✅ Loaded **loans.csv**"), status
+    answer = c.predict("how accurate is the model?", api_name="/ask")
+    assert answer["dataset"] == "loans.csv"
+    assert answer["ok"] is True
+    other = client(app_url).predict("how accurate is the model?", api_name="/ask")
+    assert other["dataset"].startswith("Demo"), "an upload must not leak into other sessions"
+
+
+def test_joblib_model_needs_the_trust_checkbox(app_url: str, upload_files) -> None:
+    c = client(app_url)
+    refused = load_upload(
+        c, upload_files["csv"], "approved", "applicant_id", upload_files["joblib"], False
+    )
+    assert refused.startswith("⚠️") and "I trust this file" in refused
+    accepted = load_upload(
+        c, upload_files["csv"], "approved", "applicant_id", upload_files["joblib"], True
+    )
+    assert accepted.startswith("✅"), accepted
+
+
+@pytest.mark.parametrize(
+    ("csv", "target", "model", "expected"),
+    [
+        ("csv", "batch", None, "single value"),
+        ("csv", "applicant_id", None, "id column"),
+        ("csv", "approved", "other", "does not fit the columns"),
+        ("binary_csv", "approved", None, "not a CSV"),
+        ("pdf", "approved", None, "not a CSV"),
+    ],
+)
+def test_bad_uploads_get_a_clear_message(
+    app_url: str, upload_files, csv: str, target: str, model: str | None, expected: str
+) -> None:
+    c = client(app_url)
+    model_path = upload_files[model] if model else None
+    status = load_upload(c, upload_files[csv], target, "applicant_id", model_path, False)
+    assert status.startswith("⚠️") and expected in status, status
+    assert "/tmp/" not in status, "temporary paths are not shown to users"
+    still_demo = c.predict("how accurate is the model?", api_name="/ask")
+    assert still_demo["dataset"].startswith("Demo")
+
+
+# --------------------------------------------------------------------------- helpers, no server
+def test_upload_checks_explain_what_is_wrong(tmp_path: Path, upload_files) -> None:
+    frame = read_upload_csv(upload_files["csv"])
+    check_target(frame, "approved", "applicant_id")
+    with pytest.raises(UploadError, match="not a column"):
+        check_target(frame, "approval", None)
+    with pytest.raises(UploadError, match="binary"):
+        read_upload_csv(upload_files["binary_csv"])
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text("a,b\n1,2\n")
+    with pytest.raises(UploadError, match="only 1 rows"):
+        read_upload_csv(tiny)
+    with pytest.raises(UploadError, match="I trust this file"):
+        check_model_file(upload_files["joblib"], trusted=False)
+    check_model_file(upload_files["joblib"], trusted=True)
+    with pytest.raises(UploadError, match="not a model file"):
+        check_model_file(upload_files["pdf"], trusted=True)
+
+
+def test_transcript_exports_keep_every_turn() -> None:
+    table = pd.DataFrame({"feature": ["age", "bmi"], "change": [-3.0, 1.5]})
+    turns = [
+        Turn(
+            "why?",
+            "Because **age**.",
+            "filter id 3 and explain features [E]",
+            "patient 3",
+            True,
+            0.9,
+            "grammar",
+            figures_png=(b"\x89PNG fake",),
+            table=table,
+            followup="Would you like to see what would change it?",
+        ),
+        Turn("blah", "Sorry, I did not understand.", "", "", False, None, None),
+    ]
+    markdown = transcript_markdown(turns, "Test")
+    assert "## 1. why?" in markdown and "## 2. blah" in markdown
+    assert "| age | -3 |" in markdown
+    assert "`filter id 3 and explain features [E]`" in markdown
+    payload = json.loads(transcript_json(turns, {"dataset": "test"}))
+    assert payload["dataset"] == "test"
+    assert payload["turns"][0]["table"]["columns"] == ["feature", "change"]
+    assert payload["turns"][1]["ok"] is False
+    labels = [s.label for s in suggestions_for(turns[0])]
+    assert "Yes, see what would change it" in labels
