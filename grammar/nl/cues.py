@@ -46,7 +46,7 @@ CARRY_CHANGES = r"\bthen\b|in that case|that new|the new|with (?:that|this|the) 
 
 DROP_CHANGES = r"forget the change|without the change|original\w*|before the change|undo|actual prediction|current\w*|right now"
 
-PRONOUN_ROWS = r"\bthem\b|\bthey\b|\bthose\b|\bthese\b|\btheir\b|that (?:group|patient|person|one|case|record|row|individual|subset|population)|this (?:group|patient|person|one|case|record|row|individual|subset)|\bhe\b|\bshe\b|\bher\b|\bhim\b|\bhis\b|the same (?:people|patients|group|rows)|the ones|\bit\b"
+PRONOUN_ROWS = r"\bthem\b|\bthey\b|\bthose\b(?! (?:with|who|that|whose|having|aged|over|under|above|below|in|of|which|where|without)\b)|\bthese\b(?! (?:with|who|that|whose|having)\b)|\btheir\b|that (?:group|patient|person|one|case|record|row|individual|subset|population)|this (?:group|patient|person|one|case|record|row|individual|subset)|\bhe\b|\bshe\b|\bher\b|\bhim\b|\bhis\b|the same (?:people|patients|group|rows)|the ones|which ones|\bthat(?= \?|$)|\bit\b"
 
 WHOLE_DATA = r"whole data\w*|entire data\w*|all (?:the )?(?:data|patients|people|rows|records|instances|cases|individuals|customers|applicants)|everyone|everybody|overall|in general|in total|all of the data|across the board|globally"
 

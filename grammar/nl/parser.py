@@ -136,9 +136,12 @@ class RuleParser:
             for hit in t.finditer(vw.pattern):
                 if any(m.start < hit.end and hit.start < m.end for m in found):
                     continue
-                if any(f.start < hit.end and hit.start < f.end for f in a.features):
-                    # a value inside a feature's words ("chest pain type") is the feature
-                    continue
+                overlapping = [f for f in a.features if f.start < hit.end and hit.start < f.end]
+                if overlapping and all(f.start <= hit.start and hit.end <= f.end
+                                       for f in overlapping):
+                    continue  # a value inside a feature's words ("chest pain type") is the feature
+                for f in overlapping:
+                    a.features.remove(f)
                 if not a.free(hit.start, hit.end):
                     continue
                 if hit.end < len(t.tokens) and t.tokens[hit.end] in {"about", "of"}:
@@ -234,9 +237,20 @@ class RuleParser:
             if not a.free(cstart, cend):
                 continue
             value = float(token)
-            feature_m = self.feature_near(a, cstart, cend, after=5)
-            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
-                a, cstart, cend, value)
+            phrase = t.window(cstart, cend + 2)
+            age = self.vocab.age_feature
+            unit = self._unit_feature(a, index)
+            feature_m = self.feature_near(a, cstart, cend, after=-1)
+            feature = feature_m.feature if feature_m else None
+            if feature is None and age is not None and re.search(
+                    r"aged|older|younger|years old|year old", phrase):
+                feature = age
+            if feature is None and unit is not None:
+                feature = unit
+            if feature is None:
+                feature_m = self.feature_near(a, cstart, cend, before=-1, after=5)
+                feature = feature_m.feature if feature_m else self.implied_numeric_feature(
+                    a, cstart, cend, value)
             if feature is None:
                 continue
             if feature_m:
@@ -257,6 +271,17 @@ class RuleParser:
                 a.take(m.start, m.end)
                 a.filters.append(Mention(m.start, m.end, p.NumericFilter(
                     m.feature.canonical, "equal to", 0), "filter"))
+
+    def _unit_feature(self, a: Analysis, index: int) -> Feature | None:
+        """"longer than 24 months": a unit word after the number that names a numeric feature."""
+        if index + 1 >= len(a.text.tokens):
+            return None
+        unit = a.text.tokens[index + 1]
+        if not unit.isalpha() or len(unit) < 4:
+            return None
+        owners = [f for f in self.schema.features_of_kind("numeric")
+                  if unit in f.canonical and any(unit in alias.split() for alias in f.aliases)]
+        return owners[0] if len(owners) == 1 and owners[0] is not self.vocab.age_feature else None
 
     def _comparison_around(self, t: TokenText, index: int) -> tuple[str | None, int, int]:
         """The comparison phrase attached to the number at ``index`` and its token span."""
@@ -477,8 +502,9 @@ class RuleParser:
             predicted_as = prediction_cue and re.search(
                 r"(?:predicts?|predicted|flagged|flags|says?|thinks?)(?: \w+)? (?:will have|have|"
                 r"has|are|is|as|to have|to be|will be|would have|will develop)(?: \w+)?$", before)
+            rest = t.window(0, start) + " " + t.window(end, len(t.tokens))
             if has_id or re.search(r"likel|probab|\bprob\b|chance|risk|odds|confiden",
-                                   t.text) or re.search(
+                                   rest) or re.search(
                     r"proportion|rate of|percentage|distribut|fraction|\bshare|how common|prevalen|"
                     r"\bstat|breakdown|counterfactual|flip|stop predicting|"
                     r"get the model to predict|to predict", clause_text):
@@ -821,7 +847,8 @@ class RuleParser:
             filters, changes, carried = [], [], []
             use_previous_filter = False
         elif (not filters and not use_previous_filter and previous is not None and not whole_data
-              and previous.filters and not isinstance(op_clauses[0], p.PreviousOperation)):
+              and previous.filters and not isinstance(op_clauses[0], p.PreviousOperation)
+              and self._continues(t, previous, op_clauses)):
             use_previous_filter = True
             confidence = min(confidence, 0.85)
         clauses: list[p.Clause] = []
@@ -855,6 +882,18 @@ class RuleParser:
             add(clause)
         confidence = min(confidence, self._coverage_confidence(a))
         return p.Program(tuple(clauses), tuple(joins)), confidence, ""  # type: ignore[arg-type]
+
+    def _continues(self, t: TokenText, previous: p.Program, ops: list[p.Clause]) -> bool:
+        """Does a question with no group of its own go on about the previous turn's group?"""
+        if isinstance(ops[0], (p.ImportantTopK, p.ImportantAll, p.Interact)):
+            return False
+        family = {type(c) for c in ops}
+        if family & {type(c) for c in previous.operations} - {p.PreviousOperation}:
+            return True
+        content = [tok for tok in t.tokens if tok.isalnum()]
+        if len(content) <= 3 or t.tokens[0] in {"and", "so", "ok", "okay", "then", "also", "now"}:
+            return True
+        return t.search(_compile(r"\bi\b|\bme\b|\bmy\b|\bmyself\b")) is not None
 
     def _corrected(self, previous: p.Program, filters: list[Mention],
                    changes: list[Mention]) -> p.Program:
