@@ -74,10 +74,14 @@ def demo_frame() -> pd.DataFrame:
 
 def _read_packaged_csv() -> pd.DataFrame | None:
     try:
-        from importlib import resources
+        from importlib.util import find_spec
+        from pathlib import Path
 
-        path = resources.files("sklearn.datasets").joinpath("data", "breast_cancer.csv")
-        with path.open("r") as handle:
+        spec = find_spec("sklearn")  # locating the package does not import it
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        root = Path(next(iter(spec.submodule_search_locations)))
+        with (root / "datasets" / "data" / "breast_cancer.csv").open("r") as handle:
             header = handle.readline().strip().split(",")
             n_rows, n_features = int(header[0]), int(header[1])
             names = header[2:]

@@ -1,0 +1,123 @@
+"""The first-stage parser on tables it was never written for, in sentences written for the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grammar import DatasetSchema, NaturalLanguageParser, ParseContext
+from grammar.language import parse_program
+
+
+@pytest.fixture(scope="module")
+def loans() -> NaturalLanguageParser:
+    rng = np.random.default_rng(1)
+    n = 200
+    frame = pd.DataFrame({
+        "applicant_id": np.arange(1000, 1000 + n),
+        "Age": rng.integers(19, 75, n),
+        "AnnualIncome": rng.integers(12_000, 250_000, n),
+        "loan_amount": rng.integers(500, 40_000, n),
+        "homeowner": rng.choice(["yes", "no"], n),
+        "employment_type": rng.choice(["salaried", "self-employed", "unemployed"], n),
+        "gender": rng.choice(["female", "male"], n),
+        "number_of_late_payments": rng.integers(0, 12, n),
+        "approved": rng.choice(["approved", "rejected"], n),
+    })
+    return NaturalLanguageParser(DatasetSchema.from_frame(frame, "approved",
+                                                          index_col="applicant_id"))
+
+
+CASES = [
+    ("why was applicant 1003 rejected?", "filter id 1003 and explain features [E]"),
+    ("what does the model predict for case #1010", "filter id 1010 and predict [E]"),
+    ("how many homeowners are there?", "filter homeowner true and countdata [E]"),
+    ("how many people who are not homeowners are there",
+     "filter homeowner false and countdata [E]"),
+    ("what's the accuracy for self-employed applicants over forty",
+     "filter employmenttype self-employed and filter age greater than 40 and score accuracy [E]"),
+    ("average annual income of women", "filter gender female and statistic annualincome [E]"),
+    ("top four features", "important topk 4 [E]"),
+    ("how important is the loan amount", "important loanamount [E]"),
+    ("what if applicant 1020 had 3 fewer late payments?",
+     "filter id 1020 and change numberoflatepayments decrease 3 and predict [E]"),
+    ("how likely are men with at least 5 late payments to be approved",
+     "filter gender male and filter numberoflatepayments greater equal than 5 and likelihood [E]"),
+    ("what would it take to flip the decision for applicant 1100?",
+     "filter id 1100 and explain cfe [E]"),
+    ("show me applicants aged 30 to 40 inclusive",
+     "filter age greater equal than 30 and filter age less equal than 40 and show [E]"),
+    ("how many mistakes does the model make on unemployed people",
+     "filter employmenttype unemployed and mistake count [E]"),
+    ("which features interact the most?", "interact [E]"),
+    ("what does late payments mean?", "define numberoflatepayments [E]"),
+    ("who are you?", "self [E]"),
+    ("what kind of model is this?", "model [E]"),
+    ("how many applicants does the model predict as approved?",
+     "filter predictionfilter approved and countdata [E]"),
+    ("what is the recall on homeowners or people over sixty",
+     "filter homeowner true or filter age greater than 60 and score recall [E]"),
+    ("shap values for applicant 1001", "filter id 1001 and explain shap [E]"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), CASES)
+def test_reads_questions_about_an_unseen_table(loans, question, expected):
+    result = loans.parse(question)
+    assert result.text == expected
+    assert 0.0 < result.confidence <= 1.0
+    assert result.source == "rules"
+
+
+def test_misspelt_words_are_corrected(loans):
+    assert loans.parse("how many homeowners are ther with an anual income under 50000?").text == (
+        "filter homeowner true and filter annualincome less than 50000 and countdata [E]")
+    assert loans.parse("predicton for applicant 1004").text == "filter id 1004 and predict [E]"
+
+
+def test_references_to_the_previous_turn(loans):
+    previous = parse_program("filter gender female and filter age greater than 50 and countdata",
+                             loans.schema)
+    context = ParseContext(previous=previous)
+    assert loans.parse("what does the model predict for them?", context).text == (
+        "previousfilter and predict [E]")
+    assert loans.parse("and for men?", context).text == (
+        "filter gender male and previousoperation [E]")
+    assert loans.parse("no, I meant men", context).text == (
+        "filter gender male and filter age greater than 50 and countdata [E]")
+    assert loans.parse("yes please", context).text == "followup [E]"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "SELECT * FROM users; DROP TABLE x;",
+                                  "¿Qué tiempo hace hoy en Madrid?", "what's the weather like?",
+                                  "asdkjh qwe zxcv", "x" * 10_000,
+                                  "how many " + "very " * 3000 + "old people?"])
+def test_bad_input_never_raises(loans, text):
+    result = loans.parse(text)
+    assert (result.program is None and result.error) or result.confidence <= 0.95
+    if result.program is None:
+        assert result.error
+
+
+def test_programs_are_valid_for_the_dataset(loans):
+    for question, _ in CASES:
+        program = loans.parse(question).program
+        assert program is not None
+        assert parse_program(str(program), loans.schema) == program
+
+
+DEV = Path(__file__).resolve().parents[2].parent / "shared" / "dev"
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
+def test_development_set_accuracy_meets_the_bar():
+    frame = pd.read_csv(DEV / "clinic.csv")
+    schema = DatasetSchema.from_frame(frame, "heart_disease", index_col="patient_id")
+    parser = NaturalLanguageParser(schema)
+    blocks = [b.strip().splitlines() for b in (DEV / "clinic_parses.txt").read_text().split("\n\n")
+              if b.strip()]
+    correct = sum(parser.parse(q).text == str(parse_program(g, schema)) for q, g in blocks)
+    assert correct / len(blocks) >= 0.90
