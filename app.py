@@ -181,7 +181,7 @@ class AskModelApp:
         """Chat messages for one answered turn: answer, charts, then the collapsible parse."""
         content: list[Any] = [answer_markdown(turn)]
         content += [gr.Plot(value=f, format="png", show_label=False) for f in figures]
-        suggestions = suggestions_for(turn, example_id="any")
+        suggestions = suggestions_for(turn)
         return [
             {"role": "assistant", "content": content},
             {
@@ -197,7 +197,8 @@ class AskModelApp:
     ) -> Iterator[tuple[list[dict[str, Any]], Session]]:
         """Chat handler: show the question and a spinner at once, then the answer."""
         session = self.ensure(session)
-        history = list(history or [])
+        # only the newest answer keeps its follow-up buttons
+        history = [{**m, "options": None} if m.get("options") else m for m in history or []]
         question = (question or "").strip()
         if not question:
             yield history, session
@@ -376,7 +377,7 @@ class AskModelApp:
                     with gr.Row():
                         textbox = gr.Textbox(
                             elem_id="askmodel-input",
-                            placeholder="Ask a question, e.g. why did the model predict id 12?",
+                            placeholder="Ask about the data or the model, in your own words…",
                             show_label=False,
                             lines=1,
                             max_lines=4,

@@ -230,7 +230,11 @@ def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -
         out.write(f"(understood as: {parse or understood})\n")
     table = getattr(reply, "table", None)
     if table is not None:
-        _print_table(table, out)
+        if "|---" in reply.text or "| ---" in reply.text:  # the prose already shows its rows
+            rows, columns = getattr(table, "shape", (len(table), 0))
+            out.write(f"[table: {rows} rows x {columns} columns]\n")
+        else:
+            _print_table(table, out)
     figures = list(getattr(reply, "figures", None) or [])
     if figures:
         if figure_dir is not None:
@@ -323,6 +327,12 @@ def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interacti
 
 
 def command_chat(args: argparse.Namespace) -> int:
+    import logging
+
+    if args.debug:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    else:  # failures already reach the user as friendly replies; keep tracebacks off screen
+        logging.getLogger().addHandler(logging.NullHandler())
     _configure_streams(sys.stdin, sys.stdout)
     interactive = sys.stdin.isatty()
     if interactive:
@@ -354,16 +364,25 @@ def _interactive_lines() -> Iterable[str]:
 
 # ---------------------------------------------------------------------------------- test
 def command_test(args: argparse.Namespace) -> int:
-    from dialogue.scripted import ScriptSkipped, format_outcome, run_script
+    import logging
 
+    from dialogue.scripted import ScriptError, ScriptRunner, ScriptSkipped, format_outcome
+
+    logging.getLogger().addHandler(logging.NullHandler())  # failures are reported per turn
+    runner = ScriptRunner()  # scripts on the same dataset share one model and workspace
     failed = 0
     total = 0
+    broken = 0
     for name in args.files:
         path = Path(name)
         try:
-            outcomes = run_script(path)
+            outcomes = runner.run_script(path)
         except ScriptSkipped as exc:
             print(f"{path}: skipped ({exc})")
+            continue
+        except ScriptError as exc:
+            print(f"invalid script: {exc}")
+            broken += 1
             continue
         for outcome in outcomes:
             total += 1
@@ -371,8 +390,13 @@ def command_test(args: argparse.Namespace) -> int:
                 failed += 1
             if args.verbose or not outcome.passed:
                 print(format_outcome(outcome))
-    print(f"{total - failed}/{total} turns passed" + (f", {failed} failed" if failed else ""))
-    return EXIT_OK if failed == 0 else EXIT_FAILED
+    summary = f"{total - failed}/{total} turns passed"
+    if failed:
+        summary += f", {failed} failed"
+    if broken:
+        summary += f", {broken} invalid script(s)"
+    print(summary)
+    return EXIT_OK if failed == 0 and broken == 0 else EXIT_FAILED
 
 
 # ---------------------------------------------------------------------------------- main
@@ -408,6 +432,7 @@ def build_argument_parser() -> argparse.ArgumentParser:
                       help="allow loading model files that can run code (pickle/joblib)")
     chat.add_argument("--save-figures", nargs="?", const="", default=None, metavar="DIR",
                       help="save figures as PNG (in DIR, or a new temporary directory)")
+    chat.add_argument("--debug", action="store_true", help="log internal errors to stderr")
     chat.set_defaults(handler=command_chat)
 
     test = commands.add_parser("test", help="run scripted dialogue tests (YAML)")

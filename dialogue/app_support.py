@@ -326,7 +326,7 @@ class Suggestion:
     message: str
 
 
-def suggestions_for(turn: Turn, example_id: str | None = None) -> tuple[Suggestion, ...]:
+def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ...]:
     """Follow-ups worth one click after ``turn``: the offered follow-up, clarifications, and
     natural next steps for the kind of question just answered."""
     out: list[Suggestion] = []
@@ -355,7 +355,7 @@ def suggestions_for(turn: Turn, example_id: str | None = None) -> tuple[Suggesti
         out.append(
             Suggestion("Which features matter most?", "what are the most important features?")
         )
-    if not turn.ok and not turn.options and example_id is not None:
+    if not turn.ok and not turn.options and offer_help:
         out.append(Suggestion("What can you do?", "what can you do?"))
     seen: set[str] = set()
     unique = []
@@ -389,7 +389,6 @@ def example_questions(
         for f in schema.features
         if f.kind == "numeric" and f.minimum is not None and f.maximum is not None
     ]
-    target_words = schema.target_words[0] if schema.target_words else schema.target
     questions = ["What are the most important features?", "How accurate is the model?"]
     ids = schema.ids
     row = ids[min(len(ids) - 1, 11)] if ids else None
@@ -402,8 +401,7 @@ def example_questions(
         cut = _round_nice((float(feature.minimum) + float(feature.maximum)) / 2)
         words = feature.aliases[0] if feature.aliases else feature.name
         questions.append(f"How many {nouns} have {words} above {cut}?")
-        if schema.task == "classification":
-            questions.append(f"How likely is {target_words} when {words} is above {cut}?")
+        questions.append(f"What does the model predict for {nouns} with {words} above {cut}?")
     questions.append("Where does the model make mistakes?")
     return tuple(questions)
 
@@ -483,9 +481,9 @@ def _quality_line(workspace: Workspace) -> str:
         else:
             hits = predicted.astype(str) == actual.astype(str)
         accuracy = float(np.mean(hits))
-        return f"**Accuracy: {accuracy:.1%}** on all {n:,} rows."
+        return f"**Accuracy: {accuracy:.1%}** on all {n:,} {workspace.noun(n)}."
     from sklearn.metrics import mean_absolute_error, r2_score
 
     r2 = r2_score(actual, predicted)
     mae = mean_absolute_error(actual, predicted)
-    return f"**R²: {r2:.3f}**, mean absolute error {mae:.4g}, on all {n:,} rows."
+    return f"**R²: {r2:.3f}**, mean absolute error {mae:.4g}, on all {n:,} {workspace.noun(n)}."

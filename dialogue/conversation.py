@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grammar import program as p
@@ -155,10 +155,9 @@ class Conversation:
                     + _examples(suggestions(ws)), options=suggestions(ws), started=started))
             if parsed.program is None:
                 options = tuple(parsed.options) or suggestions(ws)
-                detail = f" {parsed.error}" if parsed.error else ""
-                message_text = ("Sorry, I didn't understand that." + detail
-                                + " I can answer questions about the model and its data, "
-                                "for example: " + _examples(options))
+                lead = parsed.error or "Sorry, I didn't understand that."
+                message_text = (lead.rstrip() + " I can answer questions about the model and "
+                                "its data, for example: " + _examples(options))
                 if parsed.options:
                     message_text = ("I'm not sure what you mean. Did you mean: "
                                     + _examples(parsed.options))
@@ -202,14 +201,17 @@ class Conversation:
         ws = self.workspace
         followup = any(isinstance(c, p.FollowUp) for c in program.clauses)
         understood = understood_text(
-            ws, program, followup_of=self.offered if followup else None)
+            ws, program, followup_of=self.offered if followup else None,
+            previous_operations=self.state.operations)
         try:
             outcome = execute(ws, program, self.state)
         except DialogueError as exc:
+            self._remember_operations(program)
             return self._failure(str(exc), parse=str(program), understood=understood,
                                  options=exc.suggestions, confidence=confidence, source=source,
                                  started=started)
         except Exception as exc:  # noqa: BLE001 - engines, the model, anything: stay friendly
+            self._remember_operations(program)
             return self._failure(_friendly(exc), parse=str(program), understood=understood,
                                  confidence=confidence, source=source, started=started)
         notice = bool(outcome.results) and all(
@@ -242,6 +244,16 @@ class Conversation:
                      understood=understood, followup=offer_text, options=options,
                      confidence=confidence, source=source, ok=not notice,
                      elapsed=time.perf_counter() - started)
+
+    def _remember_operations(self, program: p.Program) -> None:
+        """A failed turn keeps the selection and the offer, but "and for X?" should still mean
+        the question just asked, so its operations are remembered."""
+        from dialogue.executor import planned_operations
+
+        operations = planned_operations(program, self.state)
+        if operations:
+            self.state = replace(self.state, operations=operations)
+            self.previous_program = program
 
     def _failure(self, text: str, *, parse: str = "", understood: str = "",
                  options: Sequence[str] = (), confidence: float = 0.0, source: str = "",

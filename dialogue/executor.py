@@ -8,7 +8,7 @@ workspace; what-if changes live on a copy for the rest of the turn.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,6 +65,20 @@ def execute(workspace: Any, program: p.Program, state: TurnState) -> Outcome:
             return Outcome(program, (r.NoticeResult("no-followup"),), (), False, (), None, False)
         return execute(workspace, state.offered, TurnState(state.selection, state.operations))
     return _Run(workspace, state).run(program)
+
+
+def planned_operations(program: p.Program, state: TurnState) -> tuple[p.Clause, ...]:
+    """The operations a program asks for, ``previousoperation`` expanded (for failed turns too,
+    so "and for X?" after a failed question still repeats that question)."""
+    operations: list[p.Clause] = []
+    for clause in program.clauses:
+        if isinstance(clause, p.PreviousOperation):
+            operations.extend(state.operations)
+        elif p.is_operation(clause) and not isinstance(clause, p.FollowUp):
+            operations.append(clause)
+    if not operations and (program.filters or program.changes):
+        operations = [p.Predict()] if program.changes else [p.CountData()]
+    return tuple(operations)
 
 
 class _Run:
@@ -412,7 +426,8 @@ class _Run:
         if len(self.changed_positions):
             before = tuple(float(v) for v in self.ws.probabilities()[positions].mean(axis=0))
         predicted = _plain(self.predictions()[positions][0]) if len(positions) == 1 else None
-        return r.LikelihoodResult(self.selection(positions), tuple(_plain(c) for c in self.ws.classes),
+        classes = tuple(_plain(c) for c in self.ws.classes)
+        return r.LikelihoodResult(self.selection(positions), classes,
                                   tuple(float(v) for v in proba), before, predicted)
 
     def _sample(self, positions: np.ndarray, cap: int) -> np.ndarray:
@@ -566,8 +581,9 @@ class _Run:
             tuple(_plain(v) for v in self.ws.frame.index[wrong_positions][:5]))
 
     def _regression_errors(self, op: p.Mistake, positions: np.ndarray) -> Any:
-        # For regression a "mistake" is an error larger than the typical (median) error.
-        return self._score(p.Score("default"), positions)
+        # A model that predicts a number has no right/wrong answers: report how far off it is.
+        result = self._score(p.Score("default"), positions)
+        return replace(result, requested=f"mistake-{op.kind}")
 
     def _score(self, op: p.Score, positions: np.ndarray) -> r.ScoreResult:
         truth = self.ws.y.to_numpy()[positions]
@@ -623,7 +639,7 @@ class _Run:
             case p.DataSummary():
                 nxt = p.ImportantTopK(3)
             case p.Mistake("typical"):
-                nxt = p.Mistake("sample") if result.n_wrong else None
+                nxt = p.Mistake("sample") if getattr(result, "n_wrong", 0) else None
             case p.Mistake():
                 nxt = p.Mistake("typical") if getattr(result, "n_wrong", 0) else None
             case p.Score(metric):
@@ -639,12 +655,12 @@ class _Run:
                 nxt = p.Function()
             case p.Function():
                 nxt = p.DataSummary()
+        if self.ws.task != "classification" and isinstance(nxt, (p.Mistake, p.Score)):
+            return None
         if nxt is None:
             return None
         if isinstance(nxt, META_OPERATIONS + (p.DataSummary,)):
             return p.Program.of(nxt)
-        if self.ws.task != "classification" and isinstance(nxt, p.Mistake):
-            return None
         clauses = prefix + (changes if keep_changes else ()) + (nxt,)
         return p.Program.of(*clauses)
 
@@ -1009,5 +1025,4 @@ def unknown_id(ws: Any, row_id: object) -> DialogueError:
         span += "."
     else:
         span = f" Example ids: {', '.join(map(str, index[:3]))}."
-    return DialogueError(f"There is no {noun} with id {_id_text(row_id)}.{span}",
-                         [str(v) for v in index[:3]])
+    return DialogueError(f"There is no {noun} with id {_id_text(row_id)}.{span}")

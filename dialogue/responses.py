@@ -73,7 +73,8 @@ def pct(share: float) -> str:
     """0.7234 -> '72%'; small or near-1 shares keep one decimal."""
     value = share * 100
     if 0 < value < 1 or 99 < value < 100:
-        return f"{value:.1f}%"
+        text = f"{value:.1f}".removesuffix(".0")
+        return f"{text}%"
     return f"{value:.0f}%"
 
 
@@ -226,13 +227,20 @@ def selection_words(ws: Any, program: p.Program) -> str | None:
     return f"{head} with {condition}"
 
 
-def understood_text(ws: Any, program: p.Program, *, followup_of: p.Program | None = None) -> str:
-    """How a program was understood, in plain words."""
+def understood_text(ws: Any, program: p.Program, *, followup_of: p.Program | None = None,
+                    previous_operations: Sequence[p.Clause] = ()) -> str:
+    """How a program was understood, in plain words (``previousoperation`` spelled out)."""
     if followup_of is not None:
         return "Yes to my suggestion: " + understood_text(ws, followup_of)
     who = selection_words(ws, program)
     changes = [change_words(ws, c) for c in program.changes]
-    ops = [operation_words(ws, op) for op in program.operations]
+    ops = []
+    for op in program.operations:
+        if isinstance(op, p.PreviousOperation) and previous_operations:
+            ops.append(" and ".join(operation_words(ws, o) for o in previous_operations)
+                       + " (same question as before)")
+        else:
+            ops.append(operation_words(ws, op))
     if not ops:
         ops = ["what the model predicts"] if changes else ["count them"]
     what = ", then ".join(ops)
@@ -300,8 +308,8 @@ def describe_no_match(ws: Any, log: Sequence[tuple[p.Clause, int]], data: pd.Dat
             feature = ws.schema.feature(name)
             if feature.kind == "numeric":
                 column = pd.to_numeric(data[feature.name], errors="coerce")
-                sentence += (f" {feature.name} ranges from {fmt(float(column.min()))} to "
-                             f"{fmt(float(column.max()))}.")
+                sentence += (f" In the data, {feature.name} ranges from "
+                             f"{fmt(float(column.min()))} to {fmt(float(column.max()))}.")
             elif feature.kind == "categorical":
                 sentence += f" Its values are {', '.join(feature.values)}."
         if isinstance(clause, p.PreviousFilter):
@@ -340,7 +348,7 @@ def who(ws: Any, selection: r.Selection, *, capital: bool = True) -> str:
     """'Patient 12' / 'These 57 patients' / 'All 400 patients'."""
     if selection.single:
         text = f"{ws.noun(1)} {selection.row_ids[0]}"
-    elif selection.filtered:
+    elif selection.filtered and selection.n < selection.total:
         text = f"these {plural(ws, selection.n)}"
     else:
         text = f"all {plural(ws, selection.n)}"
@@ -386,7 +394,8 @@ def _predict(ws: Any, res: r.PredictionResult) -> str:
     s = res.selection
     if ws.task != "classification":
         if s.single:
-            text = f"The model predicts a {ws.target} of **{fmt(res.single_value)}** for {who(ws, s, capital=False)}."
+            text = (f"The model predicts a {ws.target} of **{fmt(res.single_value)}** for "
+                    f"{who(ws, s, capital=False)}.")
             if res.before_single_value is not None:
                 text = (f"For {who(ws, s, capital=False)}, the model predicts a {ws.target} of "
                         f"**{fmt(res.before_single_value)}** now; with {_changed_clause(s)} it "
@@ -435,13 +444,16 @@ def _likelihood(ws: Any, res: r.LikelihoodResult) -> str:
     return text
 
 
-def _effect_value(ws: Any, feature: str, value: Any) -> str:
+def _effect_value(ws: Any, feature: str, value: Any, *, article: bool = False) -> str:
+    """'a bmi of 34.1' / 'smoker = yes' / 'chest_pain_type = typical'."""
     if ws.schema.has_feature(feature):
         f = ws.schema.feature(feature)
         if f.kind == "boolean":
             same = str(value) == str(f.true_value)
             return f"{feature} = {'yes' if same else 'no'}"
-    return f"{feature} of {fmt(value)}"
+        if f.kind == "categorical":
+            return f"{feature} = {value}"
+    return f"{'a ' if article else ''}{feature} of {_value_text(value)}"
 
 
 def _output_phrase(ws: Any, res: r.AttributionResult) -> str:
@@ -463,10 +475,12 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         lines.append(f"The model predicts **{pred}** for {who(ws, s, capital=False)}"
                      + (f" (with {_changed_clause(s)})" if s.changed else "") + ".")
         first = top[0]
-        lines.append(
-            f"{_effect_value(ws, first.feature, first.value).capitalize()} "
+        lines[-1] += (
+            f" Here, {_effect_value(ws, first.feature, first.value, article=True)} "
             f"{'raised' if first.effect > 0 else 'lowered'} the {target} the most, by "
             f"{fmt(abs(first.effect), 2)}.")
+        if len(top) > 1:
+            lines.append("Next:")
         for e in top[1:]:
             lines.append(f"- {_effect_value(ws, e.feature, e.value)}: "
                          f"{'raised' if e.effect > 0 else 'lowered'} it by {fmt(abs(e.effect), 2)}")
@@ -487,9 +501,10 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
     method = {"shap-tree": "SHAP (exact for tree models)", "shap-kernel": "SHAP (sampled)",
               "lime": "LIME", "integrated-gradients": "integrated gradients"}.get(
         res.method, res.method)
-    note = f"\n_Method: {method}._"
+    note = f"\n\n_Method: {method}._"
     if res.stability is not None:
-        note = f"\n_Method: {method}; the top features agree across reruns {pct(res.stability)} of the time._"
+        note = (f"\n\n_Method: {method}; the top features agree across reruns "
+                f"{pct(res.stability)} of the time._")
     return "\n".join(lines) + note
 
 
@@ -519,8 +534,9 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
                             for c in option.changes)
         lines.append(f"- {changes}")
     if res.kept_fixed:
-        lines.append(f"\n_{', '.join(res.kept_fixed)} were kept fixed; every change was checked "
-                     "with the model._")
+        verb = "was" if len(res.kept_fixed) == 1 else "were"
+        lines.append(f"\n_{', '.join(res.kept_fixed)} {verb} kept fixed; every change was "
+                     "checked with the model._")
     else:
         lines.append("\n_Every change was checked with the model._")
     return "\n".join(lines)
@@ -594,12 +610,13 @@ def _show(ws: Any, res: r.ShowResult) -> str:
 
 def _label(ws: Any, res: r.LabelResult) -> str:
     s = res.selection
+    scope = who(ws, s, capital=False)
     if ws.task != "classification":
         if s.single:
-            return f"The true {ws.target} for {who(ws, s, capital=False)} is {fmt(res.single_value)}."
-        return f"The true {ws.target} averages {fmt(res.value_mean)} for {who(ws, s, capital=False)}."
+            return f"The true {ws.target} for {scope} is {fmt(res.single_value)}."
+        return f"The true {ws.target} averages {fmt(res.value_mean)} for {scope}."
     if s.single:
-        return f"The true label for {who(ws, s, capital=False)} is **{ws.class_name(res.single_value)}**."
+        return f"The true label for {scope} is **{ws.class_name(res.single_value)}**."
     return (f"The true labels for {who(ws, s, capital=False)}: "
             + _counts_sentence(ws, res.counts, s.n) + ".")
 
@@ -722,7 +739,10 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
         if r2.value is not None:
             text += (f" R² is {fmt(r2.value, 2)}: the model explains about "
                      f"{pct(max(r2.value, 0))} of the variation in {ws.target}.")
-        if res.requested not in {"default", "mae", "rmse", "r2"}:
+        if res.requested.startswith("mistake-"):
+            text = ("This model predicts a number, so its answers are not simply right or wrong; "
+                    "here is how far off they are. " + text)
+        elif res.requested not in {"default", "mae", "rmse", "r2"}:
             text = (f"{METRIC_NAMES.get(res.requested, res.requested).capitalize()} applies to "
                     f"classes, but this model predicts a number. " + text)
         return text
@@ -736,12 +756,13 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
         value = pct(m.value) if m.name in {"accuracy", "precision", "recall", "sensitivity",
                                             "specificity", "ppv", "npv"} else fmt(m.value, 2)
         meaning = METRIC_MEANING.get(m.name, "").format(noun=ws.noun(), pos=pos)
+        if res.positive_class is None and m.name not in {"accuracy", "roc"}:
+            meaning = "averaged over the classes"
+        elif res.positive_class is None and m.name == "roc":
+            meaning = "one class against the rest, averaged; 0.5 is guessing, 1 is perfect"
         parts.append(f"The model's {name} on {scope} is **{value}**"
                      + (f" ({meaning})" if meaning else "") + ".")
-    text = " ".join(parts)
-    if res.positive_class is None and any(m.name not in {"accuracy", "roc"} for m in res.metrics):
-        text += " (Averaged over the classes.)"
-    return text
+    return " ".join(parts)
 
 
 def _model(ws: Any, res: r.ModelInfoResult) -> str:
@@ -749,7 +770,8 @@ def _model(ws: Any, res: r.ModelInfoResult) -> str:
             f"({'a class' if res.task == 'classification' else 'a number'}) from "
             f"{res.n_features} features.")
     if res.accuracy is not None:
-        text += f" It classifies {pct(res.accuracy)} of the {fmt(res.n_rows)} {ws.noun()} correctly."
+        text += (f" It classifies {pct(res.accuracy)} of the {fmt(res.n_rows)} {ws.noun()} "
+                 "correctly.")
     if res.r2 is not None:
         text += f" On the {fmt(res.n_rows)} {ws.noun()} its R² is {fmt(res.r2, 2)}."
     if res.note:

@@ -202,8 +202,11 @@ def parse_dialogues(raw: object, path: Path) -> tuple[DialogueSpec, ...]:
         turns: list[TurnSpec] = []
         for turn_number, turn in enumerate(item["turns"], start=1):
             where = f"{name}, turn {turn_number}"
-            _require(isinstance(turn, Mapping) and isinstance(turn.get("user"), str), path,
+            _require(isinstance(turn, Mapping) and "user" in turn, path,
                      f"{where}: each turn needs 'user' (the message)")
+            _require(isinstance(turn["user"], str), path,
+                     f"{where}: 'user' must be text; quote it (YAML reads yes/no/on/off and "
+                     "numbers as other types)")
             facts_raw = turn.get("facts") or []
             _require(isinstance(facts_raw, list), path, f"{where}: 'facts' must be a list")
             parse = turn.get("parse")

@@ -42,7 +42,8 @@ def _noun_from_index(name: object) -> str:
     if not name:
         return "row"
     words = [w for w in str(name).lower().replace("-", "_").split("_") if w]
-    words = [w for w in words if w not in {"id", "ids", "no", "number", "nr", "idx", "index", "key"}]
+    generic = {"id", "ids", "no", "number", "nr", "idx", "index", "key"}
+    words = [w for w in words if w not in generic]
     if len(words) == 1 and words[0].isalpha() and len(words[0]) > 2:
         return words[0]
     return "row"
@@ -220,6 +221,26 @@ class Workspace:
 
                     self._parser = NaturalLanguageParser(self.schema)
         return self._parser
+
+    def warm_up(self, *, background: bool = False) -> threading.Thread | None:
+        """Load the model and compute predictions now (optionally in a daemon thread), so the
+        first question does not pay for imports and model loading."""
+
+        def work() -> None:
+            try:
+                self.predictions()
+                if self.task == "classification":
+                    self.probabilities()
+                self.engine  # noqa: B018
+            except Exception:  # noqa: BLE001 - the first real question reports any problem
+                pass
+
+        if not background:
+            work()
+            return None
+        thread = threading.Thread(target=work, name="askmodel-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def task(self) -> str:

@@ -28,10 +28,12 @@ reference data: rows predicted at or above the median seek a value below it, and
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -81,7 +83,7 @@ class _Budget:
     def rows_affordable(self, cap: int) -> int:
         if self.per_row <= 0:
             return cap
-        return max(1, min(cap, int(self.left() / self.per_row)))
+        return max(1, min(cap, int(0.8 * self.left() / self.per_row)))
 
     def record(self, seconds: float, rows: int) -> None:
         estimate = seconds / max(rows, 1)
@@ -135,7 +137,8 @@ class CounterfactualSearch:
     """Reusable search over one model and reference data; per-feature grids are computed once."""
 
     def __init__(self, adapter: ModelAdapter, data: pd.DataFrame, *, seed: int = 0,
-                 grid_size: int = 21, beam_width: int = 12, max_batch: int = 4000) -> None:
+                 grid_size: int = 21, beam_width: int = 12, max_batch: int = 4000,
+                 max_children: int = 20000, patience: int = 2) -> None:
         missing = [f for f in adapter.feature_names if f not in data.columns]
         if missing:
             raise UnknownFeatureError(missing[0], tuple(data.columns))
@@ -147,6 +150,8 @@ class CounterfactualSearch:
         self.seed = seed
         self.beam_width = beam_width
         self.max_batch = max_batch
+        self.max_children = max_children
+        self.patience = patience  # widened beam passes in a row that may find nothing new
         self.features = tuple(
             _feature_info(name, self.data[name],
                           _is_categorical(self.data[name], adapter.categorical_features),
@@ -389,60 +394,91 @@ class CounterfactualSearch:
     def _run(self, row: pd.DataFrame, target: _Target, candidates: Mapping[int, list],
              pool: dict[State, float], budget: _Budget, rng: np.random.Generator,
              total: int) -> None:
+        """Exhaustive single changes, then beam searches that widen until enough are found."""
+        scored: dict[State, tuple[float, bool]] = {}
         singles: list[State] = [((i, v),) for i, vals in candidates.items() for v in vals]
-        states, scores, valid = self._evaluate(row, target, singles, budget)
-        seen: set[State] = set(states)
-        frontier = self._absorb(states, scores, valid, pool)
-        depth = 1
-        while (budget.left() > 0 and frontier and depth < len(candidates)
-               and self._distinct_sets(pool) < total):
-            depth += 1
-            expansions: list[State] = []
-            for state, _ in frontier:
-                used = {j for j, _ in state}
-                for j, vals in candidates.items():
-                    if j in used:
-                        continue
-                    for v in vals:
-                        new = tuple(sorted(state + ((j, v),), key=lambda p: p[0]))
-                        if new not in seen:
-                            seen.add(new)
-                            expansions.append(new)
-            if not expansions:
-                break
-            affordable = budget.rows_affordable(len(expansions))
-            if affordable < len(expansions):  # keep a random, unbiased share of the level
-                keep = rng.choice(len(expansions), size=affordable, replace=False)
-                expansions = [expansions[k] for k in sorted(keep)]
-            states, scores, valid = self._evaluate(row, target, expansions, budget)
-            frontier = self._absorb(states, scores, valid, pool)
+        self._score_new(row, target, singles, scored, pool, budget)
+        width = self.beam_width
+        fruitless = 0
+        while (budget.left() > 0 and self._distinct_sets(pool) < total
+               and fruitless < self.patience):
+            before = self._distinct_sets(pool)
+            evaluated = self._beam_pass(row, target, candidates, singles, width, scored, pool,
+                                        budget, rng, total)
+            if evaluated == 0:
+                break  # nothing new within reach: the search space is exhausted
+            fruitless = 0 if self._distinct_sets(pool) > before else fruitless + 1
+            width *= 2
 
-    def _absorb(self, states: list[State], scores: np.ndarray, valid: np.ndarray,
-                pool: dict[State, float]) -> list[tuple[State, float]]:
-        """Add valid states to the pool; return the best invalid ones to grow next."""
-        rest = []
-        for state, score, ok in zip(states, scores, valid, strict=True):
+    def _score_new(self, row: pd.DataFrame, target: _Target, states: list[State],
+                   scored: dict[State, tuple[float, bool]], pool: dict[State, float],
+                   budget: _Budget) -> int:
+        new = [s for s in dict.fromkeys(states) if s not in scored]
+        done, scores, valid = self._evaluate(row, target, new, budget)
+        for state, score, ok in zip(done, scores, valid, strict=True):
+            scored[state] = (float(score), bool(ok))
             if ok:
                 pool[state] = float(score)
-            else:
-                rest.append((state, float(score)))
+        return len(done)
+
+    def _beam_pass(self, row: pd.DataFrame, target: _Target, candidates: Mapping[int, list],
+                   singles: list[State], width: int, scored: dict[State, tuple[float, bool]],
+                   pool: dict[State, float], budget: _Budget, rng: np.random.Generator,
+                   total: int) -> int:
+        """Grow the ``width`` best invalid states one feature at a time; returns new states."""
+        evaluated = 0
+        frontier = self._best_invalid(singles, scored, width)
+        for _depth in range(2, len(candidates) + 1):
+            if not frontier or budget.left() <= 0 or self._distinct_sets(pool) >= total:
+                break
+            children: list[State] = []
+            for state in frontier:
+                if len(children) > self.max_children or budget.left() <= 0:
+                    break
+                used = {j for j, _ in state}
+                for j, vals in candidates.items():
+                    if j not in used:
+                        children += [tuple(sorted(state + ((j, v),), key=lambda p: p[0]))
+                                     for v in vals]
+            children = list(dict.fromkeys(children))
+            new = [c for c in children if c not in scored]
+            affordable = budget.rows_affordable(len(new)) if new else 0
+            if affordable < len(new):  # keep a random, unbiased share of what is new
+                keep = rng.choice(len(new), size=affordable, replace=False)
+                new = [new[k] for k in sorted(keep)]
+            evaluated += self._score_new(row, target, new, scored, pool, budget)
+            frontier = self._best_invalid(children, scored, width)
+        return evaluated
+
+    @staticmethod
+    def _best_invalid(states: list[State], scored: Mapping[State, tuple[float, bool]],
+                      width: int) -> list[State]:
+        rest = [(s, scored[s][0]) for s in states if s in scored and not scored[s][1]]
         rest.sort(key=lambda p: -p[1])
-        return rest[: self.beam_width]
+        return [s for s, _ in rest[:width]]
 
     @staticmethod
     def _distinct_sets(pool: Mapping[State, float]) -> int:
-        return len({frozenset(j for j, _ in s) for s in pool})
+        """How many different minimal sets of changed features the valid states use."""
+        sets = {frozenset(j for j, _ in s) for s in pool}
+        return sum(1 for a in sets if not any(b < a for b in sets))
 
-    def _distance(self, row: pd.DataFrame, state: State) -> float:
+    def _distance(self, origin: Sequence[float], state: State) -> float:
+        """Normalised distance: |change| / robust spread for numbers, 1 per categorical change."""
         total = 0.0
         for j, value in state:
             info = self.features[j]
             if info.categorical:
                 total += 1.0
             else:
-                delta = abs(_as_float(value) - _as_float(row.iloc[0, j]))
+                delta = abs(_as_float(value) - origin[j])
                 total += delta / info.scale if math.isfinite(delta) else 1.0
         return total
+
+    def _ordered(self, row: pd.DataFrame, states: Iterable[State], n: int) -> list[State]:
+        """The ``n`` states with fewest changes, then smallest distance."""
+        origin = [_as_float(v) for v in row.iloc[0].tolist()]
+        return heapq.nsmallest(n, states, key=lambda s: (len(s), self._distance(origin, s)))
 
     def _simplify(self, row: pd.DataFrame, target: _Target, states: list[State],
                   ranges: Mapping[str, object], no_decrease: set[str],
@@ -490,11 +526,11 @@ class CounterfactualSearch:
                            budget: _Budget) -> list[tuple[pd.Series, tuple, object]]:
         if not pool:
             return []
-        ordered = sorted(pool, key=lambda s: (len(s), self._distance(row, s)))
-        simpler = self._simplify(row, target, ordered[: 4 * total], ranges, no_decrease, budget)
+        simpler = self._simplify(row, target, self._ordered(row, pool, 4 * total), ranges,
+                                 no_decrease, budget)
         for state in simpler:
             pool.setdefault(state, 0.0)
-        ordered = sorted(pool, key=lambda s: (len(s), self._distance(row, s)))
+        ordered = self._undominated(self._ordered(row, pool, 16 * total), set(pool))
         chosen = self._diverse(ordered, 4 * total)
         frame = self._frame(row, chosen)
         outputs = self._predict(frame)  # final word: the model's own prediction
@@ -515,6 +551,13 @@ class CounterfactualSearch:
                 for j, v in state)
             results.append((values, changes, out))
         return results
+
+    @staticmethod
+    def _undominated(ordered: list[State], valid: set[State]) -> list[State]:
+        """Drop states that merely add changes to a smaller valid state."""
+        return [s for s in ordered
+                if not any(sub in valid for r in range(1, len(s))
+                           for sub in combinations(s, r))]
 
     @staticmethod
     def _diverse(ordered: list[State], total: int) -> list[State]:

@@ -15,7 +15,8 @@ dtypes before the model adapter sees them, so pipelines with their own encoders 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -70,6 +71,37 @@ def _column(name: str, series: pd.Series, categorical: bool) -> _Column:
 
 class _Drawn(Exception):
     """Raised inside LIME's predict hook once the perturbed samples have been captured."""
+
+
+# lime 0.2 draws samples in the private LimeTabularExplainer.__data_inverse; shadowing it on the
+# instance lets one draw be predicted in a batch and then reused instead of drawn again.
+_DRAW_ATTR = "_LimeTabularExplainer__data_inverse"
+
+
+@contextmanager
+def _record_draw(explainer: LimeTabularExplainer, sink: list) -> Iterator[None]:
+    original = getattr(explainer, _DRAW_ATTR)
+
+    def record(row: np.ndarray, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
+        result = original(row, num_samples)
+        sink.append(result)
+        return result
+
+    setattr(explainer, _DRAW_ATTR, record)
+    try:
+        yield
+    finally:
+        delattr(explainer, _DRAW_ATTR)
+
+
+@contextmanager
+def _reuse_draw(explainer: LimeTabularExplainer,
+                draw: tuple[np.ndarray, np.ndarray]) -> Iterator[None]:
+    setattr(explainer, _DRAW_ATTR, lambda row, num_samples: (draw[0].copy(), draw[1].copy()))
+    try:
+        yield
+    finally:
+        delattr(explainer, _DRAW_ATTR)
 
 
 def _overlap(a: set, b: set, k: int) -> float:
@@ -262,25 +294,25 @@ class LimeEngine:
 
         Calling a pipeline costs far more per call than per row, so we first let LIME draw each
         run's perturbations (stopping it before it predicts), predict all of them at once, then
-        replay each run with the same seed, which redraws the identical samples, and hand LIME
-        the stored predictions.
+        let LIME fit each run on its stored samples and predictions.
         """
-        samples = [self._draw(explainer, encoded[i], seed, label_index, num_samples,
-                              num_features) for i, seed in jobs]
-        outputs = predict(np.vstack(samples))
-        bounds = np.cumsum([0] + [len(x) for x in samples])
+        draws = [self._draw(explainer, encoded[i], seed, label_index, num_samples,
+                            num_features) for i, seed in jobs]
+        outputs = predict(np.vstack([inverse for _, inverse in draws]))
+        bounds = np.cumsum([0] + [len(inverse) for _, inverse in draws])
         results = []
         for k, (i, seed) in enumerate(jobs):
             stored = outputs[bounds[k]:bounds[k + 1]]
-            expected = samples[k]
+            expected = draws[k][1]
 
             def replay(array: np.ndarray, stored=stored, expected=expected) -> np.ndarray:
                 if array.shape == expected.shape and np.array_equal(array, expected):
                     return stored
                 return predict(array)  # never expected; stay correct regardless
 
-            results.append(self._run(explainer, replay, encoded[i], seed, label_index,
-                                     num_samples, num_features))
+            with _reuse_draw(explainer, draws[k]):
+                results.append(self._run(explainer, replay, encoded[i], seed, label_index,
+                                         num_samples, num_features))
         return results
 
     @staticmethod
@@ -293,20 +325,22 @@ class LimeEngine:
 
     @classmethod
     def _draw(cls, explainer: LimeTabularExplainer, row: np.ndarray, seed: int,
-              label_index: int | None, num_samples: int, num_features: int) -> np.ndarray:
-        """The perturbed samples LIME would predict for this row and seed."""
-        drawn: list[np.ndarray] = []
+              label_index: int | None, num_samples: int,
+              num_features: int) -> tuple[np.ndarray, np.ndarray]:
+        """The (binary, raw) perturbed samples LIME draws for this row and seed."""
+        drawn: list[tuple[np.ndarray, np.ndarray]] = []
 
         def capture(array: np.ndarray) -> np.ndarray:
-            drawn.append(np.array(array, copy=True))
             raise _Drawn
 
         cls._seed(explainer, seed)
-        try:
-            explainer.explain_instance(row, capture, labels=(cls._lime_label(label_index),),
-                                       num_features=num_features, num_samples=num_samples)
-        except _Drawn:
-            pass
+        with _record_draw(explainer, drawn):
+            try:
+                explainer.explain_instance(row, capture,
+                                           labels=(cls._lime_label(label_index),),
+                                           num_features=num_features, num_samples=num_samples)
+            except _Drawn:
+                pass
         return drawn[0]
 
     @staticmethod

@@ -188,3 +188,11 @@ dialogues:
     outcomes = run_script(path)
     assert len(outcomes) == 1
     assert outcomes[0].passed, outcomes[0].problems()
+
+
+def test_the_test_command_fails_on_an_invalid_script(tmp_path: Path) -> None:
+    path = _write(tmp_path, "dataset: {demo: true}\ndialogues: [{name: a, turns: [{user: yes}]}]")
+    result = subprocess.run([sys.executable, "-m", "dialogue", "test", str(path)],
+                            capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1
+    assert b"quote it" in result.stdout

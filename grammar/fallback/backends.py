@@ -7,6 +7,7 @@ directory because dequantising a GGUF file takes tens of seconds.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import logging
@@ -87,6 +88,7 @@ class TransformersLM:
         self._torch = torch
         self._word_cache: dict[str, tuple[int, ...]] = {}
         self._starts: list[int] | None = None
+        self._start_index: Any = None
         self._lock = threading.Lock()
         self._prompt: tuple[str, Any, Any, int] | None = None  # last prompt, its cache, logprobs
 
@@ -102,15 +104,13 @@ class TransformersLM:
                 use_cache=True,
             )
         logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-        return out.past_key_values, logprobs.tolist()
+        return out.past_key_values, logprobs
 
     def start(self, prompt: str) -> TransformersState:
-        """The state after ``prompt``; a repeated prompt reuses its cache (cropped back)."""
+        """The state after ``prompt``; a repeated prompt reuses a copy of its cache."""
         if self._prompt is not None and self._prompt[0] == prompt:
             _, cache, logprobs, length = self._prompt
-            if hasattr(cache, "crop"):
-                cache.crop(length)
-                return TransformersState(cache, logprobs, length)
+            return TransformersState(copy.deepcopy(cache), logprobs, length)
         ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
         bos = getattr(self.tokenizer, "bos_token_id", None)
         if bos is not None and (not ids or ids[0] != bos) and _wants_bos(self.tokenizer):
@@ -120,12 +120,35 @@ class TransformersLM:
         max_len = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
         ids = ids[-(max_len - 64):]
         cache, logprobs = self._forward(ids, None)
-        self._prompt = (prompt, cache, logprobs, len(ids))
+        self._prompt = (prompt, copy.deepcopy(cache), logprobs, len(ids))
         return TransformersState(cache, logprobs, len(ids))
 
     def advance(self, state: TransformersState, token_id: int) -> TransformersState:
         cache, logprobs = self._forward([token_id], state.cache)
         return TransformersState(cache, logprobs, state.length + 1)
+
+    def sequence_logprob(self, prompt: str, tokens: Sequence[int]) -> float:
+        """Log-probability of ``tokens`` after ``prompt``, in one forward pass."""
+        torch = self._torch
+        state = self.start(prompt)
+        if not tokens:
+            return 0.0
+        total = float(state.logprobs[tokens[0]])
+        if len(tokens) > 1:
+            with torch.inference_mode():
+                out = self.model(input_ids=torch.tensor([list(tokens[:-1])], dtype=torch.long),
+                                 past_key_values=state.cache, use_cache=True)
+            logprobs = torch.log_softmax(out.logits[0].float(), dim=-1)
+            following = torch.tensor(list(tokens[1:]), dtype=torch.long)
+            total += float(logprobs.gather(1, following[:, None]).sum())
+        return total
+
+    def end_logprob(self, state: TransformersState) -> float:
+        """Log-probability that the current word is finished (the next token starts a word)."""
+        if self._start_index is None:
+            self._start_index = self._torch.tensor(list(self.word_start_ids()),
+                                                   dtype=self._torch.long)
+        return float(self._torch.logsumexp(state.logprobs[self._start_index], dim=0))
 
     def word_tokens(self, word: str) -> tuple[int, ...]:
         if word not in self._word_cache:

@@ -281,12 +281,11 @@ class ConstrainedDecoder:
                 (scores[token], token) for token in node.children
             ]
             if node.word is not None and node is not root:
-                end_score = _logsumexp([scores[t] for t in word_starts]) if word_starts else 0.0
-                choices.append((end_score, None))
+                choices.append((self._end_score(lm_state, scores, word_starts), None))
             if not choices:  # no word is spellable: take the first allowed word as is
                 word = next(iter(allowed))
                 return self._force(word, lm_state)
-            best_score, best_token = max(choices, key=lambda c: (c[0], -1 if c[1] is None else 0))
+            best_score, best_token = max(choices, key=lambda c: (float(c[0]), c[1] is not None))
             if best_token is None:
                 return node.word, lm_state, logprob, used
             logprob += float(best_score)
@@ -309,8 +308,18 @@ class ConstrainedDecoder:
     def lm_logprobs(state: LMState) -> Sequence[float]:
         return state.next_logprobs()
 
+    def _end_score(self, state: LMState, scores: Sequence[float], word_starts: list[int]) -> float:
+        end_logprob = getattr(self.lm, "end_logprob", None)
+        if end_logprob is not None:
+            return float(end_logprob(state))
+        return _logsumexp([float(scores[t]) for t in word_starts]) if word_starts else 0.0
+
     def score(self, prompt: str, text: str) -> tuple[float, int]:
         """Log-probability of a given program text (word by word, as decoding spells it)."""
+        sequence_logprob = getattr(self.lm, "sequence_logprob", None)
+        if sequence_logprob is not None:
+            tokens = [t for word in text.split() for t in self.lm.word_tokens(word)]
+            return float(sequence_logprob(prompt, tokens)), len(tokens)
         lm_state = self.lm.start(prompt)
         total = 0.0
         count = 0

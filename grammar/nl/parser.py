@@ -296,6 +296,10 @@ class RuleParser:
                 start = index
                 # absorb "of"/"a" before the number
                 return comparison, start, span_end
+        if re.search(r"(?:do|does|did) not (?:have|has) (?:a |an )?(?:\w+ ){1,4}of$", before):
+            return "not equal to", index - 1, index + 1
+        if re.search(r"(?:with|have|has|had) (?:a |an )(?:\w+ ){1,4}of$", before):
+            return "equal to", index - 1, index + 1
         for comparison, rx in cues.COMPARATORS_PREFIX:
             m = re.search(r"(?:^| )(?:" + rx + r")(?: (?:a|an|the|of|about|around|roughly|"
                           r"approximately))*$", before)
@@ -889,6 +893,9 @@ class RuleParser:
             return False
         family = {type(c) for c in ops}
         if family & {type(c) for c in previous.operations} - {p.PreviousOperation}:
+            return True
+        single_row = {p.Predict, p.Likelihood, p.Explain, p.ShowLabel, p.Show}
+        if any(isinstance(c, p.IdFilter) for c in previous.filters) and family <= single_row:
             return True
         content = [tok for tok in t.tokens if tok.isalnum()]
         if len(content) <= 3 or t.tokens[0] in {"and", "so", "ok", "okay", "then", "also", "now"}:

@@ -44,14 +44,10 @@ def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trust
     return outputs[-1]
 
 
-def assistant_texts(history: list[dict]) -> list[str]:
-    return [
-        item["text"]
-        for message in history
-        if message["role"] == "assistant"
-        for item in message["content"]
-        if item.get("type") == "text"
-    ]
+def exported_path(update: dict) -> str:
+    """The server-side path of an exported file (the client leaves it on the server)."""
+    value = update["value"]
+    return value["path"] if isinstance(value, dict) else value
 
 
 def make_loan_data(rows: int = 240, seed: int = 7) -> pd.DataFrame:
@@ -166,8 +162,8 @@ def test_export_markdown_and_json(app_url: str) -> None:
     c = client(app_url)
     c.predict("how accurate is the model?", api_name="/ask")
     c.predict("what are the most important features?", api_name="/ask")
-    md_path = c.predict(api_name="/export_md")["value"]
-    json_path = c.predict(api_name="/export_json")["value"]
+    md_path = exported_path(c.predict(api_name="/export_md"))
+    json_path = exported_path(c.predict(api_name="/export_json"))
     markdown = Path(md_path).read_text(encoding="utf-8")
     assert "## 1. how accurate is the model?" in markdown
     assert "data:image/png;base64," in markdown
