@@ -97,6 +97,7 @@ class GrammarWalker:
     def __init__(self, parser: Lark, vocabulary: Iterable[str]) -> None:
         self.parser = parser
         self._space = self._find_space_terminal()
+        self._skip: set[str] = {"$END"} | ({self._space} if self._space else set())
         words = set(vocabulary)
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._open: dict[str, str] = {}  # terminal -> "number" | "any"
@@ -106,6 +107,9 @@ class GrammarWalker:
             flags = re.IGNORECASE if "i" in terminal.pattern.flags else 0
             regex = re.compile(terminal.pattern.to_regexp(), flags)
             self._patterns[terminal.name] = regex
+            if regex.fullmatch(END_WORD):  # the end marker is written by the decoder itself
+                self._skip.add(terminal.name)
+                continue
             if isinstance(terminal.pattern, PatternStr):
                 words.add(terminal.pattern.value.lower())
                 continue
@@ -162,7 +166,7 @@ class GrammarWalker:
         """
         result: dict[str, list[tuple[str, object]]] = {}
         for terminal in sorted(state.accepts()):
-            if terminal == "$END" or terminal == self._space:
+            if terminal in self._skip:
                 continue
             words = self.terminal_words(terminal, numbers)
             if not words:
@@ -201,7 +205,7 @@ class GrammarWalker:
             if spaced is None:
                 continue
             for terminal in sorted(spaced.accepts()):
-                if terminal in ("$END", self._space):
+                if terminal in self._skip:
                     continue
                 words = self.terminal_words(terminal, numbers)
                 if not words:

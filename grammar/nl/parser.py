@@ -500,11 +500,11 @@ class RuleParser:
                 a.take(start, end)  # "most important feature for predicting heart disease"
                 continue
             prediction_cue = re.search(
-                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated", near)
+                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated|calls?", near)
             truth_cue = re.search(r"actual\w*|truly|really|true|ground|in reality|in fact|"
                                   r"diagnosed|confirmed", before)
             predicted_as = prediction_cue and re.search(
-                r"(?:predicts?|predicted|flagged|flags|says?|thinks?)(?: \w+)? (?:will have|have|"
+                r"(?:predicts?|predicted|flagged|flags|says?|thinks?|calls?)(?: \w+)? (?:will have|have|"
                 r"has|are|is|as|to have|to be|will be|would have|will develop)(?: \w+)?$", before)
             rest = t.window(0, start) + " " + t.window(end, len(t.tokens))
             if has_id or re.search(r"likel|probab|\bprob\b|chance|risk|odds|confiden",
@@ -831,6 +831,11 @@ class RuleParser:
         op_clauses: list[p.Clause] = [m.clause for m in ops if m.clause is not None]
         correction = t.search(_compile(cues.CORRECTION)) is not None
         confidence = 0.9
+        unused = [m for m in a.features if not m.used and m.feature is not None]
+        if not op_clauses and not changes and unused and re.match(
+                r"(?:what|how) (?:is|are|was|were|big|large|high|low)\b", t.text):
+            # "what is the mean radius of malignant tumours?" -> a statistic of that feature
+            op_clauses = [p.Statistic(unused[0].feature.canonical)]  # type: ignore[union-attr]
         if not op_clauses:
             if previous is not None and correction and (filters or changes):
                 return self._corrected(previous, filters, changes), 0.85, "correction"
