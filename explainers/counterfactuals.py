@@ -175,7 +175,10 @@ class CounterfactualSearch:
             raise ExplainerError("Ask for at least one counterfactual.")
 
         original = row.iloc[0]
+        call_started = time.perf_counter()
         original_output = self._predict(row)[0]
+        # keep time for the final simplify + verify calls inside the caller's limit
+        budget.deadline -= 2 * (time.perf_counter() - call_started)
         target = self._target(original_output, desired)
         candidates = {
             i: self._candidates(info, original[info.name], ranges.get(info.name),
@@ -378,8 +381,8 @@ class CounterfactualSearch:
         scores, valids = [], []
         i = 0
         while i < len(states) and budget.left() > 0:
-            size = budget.rows_affordable(min(self.max_batch, 256 if budget.per_row == 0
-                                              else self.max_batch))
+            first = budget.per_row == 0  # cost unknown yet: measure on a small chunk
+            size = budget.rows_affordable(min(self.max_batch, 256) if first else self.max_batch)
             chunk = states[i:i + size]
             s, v = self._score(row, target, chunk, budget)
             done += chunk

@@ -39,7 +39,7 @@ class FallbackConfig:
 
     threshold: float = 0.75  # first-stage confidence from which the fallback is not consulted
     ask_below: float = 0.45  # combined confidence under which the user is asked
-    lm_weight: float = 0.5  # weight of the language model's posterior against the first stage's
+    lm_weight: float = 0.35  # weight of the language model's posterior against the first stage's
     examples: int = 6
     max_words: int = 40
     max_options: int = 3
@@ -126,7 +126,8 @@ class FallbackParser:
         self._retriever = retriever
         self._examples: tuple[Example, ...] | None = None
         self._lock = threading.Lock()
-        self.last_timing: dict[str, float] = {}
+        self.last_timing: dict[str, float] = {}  # seconds per step of the last parse
+        self.last_candidates: tuple[Candidate, ...] = ()  # what the last fallback weighed
 
     def __repr__(self) -> str:
         return f"FallbackParser(backend={self._lm_factory is not None}, config={self.config})"
@@ -181,6 +182,7 @@ class FallbackParser:
         if lm is None:
             return self._without_fallback(first)
         candidates = self._candidates(first, utterance, context, lm)
+        self.last_candidates = tuple(candidates)
         self.last_timing["total"] = time.perf_counter() - started
         return self._decide(first, candidates)
 
@@ -217,7 +219,8 @@ class FallbackParser:
             elif generated is not None:
                 out = [replace(c, lm_logprob=0.0) if c.program == generated else c for c in out]
             return out
-        decoder = ConstrainedDecoder(self.walker(), lm, max_words=self.config.max_words)
+        decoder = ConstrainedDecoder(self.walker(), lm, max_words=self.config.max_words,
+                                     accept_end=has_operation)
         decoded = decoder.decode(prompt, numbers)
         self.last_timing["lm"] = time.perf_counter() - t0
         out: list[Candidate] = []
@@ -241,7 +244,7 @@ class FallbackParser:
         except BackendUnavailable as error:
             log.warning("language-model endpoint failed: %s", error)
             return None
-        text = snap_to_grammar(self.walker(), reply, numbers)
+        text = snap_to_grammar(self.walker(), reply, numbers, accept_end=has_operation)
         return self._valid(text) if text else None
 
     def _valid(self, text: str) -> p.Program | None:
@@ -276,6 +279,26 @@ class FallbackParser:
             )
         source = first.source if best == first.program else "fallback"
         return ParseResult(best, confidence, source, alternatives=tuple(combined[1:]))
+
+
+_OPERATION_WORDS = frozenset(
+    "predict likelihood explain important interact show label countdata data statistic define "
+    "mistake score model function self followup previousoperation".split()
+)
+
+
+def has_operation(words: Sequence[str]) -> bool:
+    """A program that only selects rows does nothing: the model must name an operation.
+
+    Operation keywords follow ``and``/``or`` or open the program; elsewhere the same word may be
+    a feature or value of the dataset.
+    """
+    previous = "and"
+    for word in words:
+        if previous in ("and", "or") and word in _OPERATION_WORDS:
+            return True
+        previous = word
+    return False
 
 
 def _shape(example: Example) -> str:

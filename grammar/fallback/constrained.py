@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,15 +44,43 @@ class TokenLM(Protocol):
     def word_start_ids(self) -> Sequence[int]: ...
 
 
+def _strip_group(text: str) -> str:
+    """``(?:x)`` -> ``x`` while the outer parentheses enclose the whole text."""
+    while text.startswith("(?:") and text.endswith(")"):
+        depth = 0
+        for index, char in enumerate(text):
+            depth += char == "(" and (index == 0 or text[index - 1] != "\\")
+            depth -= char == ")" and text[index - 1] != "\\"
+            if depth == 0 and index < len(text) - 1:
+                return text
+        text = text[3:-1]
+    return text
+
+
+def _split_alternatives(text: str) -> list[str]:
+    pieces, depth, current = [], 0, ""
+    for index, char in enumerate(text):
+        escaped = index > 0 and text[index - 1] == "\\"
+        if char == "(" and not escaped:
+            depth += 1
+        elif char == ")" and not escaped:
+            depth -= 1
+        if char == "|" and depth == 0 and not escaped:
+            pieces.append(current)
+            current = ""
+        else:
+            current += char
+    pieces.append(current)
+    return pieces
+
+
 def _regex_literals(regex: str) -> tuple[str, ...]:
     """The words of a regex that is only an alternation of literals (``(?:and|or)``), else ()."""
-    body = regex
-    while body.startswith("(?:") and body.endswith(")"):
-        body = body[3:-1]
-    pieces = body.split("|")
+    body = _strip_group(re.sub(r"\(\?[aiLmsux]+:", "(?:", regex))
     words = []
-    for piece in pieces:
-        if re.search(r"(?<!\\)[.^$*+?{}\[\]()]", piece):
+    for piece in _split_alternatives(body):
+        piece = _strip_group(piece)
+        if re.search(r"(?<!\\)[.^$*+?{}\[\]()|]", piece):
             return ()
         words.append(re.sub(r"\\(.)", r"\1", piece).lower())
     return tuple(words)
@@ -183,22 +211,32 @@ class GrammarWalker:
         """True if the program may stop right after the last word."""
         return "$END" in state.accepts()
 
-    def completion(self, state, numbers: Sequence[str]) -> tuple[tuple[str, str], ...] | None:
+    def completion(
+        self,
+        state,
+        numbers: Sequence[str],
+        prefix: Sequence[str] = (),
+        accept_end: Callable[[Sequence[str]], bool] | None = None,
+    ) -> tuple[tuple[str, str], ...] | None:
         """The shortest list of (terminal, word) that ends the program from ``state``.
 
         ``state`` is right after a word (before the space). Breadth-first over parser states,
-        one representative word per terminal, memoised by the LALR state stack.
+        one representative word per terminal, memoised by the LALR state stack (and, with
+        ``accept_end``, by whether the words so far would be accepted as a whole program).
         """
-        key = (self._key(state), tuple(numbers[:1]))
-        if key in self._completion_cache:
+        def accepted(path: tuple[tuple[str, str], ...]) -> bool:
+            return accept_end is None or accept_end([*prefix, *(w for _, w in path)])
+
+        key = (self._key(state), tuple(numbers[:1]), accepted(()) if accept_end else None)
+        if accept_end is None and key in self._completion_cache:
             return self._completion_cache[key]
         start = state
         queue: deque[tuple[object, tuple[tuple[str, str], ...]]] = deque([(start, ())])
-        seen = {self._key(start)}
+        seen = {(self._key(start), accepted(()))}
         found: tuple[tuple[str, str], ...] | None = None
         while queue and len(seen) < 5000:
             current, path = queue.popleft()
-            if self.can_end(current):
+            if self.can_end(current) and (path or prefix) and accepted(path):
                 found = path
                 break
             spaced = self._space_then(current)
@@ -215,11 +253,13 @@ class GrammarWalker:
                     nxt.feed_token(Token(terminal, words[0]))
                 except Exception:  # noqa: BLE001 - an unexpected token just prunes this branch
                     continue
-                k = self._key(nxt)
+                longer = (*path, (terminal, words[0]))
+                k = (self._key(nxt), accepted(longer))
                 if k not in seen:
                     seen.add(k)
-                    queue.append((nxt, (*path, (terminal, words[0]))))
-        self._completion_cache[key] = found
+                    queue.append((nxt, longer))
+        if accept_end is None:
+            self._completion_cache[key] = found
         return found
 
 
@@ -233,10 +273,12 @@ def _logsumexp(values: Sequence[float]) -> float:
 class ConstrainedDecoder:
     """Greedy word-by-word decoding inside the grammar, with a word budget."""
 
-    def __init__(self, walker: GrammarWalker, lm: TokenLM, *, max_words: int = 40) -> None:
+    def __init__(self, walker: GrammarWalker, lm: TokenLM, *, max_words: int = 40,
+                 accept_end: Callable[[Sequence[str]], bool] | None = None) -> None:
         self.walker = walker
         self.lm = lm
         self.max_words = max_words
+        self.accept_end = accept_end or (lambda words: True)
 
     def decode(self, prompt: str, numbers: Sequence[str]) -> Decoded:
         """The model's program for ``prompt`` (which ends where the program starts)."""
@@ -248,7 +290,8 @@ class ConstrainedDecoder:
         word_starts = list(self.lm.word_start_ids())
         while True:
             spaced = parse_state if not words else self.walker._space_then(parse_state)
-            may_end = bool(words) and self.walker.can_end(parse_state)
+            may_end = (bool(words) and self.walker.can_end(parse_state)
+                       and self.accept_end(words))
             options = self.walker.options(spaced, numbers) if spaced is not None else {}
             if len(words) >= self.max_words or (not options and may_end):
                 break
@@ -266,7 +309,9 @@ class ConstrainedDecoder:
             parse_state = spaced.copy()
             parse_state.feed_token(Token(terminal, word))
             words.append(word)
-        closing = self.walker.completion(parse_state, numbers) or ()
+        closing = self.walker.completion(parse_state, numbers, words, self.accept_end)
+        if closing is None:  # nothing the predicate likes: any grammatical end
+            closing = self.walker.completion(parse_state, numbers, words) or ()
         words.extend(word for _, word in closing)
         return Decoded(" ".join(words) + " " + END_WORD, total, tokens, forced_close=True)
 
@@ -335,7 +380,8 @@ class ConstrainedDecoder:
 
 
 def snap_to_grammar(walker: GrammarWalker, reply: str, numbers: Sequence[str],
-                    *, max_words: int = 40) -> str:
+                    *, max_words: int = 40,
+                    accept_end: Callable[[Sequence[str]], bool] | None = None) -> str:
     """The grammatical program closest to a model's free-text reply, word by word.
 
     Used for backends that cannot be constrained token by token (HTTP endpoints): at each step
@@ -379,6 +425,8 @@ def snap_to_grammar(walker: GrammarWalker, reply: str, numbers: Sequence[str],
         position += skip + 1
     if not words:
         return ""
-    closing = walker.completion(state, pool) or ()
+    closing = walker.completion(state, pool, words, accept_end)
+    if closing is None:
+        closing = walker.completion(state, pool, words) or ()
     words.extend(word for _, word in closing)
     return " ".join(words) + " " + END_WORD

@@ -186,3 +186,17 @@ def test_one_counterfactual_is_fast(binary_gb):
     result = search.search(binary_gb.X.iloc[[4]], total=1, time_limit=2.0)
     assert result.found
     assert result.elapsed < 2.0
+
+
+def test_torch_network_counterfactuals_are_verified(torch_mlp):
+    import torch
+
+    search = CounterfactualSearch(torch_mlp.adapter, torch_mlp.X)
+    row = torch_mlp.X.iloc[[0]]
+    result = search.search(row, immutable=["d"])
+    assert result.found
+    frame = _rows_as_frame(result, torch_mlp.X)
+    with torch.no_grad():
+        logits = torch_mlp.model(torch.tensor(frame.to_numpy(np.float32)))
+    assert np.all(logits.argmax(1).numpy() != result.original_output)
+    assert np.all(frame["d"] == row["d"].iloc[0])

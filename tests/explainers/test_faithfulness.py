@@ -99,3 +99,15 @@ def test_unsupported_methods_are_skipped_and_none_left_is_an_error(plain_callabl
     assert set(report.scores) == {"oracle"}
     with pytest.raises(ExplainerError):
         measure_faithfulness(plain_callable.adapter, plain_callable.X, None, {"ig": unsupported})
+
+
+def test_gradients_and_lime_are_compared_on_a_torch_network(torch_mlp):
+    from explainers.gradients import IntegratedGradientsEngine
+
+    lime = LimeEngine(torch_mlp.adapter, torch_mlp.X)
+    ig = IntegratedGradientsEngine(torch_mlp.adapter, torch_mlp.X)
+    report = measure_faithfulness(
+        torch_mlp.adapter, torch_mlp.X, None,
+        {"lime": lambda rows: lime.explain(rows, stability_runs=1), "ig": ig.explain})
+    assert set(report.scores) == {"lime", "ig"}
+    assert report.chosen == max(report.scores, key=report.scores.get)

@@ -8,7 +8,7 @@ import string
 import pytest
 
 from grammar.fallback.backends import TransformersLM
-from grammar.fallback.chooser import FallbackParser, _numbers, build_prompt
+from grammar.fallback.chooser import FallbackParser, _numbers, build_prompt, has_operation
 from grammar.fallback.constrained import ConstrainedDecoder, snap_to_grammar
 from grammar.language import ProgramGrammar
 from tests.fallback.conftest import tiny_llama
@@ -56,18 +56,19 @@ def parser_parts(schema):
 
 def test_random_tiny_models_always_write_valid_programs(schema, grammar, parser_parts,
                                                         minilm_tokenizer):
-    inputs = ADVERSARIAL + random_inputs(106, seed=1)
+    inputs = ADVERSARIAL + random_inputs(66, seed=1)
     walker = parser_parts.walker()
     examples = parser_parts.examples("")[:3]
     written = set()
-    for seed in range(4):
+    for seed in range(2):
         lm = TransformersLM(tiny_llama(minilm_tokenizer, seed), minilm_tokenizer, name="tiny")
-        decoder = ConstrainedDecoder(walker, lm, max_words=14)
-        for utterance in inputs[seed::4] + ADVERSARIAL[:3]:
+        decoder = ConstrainedDecoder(walker, lm, max_words=12, accept_end=has_operation)
+        for utterance in inputs[seed::2]:
             decoded = decoder.decode(build_prompt(schema, examples, utterance),
                                      _numbers(utterance, None))
             program = grammar.parse_strict(decoded.text)  # raises if not a valid program
             assert str(program) == decoded.text
+            assert program.operations  # the program does something
             written.add(decoded.text)
     assert len(written) >= 2  # different random models really wrote different programs
 
@@ -88,7 +89,7 @@ def test_wandering_models_and_tight_budgets_still_close_the_program(schema, gram
         forced += decoded.forced_close
         kinds.update(type(c).__name__ for c in program.clauses)
     assert forced > 0  # the budget ran out sometimes and the shortest completion closed it
-    assert {"IdFilter", "NumericFilter", "CategoryFilter", "BoolFilter"} <= kinds
+    assert len(kinds) >= 6  # and it wandered through many kinds of clause
 
 
 def test_a_model_that_knows_the_answer_is_followed_exactly(parser_parts, char_lm_factory):

@@ -1,0 +1,335 @@
+"""SHAP attributions on raw features, for any adapter.
+
+Algorithm choice (fast and exactly additive in every case):
+
+* Tree models (also the final tree of a Pipeline whose preprocessing maps every output column to
+  one raw feature, e.g. ColumnTransformer + OneHotEncoder): shap's TreeExplainer on the
+  transformed matrix, then one-hot columns are summed back to their raw feature (sums keep
+  additivity exact).
+
+  - Few rows (<= ``interventional_max_rows``) of a boosted classifier: interventional TreeSHAP with
+    ``model_output="probability"`` on a 100-row background, so attributions are in probability
+    space (exact for that background). Cost grows with rows x background, hence the cap.
+  - Otherwise path-dependent TreeSHAP on the model's raw output: probabilities for random forests
+    / decision trees, predicted values for regression, log-odds for boosted classifiers (stated in
+    ``output_name``). This is the fast path for dataset-wide work.
+* Anything else: KernelExplainer on the model's probabilities / values with a summarised
+  background (k-means of ~30 rows for numeric data, a 30-row sample when there are categorical
+  columns). Kernel SHAP enforces ``sum(values) == f(x) - E[f]`` exactly.
+
+The space actually used is detected by comparing ``base + sum`` with the model's own outputs.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from explainers.adapter import ModelAdapter
+from explainers.errors import EmptySelectionError, ExplainerError, ModelError
+from explainers.results import Attribution
+
+MapChunks = Callable[[Callable[..., np.ndarray], Sequence[Any]], list]
+
+
+def _sequential_map(fn: Callable[..., Any], chunks: Sequence[Any]) -> list:
+    return [fn(chunk) for chunk in chunks]
+
+
+@dataclass(frozen=True, eq=False)
+class ShapValues:
+    """All-class SHAP values: ``values[n, F, K]``, ``base[K]``, ``output[n, K]`` (= base + sum)."""
+
+    method: str
+    values: np.ndarray
+    base: np.ndarray
+    output: np.ndarray
+    space: str  # "probability", "log-odds" or "value"
+    row_ids: tuple
+
+    def select(self, k: int) -> tuple[np.ndarray, float, np.ndarray]:
+        return self.values[:, :, k], float(self.base[k]), self.output[:, k]
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _tree_chunk(explainer: Any, X: np.ndarray, interaction: bool = False) -> np.ndarray:
+    """Module-level (picklable) worker: SHAP values of one chunk of transformed rows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if interaction:
+            return np.asarray(explainer.shap_interaction_values(X))
+        return np.asarray(explainer.shap_values(X, check_additivity=False))
+
+
+def _kernel_chunk(explainer: Any, X: Any, nsamples: Any) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(explainer.shap_values(X, nsamples=nsamples, silent=True))
+
+
+class ShapEngine:
+    """Builds shap explainers lazily (once, thread-safely) and returns raw-feature attributions."""
+
+    BACKGROUND_ROWS = 100
+    SUMMARY_ROWS = 30
+    CHUNK_ROWS = 2000
+
+    def __init__(self, adapter: ModelAdapter, data: pd.DataFrame, *, seed: int = 0,
+                 interventional_max_rows: int = 200, kernel_nsamples: int | str = "auto") -> None:
+        self.adapter = adapter
+        self.data = adapter.prepare(data)
+        self.seed = seed
+        self.interventional_max_rows = interventional_max_rows
+        self.kernel_nsamples = kernel_nsamples
+        self._lock = threading.Lock()
+        self._explainers: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ capability
+    @property
+    def uses_tree(self) -> bool:
+        """True when TreeExplainer can explain this model exactly (also inside a Pipeline)."""
+        return self._explainer("tree") is not None
+
+    def _background(self, n: int) -> pd.DataFrame:
+        if len(self.data) <= n:
+            return self.data
+        return self.data.sample(n, random_state=self.seed)
+
+    def _explainer(self, name: str) -> Any:
+        with self._lock:
+            if name not in self._explainers:
+                self._explainers[name] = self._build(name)
+            return self._explainers[name]
+
+    def _build(self, name: str) -> Any:
+        import shap
+
+        a = self.adapter
+        if name in ("tree", "tree-prob"):
+            if a.kind != "tree":
+                return None
+            pre, final = a.split()
+            if pre is not None and a.transformed_to_raw is None:
+                return None
+            if pre is None and a.categorical_features:
+                return None
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if name == "tree":
+                        return shap.TreeExplainer(final)
+                    if a.task != "classification" or self._raw_space() == "probability":
+                        return None
+                    bg = a.transform(self._background(self.BACKGROUND_ROWS))
+                    explainer = shap.TreeExplainer(
+                        final, data=bg, feature_perturbation="interventional",
+                        model_output="probability")
+                    probe = a.transform(self.data.head(2))
+                    np.asarray(explainer.shap_values(probe, check_additivity=False))
+                    return explainer
+            except Exception:  # noqa: BLE001 - shap does not support this model/output
+                return None
+        if name == "kernel":
+            summary = self._summary()
+            return shap.KernelExplainer(self._kernel_fn, summary, link="identity")
+        raise ValueError(name)
+
+    def _summary(self) -> Any:
+        import shap
+
+        data = self.data
+        if self.adapter.categorical_features:
+            return self._background(self.SUMMARY_ROWS).to_numpy(dtype=object)
+        if len(data) <= self.SUMMARY_ROWS:
+            return data.to_numpy(dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return shap.kmeans(data.to_numpy(dtype=float), self.SUMMARY_ROWS)
+
+    def _kernel_fn(self, array: np.ndarray) -> np.ndarray:
+        return self.adapter.output_matrix(self.adapter.frame(array))
+
+    # ------------------------------------------------------------------ tree path
+    def _raw_space(self) -> str:
+        """Space of path-dependent TreeSHAP's raw output, detected against the model."""
+        with self._lock:
+            cached = self._explainers.get("_space")
+        if cached is not None:
+            return cached
+        rows = self.data.head(5)
+        values, base = self._tree_raw(self.adapter.transform(rows), self._explainer("tree"))
+        space = self._detect_space(values.sum(axis=1) + base, rows)
+        with self._lock:
+            self._explainers["_space"] = space
+        return space
+
+    def _detect_space(self, total: np.ndarray, rows: pd.DataFrame) -> str:
+        a = self.adapter
+        if a.task != "classification":
+            return "value"
+        proba = a.predict_proba(rows)
+        if np.allclose(total, proba, atol=1e-4):
+            return "probability"
+        if total.shape[1] == 2:
+            if np.allclose(1.0 / (1.0 + np.exp(-total[:, 1])), proba[:, 1], atol=1e-4):
+                return "log-odds"
+        elif np.allclose(_softmax(total), proba, atol=1e-4):
+            return "log-odds"
+        raise ExplainerError("The tree explainer's output does not match the model's.")
+
+    def _tree_raw(self, X: np.ndarray, explainer: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Values [n, T, K] and base [K] on transformed columns; binary margins made 2-class."""
+        values = _tree_chunk(explainer, X)
+        return self._shape(values, explainer.expected_value, len(X))
+
+    def _shape(self, values: np.ndarray, expected: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+        base = np.atleast_1d(np.asarray(expected, dtype=float)).reshape(-1)
+        if values.ndim == 3 and values.shape[0] != n:  # legacy list-of-classes layout
+            values = np.transpose(values, (1, 2, 0))
+        if values.ndim == 2:
+            values = values[:, :, None]
+        if self.adapter.task == "classification" and values.shape[2] == 1:
+            values = np.concatenate([-values, values], axis=2)
+            base = np.array([-base[0], base[0]])
+        return values, base
+
+    def _to_raw(self, values: np.ndarray) -> np.ndarray:
+        """Sum transformed-column attributions back onto raw features."""
+        mapping = self.adapter.transformed_to_raw
+        if mapping is None:
+            return values
+        n_raw = len(self.adapter.feature_names)
+        out = np.zeros((values.shape[0], n_raw, values.shape[2]))
+        np.add.at(out, (slice(None), np.asarray(mapping), slice(None)), values)
+        return out
+
+    # ------------------------------------------------------------------ public
+    def explain(self, rows: pd.DataFrame, map_chunks: MapChunks | None = None) -> ShapValues:
+        """All-class SHAP values on raw features for ``rows``."""
+        if len(rows) == 0:
+            raise EmptySelectionError()
+        rows = self.adapter.prepare(rows)
+        map_chunks = map_chunks or _sequential_map
+        tree = self._explainer("tree")
+        if tree is not None:
+            return self._explain_tree(rows, tree, map_chunks)
+        return self._explain_kernel(rows, map_chunks)
+
+    def _explain_tree(self, rows: pd.DataFrame, tree: Any, map_chunks: MapChunks) -> ShapValues:
+        a = self.adapter
+        X = a.transform(rows)
+        if (a.task == "classification" and len(rows) <= self.interventional_max_rows
+                and self._raw_space() != "probability"):
+            prob = self._explainer("tree-prob")
+            if prob is not None:
+                values, base = self._tree_raw(X, prob)
+                values = self._to_raw(values)
+                total = values.sum(axis=1) + base
+                if values.shape[2] == a.n_outputs:
+                    return ShapValues("shap-tree", values, base, total, "probability",
+                                      tuple(rows.index))
+        space = self._raw_space()
+        chunks = [X[i:i + self.CHUNK_ROWS] for i in range(0, len(X), self.CHUNK_ROWS)]
+        parts = map_chunks(_TreeJob(tree), chunks)
+        shaped = [self._shape(p, tree.expected_value, len(c)) for p, c in zip(parts, chunks)]
+        values = self._to_raw(np.concatenate([s[0] for s in shaped], axis=0))
+        base = shaped[0][1]
+        return ShapValues("shap-tree", values, base, values.sum(axis=1) + base, space,
+                          tuple(rows.index))
+
+    def _explain_kernel(self, rows: pd.DataFrame, map_chunks: MapChunks,
+                        nsamples: int | str | None = None) -> ShapValues:
+        a = self.adapter
+        explainer = self._explainer("kernel")
+        arr = rows.to_numpy(dtype=object if a.categorical_features else float)
+        nsamples = self.kernel_nsamples if nsamples is None else nsamples
+        size = max(1, int(np.ceil(len(arr) / 8))) if len(arr) > 8 else len(arr)
+        chunks = [arr[i:i + size] for i in range(0, len(arr), size)]
+        try:
+            parts = map_chunks(_KernelJob(explainer, nsamples), chunks)
+        except ExplainerError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - user's model failed inside shap
+            raise ModelError(f"The model raised an error during SHAP: {exc}") from exc
+        base = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float)).reshape(-1)
+        shaped = []
+        for part, chunk in zip(parts, chunks):
+            part = np.asarray(part, dtype=float)
+            if part.ndim == 2:
+                part = part[:, :, None]
+            elif part.shape[0] != len(chunk):  # legacy list-of-classes layout
+                part = np.transpose(part, (1, 2, 0))
+            shaped.append(part)
+        values = np.concatenate(shaped, axis=0)
+        space = "probability" if a.task == "classification" else "value"
+        return ShapValues("shap-kernel", values, base, values.sum(axis=1) + base, space,
+                          tuple(rows.index))
+
+    def attribution(self, rows: pd.DataFrame, map_chunks: MapChunks | None = None,
+                    class_index: int | None = None) -> Attribution:
+        """SHAP ``Attribution`` of the explained output (predicted class for one row)."""
+        if len(rows) == 0:
+            raise EmptySelectionError()
+        rows = self.adapter.prepare(rows)
+        full = self.explain(rows, map_chunks)
+        return to_attribution(self.adapter, full, rows, class_index)
+
+
+class _TreeJob:
+    """Picklable callable for joblib/dask: tree SHAP of one chunk."""
+
+    def __init__(self, explainer: Any, interaction: bool = False) -> None:
+        self.explainer = explainer
+        self.interaction = interaction
+
+    def __call__(self, chunk: np.ndarray) -> np.ndarray:
+        return _tree_chunk(self.explainer, chunk, self.interaction)
+
+
+class _KernelJob:
+    """Picklable callable for joblib/dask: kernel SHAP of one chunk."""
+
+    def __init__(self, explainer: Any, nsamples: Any) -> None:
+        self.explainer = explainer
+        self.nsamples = nsamples
+
+    def __call__(self, chunk: np.ndarray) -> np.ndarray:
+        return _kernel_chunk(self.explainer, chunk, self.nsamples)
+
+
+def space_name(adapter: ModelAdapter, space: str, k: int | None) -> str:
+    """Plain name of the output in ``space`` for class ``k``."""
+    if space == "value" or adapter.task != "classification":
+        return "predicted value"
+    label = adapter.classes[k]
+    if space == "probability":
+        return f"probability of class {label}"
+    if adapter.n_outputs == 2:
+        return f"log-odds of class {label}"
+    return f"log-odds score (softmax logit) of class {label}"
+
+
+def to_attribution(adapter: ModelAdapter, full: ShapValues, rows: pd.DataFrame,
+                   class_index: int | None = None) -> Attribution:
+    """Pick the explained class out of all-class SHAP values."""
+    if adapter.task == "classification":
+        k = adapter.explained_class_index(rows) if class_index is None else class_index
+        label = adapter.classes[k]
+    else:
+        k, label = 0, None
+    values, base, output = full.select(k)
+    return Attribution(method=full.method, feature_names=adapter.feature_names, values=values,
+                       base_value=base, output=output,
+                       output_name=space_name(adapter, full.space, k), class_label=label,
+                       row_ids=tuple(rows.index), stability=None)
