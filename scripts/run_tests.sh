@@ -8,4 +8,4 @@ python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 if [ -f scripts/install_browser.sh ]; then
     bash scripts/install_browser.sh || echo "browser install failed: the browser test will skip"
 fi
-python -m pytest -q "$@"
+python -m pytest -q -m "not slow" "$@"
