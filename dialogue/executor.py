@@ -450,20 +450,46 @@ class _Run:
         else:
             attribution = engine.explain(rows)
         vector = attribution.values.mean(axis=0)
-        order = np.argsort(-np.abs(vector), kind="stable")
         single = len(sample) == 1
-        effects = tuple(
-            r.FeatureEffect(
-                attribution.feature_names[i], float(vector[i]),
-                _plain(rows.iloc[0][attribution.feature_names[i]]) if single else None)
-            for i in order
-        )
+        if single:
+            order = np.argsort(-np.abs(vector), kind="stable")
+            effects = tuple(
+                r.FeatureEffect(attribution.feature_names[i], float(vector[i]),
+                                _plain(rows.iloc[0][attribution.feature_names[i]]))
+                for i in order)
+        else:
+            # Signed means cancel out over a group; rank by size and describe the direction.
+            sizes = np.abs(attribution.values).mean(axis=0)
+            order = np.argsort(-sizes, kind="stable")
+            effects = tuple(self._group_effect(rows, attribution, i, float(vector[i]),
+                                               float(sizes[i])) for i in order)
         prediction = _plain(self.predictions()[sample[0]]) if single else None
         return r.AttributionResult(
             self.selection(positions), attribution.method, effects,
             _plain(attribution.class_label), attribution.output_name,
             float(attribution.base_value), float(np.mean(attribution.output)), len(sample),
             prediction, attribution.stability)
+
+    def _group_effect(self, rows: pd.DataFrame, attribution: Any, index: int, mean: float,
+                      size: float) -> r.FeatureEffect:
+        name = attribution.feature_names[index]
+        effects = attribution.values[:, index]
+        feature = self.ws.schema.feature(name) if self.ws.schema.has_feature(name) else None
+        column = rows[name]
+        if feature is not None and feature.kind == "numeric":
+            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+            ok = ~np.isnan(values)
+            corr = None
+            if ok.sum() > 2 and np.std(values[ok]) > 0 and np.std(effects[ok]) > 0:
+                corr = float(np.corrcoef(values[ok], effects[ok])[0, 1])
+            return r.FeatureEffect(name, mean, mean_abs=size, correlation=corr)
+        best, best_mean = None, -np.inf
+        for value in pd.unique(column.dropna()):
+            hit = _equal(column.to_numpy(), value)
+            if hit.any() and effects[hit].mean() > best_mean:
+                best, best_mean = value, float(effects[hit].mean())
+        return r.FeatureEffect(name, mean, mean_abs=size,
+                               raising_value=_plain(best) if best_mean > 0 else None)
 
     def _counterfactuals(self, positions: np.ndarray) -> r.CounterfactualsResult:
         position = int(positions[0])

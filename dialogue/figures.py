@@ -33,13 +33,18 @@ def attribution_chart(ws: Any, res: r.AttributionResult) -> Any:
             labels.append(f"{e.feature} = {e.value}")
         else:
             labels.append(e.feature)
-    values = [e.effect for e in effects]
-    colours = ["#c0392b" if v > 0 else "#2e6fba" for v in values]
+    if res.selection.single:
+        values = [e.effect for e in effects]
+        colours = ["#c0392b" if v > 0 else "#2e6fba" for v in values]
+    else:  # a group: typical size of each feature's effect
+        values = [e.mean_abs or 0.0 for e in effects]
+        colours = ["#7f8c8d"] * len(values)
     axes.barh(labels, values, color=colours)
     axes.axvline(0, color="#555555", linewidth=0.8)
     target = (f"chance of {ws.class_name(res.class_label)}" if res.class_label is not None
               else f"predicted {ws.target}")
-    axes.set_xlabel(f"effect on the {target}" + (" (mean)" if not res.selection.single else ""))
+    axes.set_xlabel(f"effect on the {target}" if res.selection.single
+                    else f"typical size of effect on the {target}")
     title = (f"{ws.noun(1).capitalize()} {res.selection.row_ids[0]}" if res.selection.single
              else f"{res.n_explained} {ws.noun()}")
     axes.set_title(f"What drives the prediction — {title}", fontsize=10)

@@ -456,6 +456,16 @@ def _effect_value(ws: Any, feature: str, value: Any, *, article: bool = False) -
     return f"{'a ' if article else ''}{feature} of {_value_text(value)}"
 
 
+def _direction(ws: Any, e: r.FeatureEffect) -> str:
+    """'higher values raise it' / 'smoker = yes raises it' for a group effect."""
+    if e.correlation is not None and abs(e.correlation) >= 0.3:
+        return f"higher values {'raise' if e.correlation > 0 else 'lower'} it"
+    if e.raising_value is not None:
+        return f"{_effect_value(ws, e.feature, e.raising_value)} raises it most"
+    return "its effect goes both ways, depending on the patient".replace(
+        "patient", ws.noun(1))
+
+
 def _output_phrase(ws: Any, res: r.AttributionResult) -> str:
     if res.class_label is None:
         return f"predicted {ws.target}"
@@ -465,7 +475,7 @@ def _output_phrase(ws: Any, res: r.AttributionResult) -> str:
 def _attribution(ws: Any, res: r.AttributionResult) -> str:
     s = res.selection
     target = _output_phrase(ws, res)
-    top = [e for e in res.effects if abs(e.effect) > 1e-12][:3]
+    top = [e for e in res.effects if abs(e.effect) > 1e-12 or (e.mean_abs or 0) > 1e-12][:3]
     if not top:
         return f"No feature moved the {target} for {who(ws, s, capital=False)}."
     lines: list[str] = []
@@ -484,7 +494,8 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         for e in top[1:]:
             lines.append(f"- {_effect_value(ws, e.feature, e.value)}: "
                          f"{'raised' if e.effect > 0 else 'lowered'} it by {fmt(abs(e.effect), 2)}")
-        if ws.task == "classification":
+        if (ws.task == "classification" and res.method.startswith("shap")
+                and 0 <= res.base_value <= 1 and 0 <= res.output <= 1):
             lines.append(
                 f"\nStarting from the average of {pct(res.base_value)}, the features together "
                 f"bring the {target} to {pct(res.output)}.")
@@ -493,11 +504,13 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         if res.n_explained < s.n:
             sample = (f" (explained on a random sample of {fmt(res.n_explained)} of the "
                       f"{fmt(s.n)}, to keep it quick)")
-        lines.append(f"Across {who(ws, s, capital=False)}{sample}, the features that moved the "
-                     f"{target} most on average:")
-        for e in top:
-            lines.append(f"- **{e.feature}**: {'raised' if e.effect > 0 else 'lowered'} it by "
-                         f"{fmt(abs(e.effect), 2)} on average")
+        if s.changed:
+            sample += f", with {_changed_clause(s)}"
+        lines.append(f"Across {who(ws, s, capital=False)}{sample}, the features that move the "
+                     f"{target} most:")
+        for e in res.effects[:3]:
+            lines.append(f"- **{e.feature}** (typical effect ±{fmt(e.mean_abs or 0.0, 2)}): "
+                         + _direction(ws, e))
     method = {"shap-tree": "SHAP (exact for tree models)", "shap-kernel": "SHAP (sampled)",
               "lime": "LIME", "integrated-gradients": "integrated gradients"}.get(
         res.method, res.method)

@@ -80,8 +80,11 @@ class FeatureEffect:
     """One feature's signed attribution, with the row's value when it is a single row."""
 
     feature: str
-    effect: float
+    effect: float  # signed: one row's attribution, or the mean over a group
     value: Any = None
+    mean_abs: float | None = None  # group: mean size of the effect (ranking key for groups)
+    correlation: float | None = None  # group, numeric: corr(feature value, effect)
+    raising_value: Any = None  # group, categorical/boolean: the value with the highest effect
 
 
 @dataclass(frozen=True)

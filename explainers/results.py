@@ -108,7 +108,7 @@ class InteractionResult:
 
     def strength(self, a: str, b: str) -> float | None:
         """Strength of the pair (either order) if it is among ``pairs``, else ``None``."""
-        for pair, s in zip(self.pairs, self.strengths):
+        for pair, s in zip(self.pairs, self.strengths, strict=True):
             if pair in ((a, b), (b, a)):
                 return float(s)
         return None

@@ -92,7 +92,7 @@ class ShapEngine:
         self.seed = seed
         self.interventional_max_rows = interventional_max_rows
         self.kernel_nsamples = kernel_nsamples
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._explainers: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ capability
@@ -242,7 +242,7 @@ class ShapEngine:
         space = self._raw_space()
         chunks = [X[i:i + self.CHUNK_ROWS] for i in range(0, len(X), self.CHUNK_ROWS)]
         parts = map_chunks(_TreeJob(tree), chunks)
-        shaped = [self._shape(p, tree.expected_value, len(c)) for p, c in zip(parts, chunks)]
+        shaped = [self._shape(p, tree.expected_value, len(c)) for p, c in zip(parts, chunks, strict=True)]
         values = self._to_raw(np.concatenate([s[0] for s in shaped], axis=0))
         base = shaped[0][1]
         return ShapValues("shap-tree", values, base, values.sum(axis=1) + base, space,
@@ -264,7 +264,7 @@ class ShapEngine:
             raise ModelError(f"The model raised an error during SHAP: {exc}") from exc
         base = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float)).reshape(-1)
         shaped = []
-        for part, chunk in zip(parts, chunks):
+        for part, chunk in zip(parts, chunks, strict=True):
             part = np.asarray(part, dtype=float)
             if part.ndim == 2:
                 part = part[:, :, None]
