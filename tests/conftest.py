@@ -29,12 +29,6 @@ KNOWN_FAILURES = {
     "tests/dialogues/test_scripted.py::test_scripted_dialogue[demo::demo-global-view]": ENGINE,
     "tests/dialogues/test_scripted.py::test_scripted_dialogue[demo::demo-errors-and-scores]":
         "responses: an AUC of 0.9958 is printed as 1 (too few decimals)",
-    "tests/fallback/test_constrained.py::test_wandering_models_and_tight_budgets_still_close_the_"
-    "program": "LLM fallback (issue 6) is unfinished",
-    "tests/fallback/test_constrained.py::test_a_model_that_knows_the_answer_is_followed_exactly":
-        "LLM fallback (issue 6) is unfinished",
-    "tests/fallback/test_constrained.py::test_free_text_replies_snap_to_the_nearest_program":
-        "LLM fallback (issue 6) is unfinished",
 }
 
 

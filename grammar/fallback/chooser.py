@@ -46,7 +46,7 @@ class FallbackConfig:
 
 
 def _numbers(utterance: str, previous: p.Program | None) -> tuple[str, ...]:
-    """Numbers the program may use: the ones the user wrote (digits or words), then defaults."""
+    """Numbers the user wrote (digits or words) or the previous program used."""
     try:
         from text_to_num import alpha2digit
 
@@ -56,7 +56,7 @@ def _numbers(utterance: str, previous: p.Program | None) -> tuple[str, ...]:
     found = [format_number(float(m)) for m in re.findall(r"-?\d+(?:\.\d+)?", text)]
     if previous is not None:
         found += re.findall(r"-?\d+(?:\.\d+)?", to_text(previous))
-    return tuple(dict.fromkeys([*found, *DEFAULT_NUMBERS]))
+    return tuple(dict.fromkeys(found))
 
 
 def clean_utterance(utterance: str) -> str:
@@ -156,7 +156,8 @@ class FallbackParser:
                 *(i.lower() for i in self.schema.ids),
                 *p.METRICS,
             ]
-            self._walker = GrammarWalker(self.grammar.lark_parser(), vocabulary)
+            self._walker = GrammarWalker(self.grammar.lark_parser(), vocabulary,
+                                         default_numbers=DEFAULT_NUMBERS)
         return self._walker
 
     def examples(self, utterance: str) -> tuple[Example, ...]:
@@ -194,8 +195,9 @@ class FallbackParser:
         if not readings:
             return first
         ranked = _unique(readings)[: self.config.max_options]
-        return replace(first, options=tuple(describe(r, self.schema) for r, _ in ranked),
-                       alternatives=tuple(ranked))
+        return ParseResult(None, first.confidence, "clarify", error=first.error,
+                           alternatives=tuple(ranked),
+                           options=tuple(describe(r, self.schema) for r, _ in ranked))
 
     def _candidates(self, first: ParseResult, utterance: str, context: ParseContext,
                     lm: TransformersLM | ChatEndpoint) -> list[Candidate]:
@@ -272,7 +274,7 @@ class FallbackParser:
         )
         best, confidence = combined[0]
         ranked = tuple(combined[: self.config.max_options])
-        if confidence < self.config.ask_below and len(ranked) > 1:
+        if confidence < self.config.ask_below:
             return ParseResult(
                 None, confidence, "clarify", alternatives=ranked,
                 options=tuple(describe(prog, self.schema) for prog, _ in ranked),

@@ -23,6 +23,8 @@ from lark.lexer import PatternStr
 END_WORD = "[E]"
 _SPACE_TYPES = {" "}
 _OPEN_PROBE_WORD = "zqxjv"
+_MANY_NUMBERS = 20
+_NUMERIC = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _OPEN_PROBE_NUMBER = "987654321"
 
 
@@ -122,8 +124,10 @@ class GrammarWalker:
     expanded to ``numbers`` given per utterance.
     """
 
-    def __init__(self, parser: Lark, vocabulary: Iterable[str]) -> None:
+    def __init__(self, parser: Lark, vocabulary: Iterable[str],
+                 default_numbers: Sequence[str] = ("1", "2", "3", "5", "10")) -> None:
         self.parser = parser
+        self.default_numbers = tuple(default_numbers)
         self._space = self._find_space_terminal()
         self._skip: set[str] = {"$END"} | ({self._space} if self._space else set())
         words = set(vocabulary)
@@ -179,13 +183,20 @@ class GrammarWalker:
         kind = self._open.get(terminal)
         regex = self._patterns[terminal]
         if kind == "number":
-            return tuple(n for n in numbers if regex.fullmatch(n))
+            pool = dict.fromkeys([*numbers, *self.default_numbers])
+            return tuple(n for n in pool if regex.fullmatch(n))
         if kind == "any":
-            pool = list(dict.fromkeys([*self._words, *numbers]))
+            pool = list(dict.fromkeys([*self._words, *numbers, *self.default_numbers]))
             return tuple(w for w in pool if w != END_WORD.lower() and regex.fullmatch(w))
         if terminal not in self._closed_cache:
             self._closed_cache[terminal] = tuple(w for w in self._words if regex.fullmatch(w))
-        return self._closed_cache[terminal]
+        words = self._closed_cache[terminal]
+        if len(words) > _MANY_NUMBERS and all(_NUMERIC.fullmatch(w) for w in words):
+            # Row ids: the ones the user wrote (not the defaults), when any is a real id; the
+            # model would otherwise have to spell one of hundreds digit by digit.
+            mentioned = tuple(n for n in numbers if regex.fullmatch(n) and n in set(words))
+            return mentioned or words
+        return words
 
     def options(self, state, numbers: Sequence[str]) -> dict[str, list[tuple[str, object]]]:
         """Allowed next words -> [(terminal, state after the word)], only words that can finish.
@@ -227,7 +238,7 @@ class GrammarWalker:
         def accepted(path: tuple[tuple[str, str], ...]) -> bool:
             return accept_end is None or accept_end([*prefix, *(w for _, w in path)])
 
-        key = (self._key(state), tuple(numbers[:1]), accepted(()) if accept_end else None)
+        key = (self._key(state), tuple(numbers[:1]), bool(prefix))
         if accept_end is None and key in self._completion_cache:
             return self._completion_cache[key]
         start = state

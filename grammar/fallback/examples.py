@@ -199,8 +199,15 @@ def _operation_templates(schema: DatasetSchema) -> list[Template]:
         return (f"what if {s.phrase} had {words}?",
                 (p.NumericChange(f.canonical, kind, x), p.Predict()))
 
+    def same_again(s: _Selection, rng: random.Random):
+        if s.clauses[0] == p.PreviousFilter():
+            return None
+        q = rng.choice((f"and for {s.phrase}?", f"same for {s.phrase}",
+                        f"what about {s.phrase}?", f"now do that for {s.phrase}"))
+        return q, (p.PreviousOperation(),)
+
     return [predict, likelihood, explain, cfe, engine, count, show, label, statistic, mistakes,
-            score, important, whatif]
+            score, important, whatif, same_again]
 
 
 def _global_examples(schema: DatasetSchema, rng: random.Random) -> list[tuple[str, p.Program]]:
