@@ -13,11 +13,14 @@ explanation does not hold up other users.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import logging
 import os
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +44,7 @@ from dialogue.app_support import (
     transcript_json,
     transcript_markdown,
     understood_markdown,
+    warm_up_in_background,
     workspace_summary_markdown,
 )
 
@@ -100,8 +104,10 @@ class AskModelApp:
         demo_workspace: Callable[[], Workspace] | None = None,
         answer_concurrency: int | None = None,
         demo_label: str = "Demo: breast-cancer biopsies",
+        warm: bool = True,
     ) -> None:
         self._demo_factory = demo_workspace or _default_demo_workspace
+        self.warm = warm  # load the model and explainers in the background at start
         self.demo_label = demo_label
         self._demo: Workspace | None = None
         self._demo_panel: str | None = None
@@ -111,6 +117,7 @@ class AskModelApp:
             os.environ.get("ASKMODEL_CONCURRENCY", "16")
         )
         self.export_dir = Path(tempfile.mkdtemp(prefix="askmodel-export-"))
+        self._chart_counter = itertools.count(1)
 
     # ------------------------------------------------------------------ shared demo
     def demo_workspace(self) -> Workspace:
@@ -119,6 +126,8 @@ class AskModelApp:
             with self._lock:
                 if self._demo is None:
                     workspace = self._demo_factory()
+                    if self.warm:
+                        warm_up_in_background(workspace)
                     self._demo_panel = workspace_summary_markdown(workspace, self.demo_label)
                     self._demo_examples = example_questions(
                         workspace.schema, workspace.noun(1), workspace.noun(2)
@@ -140,18 +149,19 @@ class AskModelApp:
         return session if session is not None else self.new_session()
 
     # ------------------------------------------------------------------ answering
-    def answer(self, session: Session, question: str) -> tuple[Turn, tuple[Any, ...]]:
+    def answer(self, session: Session, question: str) -> Turn:
         """Ask the session's conversation; never raises (errors become an apologetic turn).
 
-        Returns the turn (kept for export, charts as PNG) and the live figures to show once."""
+        The turn keeps its charts as PNG, rendered once here for both the chat and export."""
         started = time.perf_counter()
         try:
             reply = session.conversation.ask(question)
-        except Exception as exc:  # a bug below must not kill the session
+        except Exception:  # a bug below must not kill the session
             LOG.exception("answering %r failed", question)
             failed = Turn(
                 question=question,
-                answer=f"Sorry, something went wrong while answering: {exc}",
+                answer="Sorry, something went wrong while answering that. Your conversation "
+                "is unchanged; try another question.",
                 parse="",
                 understood="",
                 ok=False,
@@ -159,9 +169,8 @@ class AskModelApp:
                 source=None,
                 seconds=time.perf_counter() - started,
             )
-            return failed, ()
-        figures = tuple(reply.figures or ())
-        turn = Turn(
+            return failed
+        return Turn(
             question=question,
             answer=reply.text,
             parse=reply.parse,
@@ -169,18 +178,28 @@ class AskModelApp:
             ok=bool(reply.ok),
             confidence=getattr(reply, "confidence", None),
             source=getattr(reply, "source", None),
-            figures_png=tuple(figure_png(f) for f in figures),
+            figures_png=tuple(figure_png(f) for f in reply.figures or ()),
             table=reply.table,
             followup=reply.followup,
             options=tuple(reply.options or ()),
             seconds=time.perf_counter() - started,
         )
-        return turn, figures
 
-    def turn_messages(self, turn: Turn, figures: tuple[Any, ...]) -> list[dict[str, Any]]:
-        """Chat messages for one answered turn: answer, charts, then the collapsible parse."""
+    def turn_messages(self, turn: Turn) -> list[dict[str, Any]]:
+        """Chat messages for one answered turn: answer, charts, then the collapsible parse.
+
+        Charts are shown from the PNGs already rendered for export (``turn.figures_png``):
+        drawing a matplotlib figure is the costliest part of an answer, so it happens once."""
         content: list[Any] = [answer_markdown(turn)]
-        content += [gr.Plot(value=f, format="png", show_label=False) for f in figures]
+        content += [
+            gr.Image(
+                value=self.chart_file(png),
+                show_label=False,
+                type="filepath",
+                buttons=["download", "fullscreen"],
+            )
+            for png in turn.figures_png
+        ]
         suggestions = suggestions_for(turn)
         return [
             {"role": "assistant", "content": content},
@@ -191,6 +210,21 @@ class AskModelApp:
                 "options": [{"value": s.message, "label": s.label} for s in suggestions],
             },
         ]
+
+    def chart_file(self, png: bytes) -> str:
+        """A chart's PNG as a file Gradio can serve (it copies it into its own cache, so files
+        older than an hour are removed now and then)."""
+        folder = self.export_dir / "charts"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"chart-{uuid.uuid4().hex}.png"
+        path.write_bytes(png)
+        if next(self._chart_counter) % 200 == 0:
+            old = time.time() - 3600
+            for stale in folder.glob("chart-*.png"):
+                with contextlib.suppress(OSError):
+                    if stale.stat().st_mtime < old:
+                        stale.unlink()
+        return str(path)
 
     def respond(
         self, question: str, history: list[dict[str, Any]] | None, session: Session | None
@@ -211,17 +245,17 @@ class AskModelApp:
             "metadata": {"title": PENDING_TITLE, "status": "pending"},
         }
         yield [*history, pending], session
-        turn, figures = self.answer(session, question)
+        turn = self.answer(session, question)
         if session.was_stopped(ticket):
             return
         session.turns.append(turn)
-        yield history + self.turn_messages(turn, figures), session
+        yield history + self.turn_messages(turn), session
 
     def ask_api(self, question: str, session: Session | None) -> tuple[dict[str, Any], Session]:
         """JSON endpoint (``/ask``) sharing the browser session's conversation."""
         session = self.ensure(session)
         ticket = session.begin()
-        turn, _ = self.answer(session, (question or "").strip())
+        turn = self.answer(session, (question or "").strip())
         if not session.was_stopped(ticket):
             session.turns.append(turn)
         return (
@@ -330,6 +364,8 @@ class AskModelApp:
                 gr.update(),
                 f"⚠️ {describe_load_error(exc, (csv_path, model_path))}",
             )
+        if self.warm:
+            warm_up_in_background(workspace)
         label = Path(csv_path).name
         new = Session(
             workspace=workspace,

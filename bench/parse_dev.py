@@ -1,8 +1,14 @@
 """Development benchmark for the parser: exact-match accuracy and speed on ../shared/dev.
 
-Usage: python bench/parse_dev.py [--shared PATH] [--misses N] [--fallback BACKEND]
-Single questions are parsed without context; dialogues turn by turn, each turn read after the
-gold program of the turn before (as the Conversation does with its own previous program).
+Usage: python bench/parse_dev.py [--shared PATH] [--misses N] [--fallback BACKEND ...]
+
+Settings measured: ``first`` (the rule-based first stage alone), ``off`` (the fallback parser
+without a language model: unsure readings become clarifying options) and each ``--fallback``
+backend (default: ``auto`` when an offline model package is installed). Sets: the dev single
+questions, the dev dialogues (each turn read after the gold program of the turn before, as the
+Conversation does with its own previous program) and the 30 hard paraphrases in
+tests/fallback/hard_questions.txt. "asked" counts clarifying questions; "offered" those whose
+options held the gold reading. Latency is per question, p50 / p95.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +27,43 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grammar import DatasetSchema, NaturalLanguageParser, ParseContext  # noqa: E402
+from grammar import DatasetSchema, NaturalLanguageParser, ParseContext, Program  # noqa: E402
 from grammar.language import parse_program  # noqa: E402
+
+HARD = ROOT / "tests" / "fallback" / "hard_questions.txt"
+
+
+@dataclass(frozen=True)
+class Item:
+    utterance: str
+    gold: Program
+    previous: Program | None = None
+    label: str = ""  # dialogue name, for the misses list
+
+
+@dataclass
+class Score:
+    """Results of one parser on one set."""
+
+    total: int = 0
+    correct: int = 0
+    asked: int = 0
+    offered: int = 0
+    fallback: int = 0
+    times: list[float] = field(default_factory=list)
+    lm_times: list[float] = field(default_factory=list)  # questions the language model read
+    misses: list[tuple[Item, str]] = field(default_factory=list)
+    per_op: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def row(self, setting: str, name: str) -> str:
+        ordered = sorted(self.times)
+        p50 = statistics.median(ordered) * 1000
+        p95 = ordered[int(0.95 * (len(ordered) - 1))] * 1000
+        lm = (f"{len(self.lm_times)}: {min(self.lm_times):.1f}–{max(self.lm_times):.1f} s, "
+              f"median {statistics.median(self.lm_times):.1f} s" if self.lm_times else "0")
+        return (f"| {setting} | {name} | {self.correct}/{self.total} "
+                f"({self.correct / self.total:.1%}) | {self.asked} ({self.offered}) | "
+                f"{self.fallback} | {lm} | {p50:.1f} | {p95:.1f} |")
 
 
 def read_parses(path: Path) -> list[tuple[str, str]]:
@@ -43,11 +85,38 @@ def operation_of(program_text: str) -> str:
     return "?"
 
 
+def measure(parser: object, items: list[Item]) -> Score:
+    score = Score()
+    for item in items:
+        t0 = time.perf_counter()
+        result = parser.parse(item.utterance,  # type: ignore[attr-defined]
+                              ParseContext(previous=item.previous))
+        score.times.append(time.perf_counter() - t0)
+        if "lm" in getattr(parser, "last_timing", {}):
+            score.lm_times.append(score.times[-1])
+        ok = result.program == item.gold
+        score.total += 1
+        score.correct += ok
+        if result.program is None and result.source == "clarify":
+            score.asked += 1
+            score.offered += any(prog == item.gold for prog, _ in result.alternatives)
+        score.fallback += result.source == "fallback"
+        op = operation_of(str(item.gold))
+        score.per_op[op]["n"] += 1
+        score.per_op[op]["ok"] += ok
+        if not ok:
+            got = result.text or (f"<asked: {' | '.join(result.options)}>" if result.options
+                                  else f"<error: {result.error}>")
+            score.misses.append((item, got))
+    return score
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shared", default=str(ROOT.parent / "shared"))
     parser.add_argument("--misses", type=int, default=25)
-    parser.add_argument("--fallback", default=None, help="LLM fallback backend (optional)")
+    parser.add_argument("--fallback", nargs="*", default=None,
+                        help="language-model backends to measure (default: auto if installed)")
     args = parser.parse_args()
     dev = Path(args.shared) / "dev"
     if not dev.exists():
@@ -55,62 +124,65 @@ def main() -> int:
         return 0
     frame = pd.read_csv(dev / "clinic.csv")
     schema = DatasetSchema.from_frame(frame, "heart_disease", index_col="patient_id")
-    start = time.perf_counter()
-    if args.fallback:
-        from grammar.fallback import build_parser
 
-        nl = build_parser(schema, args.fallback)
-    else:
-        nl = NaturalLanguageParser(schema)
-    print(f"parser ready in {time.perf_counter() - start:.2f} s")
-
-    def canonical(text: str) -> str:
-        return str(parse_program(text, schema))
-
-    singles = read_parses(dev / "clinic_parses.txt")
-    times: list[float] = []
-    misses: list[tuple[str, str, str]] = []
-    per_op: dict[str, Counter] = defaultdict(Counter)
-    correct = 0
-    for utterance, gold in singles:
-        t0 = time.perf_counter()
-        result = nl.parse(utterance)
-        times.append((time.perf_counter() - t0) * 1000)
-        ok = result.text == canonical(gold)
-        correct += ok
-        op = operation_of(gold)
-        per_op[op]["n"] += 1
-        per_op[op]["ok"] += ok
-        if not ok:
-            misses.append((utterance, gold, result.text or f"<error: {result.error}>"))
-    dialogues = yaml.safe_load((dev / "clinic_dialogues.yaml").read_text())
-    turn_correct = turn_total = 0
-    dialogue_misses = []
-    for dialogue in dialogues:
+    sets: dict[str, list[Item]] = {
+        "dev singles": [Item(q, parse_program(g, schema))
+                        for q, g in read_parses(dev / "clinic_parses.txt")],
+        "dev dialogues": [],
+        "hard paraphrases": [Item(q, parse_program(g, schema)) for q, g in read_parses(HARD)],
+    }
+    for dialogue in yaml.safe_load((dev / "clinic_dialogues.yaml").read_text()):
         previous = None
         for turn in dialogue["turns"]:
-            t0 = time.perf_counter()
-            result = nl.parse(turn["user"], ParseContext(previous=previous))
-            times.append((time.perf_counter() - t0) * 1000)
-            gold = canonical(turn["parse"])
-            ok = result.text == gold
-            turn_correct += ok
-            turn_total += 1
-            if not ok:
-                dialogue_misses.append((dialogue["name"], turn["user"], gold, result.text))
-            previous = parse_program(turn["parse"], schema)
-    print(f"\nsingle questions: {correct}/{len(singles)} = {correct / len(singles):.1%} exact match")
-    print(f"dialogue turns:   {turn_correct}/{turn_total} = {turn_correct / turn_total:.1%}")
-    print(f"parse time: p50 {statistics.median(times):.2f} ms, "
-          f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms, max {max(times):.1f} ms")
-    print("\nper operation (single questions):")
-    for op, counts in sorted(per_op.items(), key=lambda kv: -kv[1]["n"]):
+            gold = parse_program(turn["parse"], schema)
+            sets["dev dialogues"].append(Item(turn["user"], gold, previous, dialogue["name"]))
+            previous = gold
+
+    from grammar.fallback import build_parser
+    from grammar.fallback.backends import available_packaged_models
+
+    backends = args.fallback
+    if backends is None:
+        backends = ["auto"] if available_packaged_models() else []
+    first = NaturalLanguageParser(schema)
+    settings: list[tuple[str, object]] = [("first stage alone", first)]
+    for backend in ["off", *backends]:
+        start = time.perf_counter()
+        built = build_parser(schema, backend, first=first)
+        name = "fallback off (asks when unsure)" if backend == "off" else f"fallback {backend}"
+        settings.append((name, built))
+        print(f"{name}: parser built in {time.perf_counter() - start:.2f} s "
+              "(a model loads on the first unsure question)", flush=True)
+
+    results: dict[str, dict[str, Score]] = {}
+    for name, built in settings:
+        started = time.perf_counter()
+        results[name] = {set_name: measure(built, items) for set_name, items in sets.items()}
+        print(f"{name}: measured in {time.perf_counter() - started:.1f} s", flush=True)
+
+    print("\n| setting | set | correct | asked (gold offered) | fallback used "
+          "| model consulted (time each) | p50 ms | p95 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, scores in results.items():
+        for set_name, score in scores.items():
+            print(score.row(name, set_name))
+
+    base = results["first stage alone"]
+    for name, scores in results.items():
+        for set_name, score in scores.items():
+            lost = score.correct - base[set_name].correct
+            if lost < 0:
+                print(f"WARNING: {name} loses {-lost} on {set_name}")
+
+    print("\nper operation (dev singles, first stage):")
+    for op, counts in sorted(base["dev singles"].per_op.items(), key=lambda kv: -kv[1]["n"]):
         print(f"  {op:22s} {counts['ok']:3d}/{counts['n']:3d}  {counts['ok'] / counts['n']:.0%}")
-    print(f"\nworst misses (first {args.misses}):")
-    for utterance, gold, got in misses[: args.misses]:
-        print(f"  Q: {utterance}\n     gold: {gold}\n     got:  {got}")
-    for name, utterance, gold, got in dialogue_misses[: args.misses]:
-        print(f"  [{name}] {utterance}\n     gold: {gold}\n     got:  {got}")
+    for name, scores in results.items():
+        misses = [(s, m) for s, score in scores.items() for m in score.misses]
+        print(f"\nmisses, {name} (first {args.misses} of {len(misses)}):")
+        for set_name, (item, got) in misses[: args.misses]:
+            where = f"[{set_name}{' ' + item.label if item.label else ''}] "
+            print(f"  {where}{item.utterance}\n     gold: {item.gold}\n     got:  {got}")
     return 0
 
 

@@ -10,18 +10,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dialogue.conversation import Conversation, Reply
+    from dialogue.conversation import ClarifyOption, Conversation, Reply
     from dialogue.executor import DialogueError
     from dialogue.workspace import Workspace
 
 _EXPORTS = {
+    "ClarifyOption": "dialogue.conversation",
     "Conversation": "dialogue.conversation",
     "Reply": "dialogue.conversation",
     "Workspace": "dialogue.workspace",
     "DialogueError": "dialogue.executor",
 }
 
-__all__ = ["Conversation", "DialogueError", "Reply", "Workspace"]
+__all__ = ["ClarifyOption", "Conversation", "DialogueError", "Reply", "Workspace"]
 
 
 def __getattr__(name: str) -> Any:

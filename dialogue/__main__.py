@@ -23,6 +23,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 QUIT_WORDS = frozenset({"quit", "exit", ":q", "bye"})
+FALLBACK_HELP = ("language-model fallback for unsure questions: off (no model; unsure questions "
+                 "get numbered options), auto, smollm2, gemma3, a .gguf file or model directory, "
+                 "or openai:<base url> (key from $ASKMODEL_LLM_API_KEY)")
 
 
 class CliError(Exception):
@@ -91,6 +94,8 @@ class ParsedLine:
     source: str
     confidence: float
     error: str | None = None
+    # When the parser asks instead of answering: (plain words, program text) per reading.
+    options: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> str:
         record: dict[str, object] = {
@@ -101,29 +106,31 @@ class ParsedLine:
         }
         if self.error is not None:
             record["error"] = self.error
+        if self.options:
+            record["options"] = [{"text": text, "parse": program}
+                                 for text, program in self.options]
         return json.dumps(record, ensure_ascii=False)
 
 
 ParseFunction = Callable[[str, "ParseContext | None"], "ParseResult"]
 
 
+def _fallback_setting(value: str | None) -> str | None:
+    """``--fallback``, else ``$ASKMODEL_FALLBACK``, else None (the first stage alone)."""
+    import os
+
+    setting = value if value is not None else os.environ.get("ASKMODEL_FALLBACK")
+    return setting.strip() if setting and setting.strip() else None
+
+
 def _build_parse_function(schema: DatasetSchema, fallback: str | None) -> ParseFunction:
     """The first-stage parser, or ``grammar.fallback.build_parser(schema, backend)``."""
     if fallback:
-        import importlib
+        from grammar.fallback import build_parser
 
         try:
-            module = importlib.import_module("grammar.fallback")
-        except ImportError as exc:
-            raise CliError(
-                f"--fallback {fallback!r} needs grammar.fallback, which is not available: {exc}"
-            ) from exc
-        build_parser = getattr(module, "build_parser", None)
-        if build_parser is None:
-            raise CliError(f"--fallback {fallback!r}: grammar.fallback has no build_parser() yet")
-        try:
             parser = build_parser(schema, fallback)
-        except Exception as exc:  # noqa: BLE001 - unknown backend, missing weights, ...
+        except Exception as exc:  # noqa: BLE001 - unknown backend, missing settings, ...
             raise CliError(f"could not build the {fallback!r} fallback parser: {exc}") from exc
     else:
         from grammar import NaturalLanguageParser
@@ -144,11 +151,16 @@ def parse_line(
         return ParsedLine(utterance, "", "error", 0.0, f"{type(exc).__name__}: {exc}"), None
     program = result.program
     text = str(program) if program is not None else ""
+    options: tuple[tuple[str, str], ...] = ()
+    if program is None and result.source == "clarify":
+        texts = tuple(getattr(result, "options", ()) or ())
+        options = tuple((texts[i] if i < len(texts) else str(reading), str(reading))
+                        for i, (reading, _) in enumerate(getattr(result, "alternatives", ())))
     error = result.error
     if program is None and not error:
-        error = "not understood"
+        error = "unsure: choose one of the options" if options else "not understood"
     confidence = float(result.confidence) if result.confidence is not None else 0.0
-    return ParsedLine(utterance, text, str(result.source), confidence, error), program
+    return ParsedLine(utterance, text, str(result.source), confidence, error, options), program
 
 
 def run_parse(
@@ -184,7 +196,7 @@ def command_parse(args: argparse.Namespace) -> int:
     if args.model and not Path(args.model).exists():
         print(f"note: model file {args.model} not found; parsing does not need it",
               file=sys.stderr)
-    parse = _build_parse_function(schema, args.fallback)
+    parse = _build_parse_function(schema, _fallback_setting(args.fallback))
     if args.verbose:
         print(f"parser ready in {time.perf_counter() - started:.2f} s", file=sys.stderr)
     _configure_streams(sys.stdin, sys.stdout)
@@ -249,8 +261,13 @@ def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -
         _close_figures(figures)
     options = tuple(getattr(reply, "options", ()) or ())
     if options:
+        listed = all(f"{n}. {o}" in reply.text for n, o in enumerate(options, start=1))
         for number, option in enumerate(options, start=1):
-            out.write(f"  {number}. {option}\n")
+            if not listed:  # a clarifying question already lists its readings, numbered
+                out.write(f"  {number}. {option}\n")
+            program = getattr(option, "program", None)
+            if program:
+                out.write(f"     ({number} runs: {program})\n")
         out.write("(type a number to choose)\n")
     out.flush()
 
@@ -271,7 +288,10 @@ def _open_conversation(args: argparse.Namespace) -> Any:
     if not args.data:
         if args.target or args.model:
             raise CliError("--target/--model need --data")
-        return Conversation.demo()
+        try:
+            return Conversation.demo(fallback=args.fallback)
+        except RuntimeError as exc:  # BackendUnavailable: e.g. an endpoint without a URL
+            raise CliError(str(exc)) from exc
     if not args.target:
         raise CliError("--data needs --target (the column the model predicts)")
     if not Path(args.data).is_file():
@@ -285,8 +305,9 @@ def _open_conversation(args: argparse.Namespace) -> Any:
             model_path=args.model,
             index_col=_index_col(args.index_col),
             trusted=args.trust_model,
+            fallback=args.fallback,
         )
-    except (ValueError, KeyError, OSError) as exc:
+    except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise CliError(str(exc)) from exc
 
 
@@ -346,6 +367,7 @@ def command_chat(args: argparse.Namespace) -> int:
                       else Path(tempfile.mkdtemp(prefix="askmodel-figures-")))
         print(f"figures will be saved in {figure_dir}", flush=True)
     if interactive:
+        conversation.workspace.warm_up(background=True)  # explainers load while the user types
         print("Ask me about the model and its data. Type 'quit' to leave.", flush=True)
     lines = _interactive_lines() if interactive else sys.stdin
     run_chat(conversation, lines, sys.stdout, interactive=interactive, figure_dir=figure_dir)
@@ -415,7 +437,8 @@ def build_argument_parser() -> argparse.ArgumentParser:
     parse.add_argument("--target", required=True, help="the column the model predicts")
     parse.add_argument("--index-col", help="id column: a name or a 0-based position")
     parse.add_argument("--model", help="accepted for symmetry with chat; parsing needs no model")
-    parse.add_argument("--fallback", help="second-stage parser backend (grammar.fallback)")
+    parse.add_argument("--fallback", metavar="BACKEND", help=FALLBACK_HELP
+                       + " (default: $ASKMODEL_FALLBACK, else the first-stage parser alone)")
     parse.add_argument("--dialogue", action="store_true",
                        help="read the lines as one conversation: each line is parsed in the "
                        "context of the previous line's program, with a follow-up assumed "
@@ -432,6 +455,8 @@ def build_argument_parser() -> argparse.ArgumentParser:
                       help="allow loading model files that can run code (pickle/joblib)")
     chat.add_argument("--save-figures", nargs="?", const="", default=None, metavar="DIR",
                       help="save figures as PNG (in DIR, or a new temporary directory)")
+    chat.add_argument("--fallback", metavar="BACKEND", help=FALLBACK_HELP
+                      + " (default: $ASKMODEL_FALLBACK, else off)")
     chat.add_argument("--debug", action="store_true", help="log internal errors to stderr")
     chat.set_defaults(handler=command_chat)
 

@@ -10,8 +10,10 @@ import base64
 import csv
 import io
 import json
+import logging
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,12 +30,22 @@ if TYPE_CHECKING:  # pragma: no cover
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 SKOPS_SUFFIXES = frozenset({".skops"})
 PICKLE_SUFFIXES = frozenset({".joblib", ".pkl", ".pickle"})
+LOG = logging.getLogger("askmodel.app")
 MAX_UPLOAD_ROWS = 200_000
 MIN_UPLOAD_ROWS = 10
 
 
 class UploadError(ValueError):
     """A user's upload cannot be used; the message says why in words a user can act on."""
+
+
+# --------------------------------------------------------------------------- warm-up
+def warm_up_in_background(workspace: Workspace) -> threading.Thread:
+    """Make the first answers fast without delaying the page (``Workspace.warm_up`` in a daemon
+    thread)."""
+    thread = workspace.warm_up(background=True)
+    assert thread is not None
+    return thread
 
 
 # --------------------------------------------------------------------------- uploads

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -51,9 +52,17 @@ class Turn:
 class Conversation:
     """Per-session dialogue state; many can share one ``Workspace`` (and run in threads)."""
 
-    def __init__(self, workspace: Any, *, figures: bool = True) -> None:
+    def __init__(self, workspace: Any, *, figures: bool = True, fallback: str | None = None,
+                 parser: Any = None) -> None:
+        """``fallback`` names the language-model backend (default: the workspace's, which is
+        ``$ASKMODEL_FALLBACK`` or ``"off"``); ``parser`` replaces the parser altogether (any
+        object with ``parse(text, context) -> ParseResult``)."""
         self.workspace = workspace
         self.make_figures = figures
+        self.fallback = fallback
+        if parser is None:  # built (and shared) now, so a misconfigured backend fails here
+            workspace.parser_for(fallback)
+        self._parser = parser
         self._lock = threading.RLock()
         self.reset()
 
@@ -68,8 +77,14 @@ class Conversation:
         index_col: str | int | None = None,
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
+        fallback: str | None = None,
     ) -> Conversation:
-        """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``)."""
+        """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``).
+
+        ``fallback``: ``"off"`` (the default, or ``$ASKMODEL_FALLBACK``: no language model, but
+        unsure readings are offered as options), ``"auto"``, ``"smollm2"``, a ``.gguf`` file or
+        model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
+        """
         from dialogue.workspace import Workspace, train_default_model
 
         note = None
@@ -80,9 +95,10 @@ class Conversation:
                 features = features.drop(columns=[column])
             model, note = train_default_model(features, df[target])
         workspace = Workspace(df, target, model, index_col=index_col, class_names=class_names,
-                              feature_descriptions=feature_descriptions, model_note=note)
+                              feature_descriptions=feature_descriptions, model_note=note,
+                              fallback=fallback)
         workspace.adapter  # noqa: B018 - validate the model against the data now
-        return cls(workspace)
+        return cls(workspace, fallback=fallback)
 
     @classmethod
     def from_files(
@@ -95,19 +111,21 @@ class Conversation:
         trusted: bool = False,
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
+        fallback: str | None = None,
     ) -> Conversation:
         from dialogue.workspace import Workspace
 
         return cls(Workspace.from_files(
             data_path, target, model_path, index_col=index_col, trusted=trusted,
-            class_names=class_names, feature_descriptions=feature_descriptions))
+            class_names=class_names, feature_descriptions=feature_descriptions,
+            fallback=fallback), fallback=fallback)
 
     @classmethod
-    def demo(cls) -> Conversation:
+    def demo(cls, *, fallback: str | None = None) -> Conversation:
         """A conversation on the built-in breast-cancer demo."""
         from dialogue.workspace import Workspace
 
-        return cls(Workspace.demo())
+        return cls(Workspace.demo(), fallback=fallback)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
@@ -118,6 +136,20 @@ class Conversation:
             self.state = TurnState()
             self.previous_program: p.Program | None = None
             self.history: list[Turn] = []
+            # The readings offered by the last clarifying question, with their programs.
+            self._pending: tuple[tuple[ClarifyOption, p.Program], ...] = ()
+
+    @property
+    def parser(self) -> Any:
+        """The parser this conversation uses (shared through the workspace)."""
+        if self._parser is not None:
+            return self._parser
+        return self.workspace.parser_for(self.fallback)
+
+    @property
+    def pending_options(self) -> tuple[ClarifyOption, ...]:
+        """The options of the last clarifying question, while they can still be chosen."""
+        return tuple(option for option, _ in self._pending)
 
     @property
     def offered(self) -> p.Program | None:
@@ -143,16 +175,32 @@ class Conversation:
                 "time, for example: " + _examples(suggestions(ws)), options=suggestions(ws),
                 started=started))
         with self._lock:
+            pending, self._pending = self._pending, ()
+            choice = chosen_option(stripped, [option for option, _ in pending])
+            if choice is not None:  # the user picked one of the readings offered last turn
+                program = pending[choice][1]
+                reply = self._run(program, confidence=1.0, source="clarify", started=started)
+                return self._record(text, program, reply)
             try:
                 from grammar import ParseContext
 
-                parsed = ws.parser.parse(stripped, ParseContext(
+                parsed = self.parser.parse(stripped, ParseContext(
                     previous=self.previous_program, offered_followup=self.offered is not None))
+                if parsed.program is not None and not isinstance(parsed.program, p.Program):
+                    raise TypeError("the parser returned something that is not a Program")
             except Exception:  # noqa: BLE001 - a parser failure must never reach the user raw
-                logger.exception("parser failed on %r", stripped[:200])
+                logger.exception("parser failed on a message of %d characters", len(stripped))
                 return self._record(text, None, self._failure(
                     "Sorry, I could not read that question. Try rephrasing it, for example: "
                     + _examples(suggestions(ws)), options=suggestions(ws), started=started))
+            readings = _readings(parsed)
+            if parsed.program is None and readings:
+                self._pending = readings
+                options = tuple(option for option, _ in readings)
+                return self._record(text, None, self._failure(
+                    clarifying_question(options), options=options,
+                    confidence=parsed.confidence, source=parsed.source or "clarify",
+                    started=started))
             if parsed.program is None:
                 options = tuple(parsed.options) or suggestions(ws)
                 lead = parsed.error or "Sorry, I didn't understand that."
@@ -266,6 +314,98 @@ class Conversation:
         with self._lock:
             self.history.append(Turn(message[:MAX_MESSAGE_CHARS], program, reply))
         return reply
+
+
+class ClarifyOption(str):
+    """One reading offered by a clarifying question.
+
+    It *is* its plain-words text (so ``reply.options`` stays a tuple of strings for buttons and
+    transcripts); ``.program`` is the program text that choosing it runs.
+    """
+
+    program: str
+
+    def __new__(cls, text: str, program: str) -> ClarifyOption:
+        option = super().__new__(cls, text)
+        option.program = program
+        return option
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override] - for copy/pickle
+        return (str.__str__(self), self.program)
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"ClarifyOption({self.text!r}, program={self.program!r})"
+
+
+def _readings(parsed: Any) -> tuple[tuple[ClarifyOption, p.Program], ...]:
+    """The readings of a clarifying parse result, paired with the options that describe them."""
+    if getattr(parsed, "source", "") != "clarify":
+        return ()
+    alternatives = tuple(getattr(parsed, "alternatives", ()) or ())
+    texts = tuple(getattr(parsed, "options", ()) or ())
+    out: list[tuple[ClarifyOption, p.Program]] = []
+    for index, (program, _confidence) in enumerate(alternatives):
+        if not isinstance(program, p.Program):
+            continue
+        text = texts[index] if index < len(texts) else str(program)
+        out.append((ClarifyOption(text, str(program)), program))
+    return tuple(out)
+
+
+def clarifying_question(options: Sequence[str]) -> str:
+    """The reply text when the parser is unsure: the readings as a numbered list."""
+    if len(options) == 1:
+        return (f"I'm not sure I understood. Did you mean: “{options[0]}”? Say yes (or 1) to "
+                "go ahead, or rephrase the question.")
+    listed = "\n".join(f"{number}. {option}" for number, option in enumerate(options, start=1))
+    return ("I'm not sure what you mean. Did you mean one of these?\n\n" + listed
+            + "\n\nReply with its number (or click it), or rephrase the question.")
+
+
+_ORDINALS = {
+    "1": 0, "1st": 0, "first": 0, "one": 0,
+    "2": 1, "2nd": 1, "second": 1, "two": 1,
+    "3": 2, "3rd": 2, "third": 2, "three": 2,
+}
+_CHOICE_FILLERS = frozenset(
+    "i mean meant want choose pick take option number no yes the one please reading that "
+    "it is go with".split()
+)
+_YES = frozenset({"yes", "y", "yes please", "ok", "okay", "sure", "yep", "correct", "right",
+                  "that one", "yes that one"})
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w\s]", " ", text.lower()).split()
+
+
+def chosen_option(message: str, options: Sequence[str]) -> int | None:
+    """Which offered option a message picks: its text, its program, "2", "the first one",
+    "option 3", "the last one" (or "yes" when only one was offered); None otherwise."""
+    if not options:
+        return None
+    words = _words(message)
+    for index, option in enumerate(options):
+        program = getattr(option, "program", None)
+        if words == _words(str(option)) or (program and message.strip() == program):
+            return index
+    if " ".join(words) in _YES and len(options) == 1:
+        return 0
+    if any(w not in _CHOICE_FILLERS and w not in _ORDINALS and w != "last" for w in words):
+        return None  # the message says something else: it is a new question
+    picks = [w for w in words if w in _ORDINALS or w == "last"]
+    if len(picks) > 1:
+        picks = [w for w in picks if w != "one"]  # "the first one"
+    indexes = {len(options) - 1 if w == "last" else _ORDINALS[w] for w in picks}
+    if len(indexes) == 1:
+        index = indexes.pop()
+        if index < len(options):
+            return index
+    return None
 
 
 def _examples(options: Sequence[str]) -> str:

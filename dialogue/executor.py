@@ -20,6 +20,8 @@ from grammar import program as p
 GROUP_SAMPLE = 200  # rows explained at most for a group (mean attributions / importance)
 LIME_SAMPLE = 20  # LIME is much slower per row
 MAX_TABLE_ROWS = 1000
+CFE_SEARCHED = 5  # counterfactuals asked of the engine; near-duplicates are then dropped
+CFE_SHOWN = 3
 META_OPERATIONS = (p.Define, p.ModelInfo, p.Function, p.SelfInfo)
 
 
@@ -495,18 +497,49 @@ class _Run:
         position = int(positions[0])
         row = self.data.iloc[[position]]
         result = self.ws.engine.counterfactuals(
-            row, immutable=self.ws.immutable, no_decrease=self.ws.no_decrease, total=3,
-            time_limit=2.0)
-        options = tuple(
+            row, immutable=self.ws.immutable, no_decrease=self.ws.no_decrease,
+            total=CFE_SEARCHED, time_limit=2.0)
+        options = distinct_counterfactuals(tuple(
             r.CounterfactualOption(
                 tuple(r.CounterfactualChange(c.feature, _plain(c.before), _plain(c.after))
-                      for c in cf.changes),
+                      for c in self._needed_changes(row, cf)),
                 _plain(cf.new_output))
-            for cf in result.counterfactuals)
+            for cf in result.counterfactuals))
         return r.CounterfactualsResult(
             self.selection(positions), _plain(self.ws.frame.index[position]),
             _plain(result.original_output), _plain(result.target), options,
             float(result.elapsed), tuple(self.ws.immutable))
+
+    def _needed_changes(self, row: pd.DataFrame, cf: Any) -> tuple[Any, ...]:
+        """The changes of a counterfactual without the ones it does not need: each change is
+        undone in turn (smallest first) and stays undone if the model's new prediction holds.
+        Search methods often add tiny side changes that would only confuse a reader."""
+        changes = list(cf.changes)
+        if len(changes) < 2:
+            return tuple(changes)
+        candidate = cf.values.to_frame().T.astype(row.dtypes.to_dict(), errors="ignore")
+        candidate.index = row.index
+
+        def size(change: Any) -> float:
+            try:
+                spread = float(np.nanstd(pd.to_numeric(self.ws.X[change.feature])))
+                return abs(float(change.after) - float(change.before)) / (spread or 1.0)
+            except (TypeError, ValueError):
+                return np.inf
+
+        for change in sorted(changes, key=size):
+            if len(changes) < 2:
+                break
+            trial = candidate.copy()
+            trial[change.feature] = row[change.feature].to_numpy()
+            try:
+                flipped = _same(_plain(self.adapter.predict(trial)[0]), _plain(cf.new_output))
+            except Exception:  # noqa: BLE001 - keep the engine's verified answer as it is
+                return tuple(cf.changes)
+            if flipped:
+                candidate = trial
+                changes.remove(change)
+        return tuple(changes)
 
     def _important(self, op: p.Clause, positions: np.ndarray) -> r.ImportanceResult:
         feature_name = None
@@ -1024,6 +1057,21 @@ def _rule_mask(ws: Any, rows: pd.DataFrame, conditions: Sequence[r.Condition]) -
                 hit = ~hit
         mask &= hit
     return mask
+
+
+def distinct_counterfactuals(options: Sequence[r.CounterfactualOption],
+                             limit: int = CFE_SHOWN) -> tuple[r.CounterfactualOption, ...]:
+    """One option per set of changed features (the first, i.e. the engine's closest): two
+    options that move the same feature by slightly different amounts say the same thing."""
+    seen: set[frozenset[str]] = set()
+    kept: list[r.CounterfactualOption] = []
+    for option in options:
+        key = frozenset(c.feature for c in option.changes)
+        if key in seen or not key:
+            continue
+        seen.add(key)
+        kept.append(option)
+    return tuple(kept[:limit])
 
 
 def unknown_feature(ws: Any, name: str) -> DialogueError:

@@ -30,7 +30,9 @@ def attribution_chart(ws: Any, res: r.AttributionResult) -> Any:
     labels = []
     for e in effects:
         if e.value is not None:
-            labels.append(f"{e.feature} = {e.value}")
+            from dialogue.responses import _value_text
+
+            labels.append(f"{e.feature} = {_value_text(e.value)}")
         else:
             labels.append(e.feature)
     if res.selection.single:
@@ -43,8 +45,8 @@ def attribution_chart(ws: Any, res: r.AttributionResult) -> Any:
     axes.axvline(0, color="#555555", linewidth=0.8)
     target = (f"chance of {ws.class_name(res.class_label)}" if res.class_label is not None
               else f"predicted {ws.target}")
-    axes.set_xlabel(f"effect on the {target}" if res.selection.single
-                    else f"typical size of effect on the {target}")
+    axes.set_xlabel(f"effect on the {target}\n(red raises it, blue lowers it)"
+                    if res.selection.single else f"typical size of effect on the {target}")
     title = (f"{ws.noun(1).capitalize()} {res.selection.row_ids[0]}" if res.selection.single
              else f"{res.n_explained} {ws.noun()}")
     axes.set_title(f"What drives the prediction — {title}", fontsize=10)

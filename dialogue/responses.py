@@ -60,31 +60,69 @@ def fmt(value: Any, digits: int = 3) -> str:
         if value.is_integer() and abs(value) < 1e15:
             return fmt(int(value))
         magnitude = abs(value)
-        if magnitude >= 1000:
-            return f"{value:,.0f}"
-        if magnitude >= 100:
-            return f"{value:.1f}".rstrip("0").rstrip(".")
         decimals = max(digits - 1 - int(np.floor(np.log10(magnitude))), 0) if magnitude else 0
-        return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+        if 100 <= magnitude < 1000:
+            decimals = max(decimals, 1)  # 54.2 and 122.8 alike: one decimal
+        comma = "," if magnitude >= 10000 else ""
+        text = f"{value:{comma}.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 
 def pct(share: float) -> str:
-    """0.7234 -> '72%'; small or near-1 shares keep one decimal."""
+    """0.7234 -> '72%'; small or near-1 shares keep one decimal, never rounding to 0% or 100%."""
     value = share * 100
+    if 0 < value < 0.05:
+        return "under 0.1%"
+    if 99.95 <= value < 100:
+        return "over 99.9%"
     if 0 < value < 1 or 99 < value < 100:
         text = f"{value:.1f}".removesuffix(".0")
         return f"{text}%"
     return f"{value:.0f}%"
 
 
+def score(value: float) -> str:
+    """A score between 0 and 1 (AUC, F1, R²) with 3 decimals: 0.9958 -> '0.996', never '1'.
+
+    A value that only rounds to 1 (or 0) keeps more decimals, so an imperfect score never reads
+    as perfect; only an exact 1 or 0 is written '1.000' / '0.000'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    value = float(value)
+    text = f"{value:.3f}"
+    for decimals in (3, 4, 5):
+        text = f"{value:.{decimals}f}"
+        if value in (0.0, 1.0) or float(text) not in (0.0, 1.0, -1.0):
+            return text
+    return text
+
+
 def ids_text(ids: Sequence[Any], limit: int = 5) -> str:
-    shown = ", ".join(str(i) for i in ids[:limit])
-    return shown + (", ..." if len(ids) > limit else "")
+    """'1, 2 and 3' / '1, 2, 3, 5, 7 and 116 more' (no trailing dots to clash with a period)."""
+    shown = [str(i) for i in ids[:limit]]
+    rest = len(ids) - len(shown)
+    if rest > 0:
+        return ", ".join(shown) + f" and {fmt(rest)} more"
+    if len(shown) > 1:
+        return ", ".join(shown[:-1]) + " and " + shown[-1]
+    return "".join(shown)
 
 
 def plural(ws: Any, n: int) -> str:
     return f"{fmt(n)} {ws.noun(n)}"
+
+
+def outcome_word(ws: Any) -> str:
+    """What a class is called in a sentence: the target's name ('diagnosis'), or 'outcome' when
+    the class names already say it ('heart disease' / 'no heart disease' for heart_disease)."""
+    words = str(ws.target).replace("_", " ").strip()
+    if ws.task != "classification":
+        return words
+    labels = [str(ws.class_name(c)).lower() for c in ws.schema.raw_class_labels]
+    if "_" in str(ws.target) or any(words.lower() in label for label in labels):
+        return "outcome"
+    return words
 
 
 # ---------------------------------------------------------------------- plain words for programs
@@ -111,9 +149,9 @@ def filter_words(ws: Any, clause: p.Clause) -> str:
         case p.CategoryFilter(name, value):
             return f"{feature_label(ws, name)} {value}"
         case p.LabelFilter(label):
-            return f"true outcome {_class_words(ws, label)}"
+            return f"a true {outcome_word(ws)} of {_class_words(ws, label)}"
         case p.PredictionFilter(label):
-            return f"predicted {_class_words(ws, label)}"
+            return f"a predicted {outcome_word(ws)} of {_class_words(ws, label)}"
         case p.PreviousFilter():
             return "the previous selection"
     return str(clause)
@@ -166,7 +204,7 @@ def operation_words(ws: Any, op: p.Clause) -> str:
         case p.Show():
             return "show their data"
         case p.ShowLabel():
-            return "their true labels"
+            return f"their true {outcome_word(ws)}"
         case p.CountData():
             return "count them"
         case p.DataSummary():
@@ -219,7 +257,7 @@ def selection_words(ws: Any, program: p.Program) -> str | None:
         return (ws.noun(1) if len(ids) == 1 else ws.noun()).capitalize() + " " + " and ".join(
             str(c.row_id) for c in ids)
     if previous and not condition and not ids:
-        return f"The same {ws.noun()} as before"
+        return "The same selection as before"
     head = f"Of the {ws.noun()} from before, those" if previous else ws.noun().capitalize()
     if ids:
         condition = " and ".join([f"id {c.row_id}" for c in ids] + ([condition] if condition
@@ -337,9 +375,9 @@ def _filter_sentence(ws: Any, clause: p.Clause) -> str:
         case p.CategoryFilter(name, value):
             return f"{feature_label(ws, name)} {value}"
         case p.LabelFilter(label):
-            return f"the true outcome {_class_words(ws, label)}"
+            return f"a true {outcome_word(ws)} of {_class_words(ws, label)}"
         case p.PredictionFilter(label):
-            return f"a prediction of {_class_words(ws, label)}"
+            return f"a predicted {outcome_word(ws)} of {_class_words(ws, label)}"
     return filter_words(ws, clause)
 
 
@@ -373,8 +411,8 @@ def _count(ws: Any, res: r.CountResult) -> str:
         return f"There are {plural(ws, s.n)} in the data."
     if s.single:
         return f"That is 1 {ws.noun(1)} ({ws.noun(1)} {s.row_ids[0]}), out of {fmt(s.total)}."
-    return (f"{fmt(s.n)} of the {plural(ws, s.total)} match ({pct(s.n / s.total)}). "
-            f"For example: {ids_text(s.row_ids, 5)}.")
+    return (f"{fmt(s.n)} of the {plural(ws, s.total)} match ({pct(s.n / s.total)}): "
+            f"{ws.noun(2)} {ids_text(s.row_ids, 5)}.")
 
 
 def _counts_sentence(ws: Any, counts: Sequence[r.ClassCount], total: int,
@@ -419,6 +457,12 @@ def _predict(ws: Any, res: r.PredictionResult) -> str:
         return f"The model predicts **{label}** for {who(ws, s, capital=False)}."
     text = f"For {who(ws, s, capital=False)}, the model predicts " + _counts_sentence(
         ws, res.counts, s.n) + "."
+    only = [c for c in res.counts if c.count]
+    if len(only) == 1:
+        text = (f"For {who(ws, s, capital=False)}, the model predicts "
+                f"**{ws.class_name(only[0].label)}** for all {fmt(s.n)}"
+                + (f" (e.g. {ws.noun(2)} {ids_text(only[0].examples, 3)})."
+                   if only[0].examples else "."))
     if res.before_counts is not None:
         text = (f"For {who(ws, s, capital=False)}, the model currently predicts "
                 + _counts_sentence(ws, res.before_counts, s.n, with_examples=False) + ". "
@@ -525,6 +569,17 @@ def _value_text(value: Any) -> str:
     return fmt(value) if isinstance(value, (int, float, np.generic)) else str(value)
 
 
+def _from_to(before: Any, after: Any) -> str:
+    """'0.1431 to 0.1426': as many digits as it takes for a real change not to read as none."""
+    if isinstance(before, (int, float, np.generic)) and isinstance(after, (int, float, np.generic)):
+        for digits in (3, 4, 5, 6):
+            old, new = fmt(before, digits), fmt(after, digits)
+            if old != new or float(before) == float(after):
+                return f"{old} to {new}"
+        return f"{before} to {after}"
+    return f"{_value_text(before)} to {_value_text(after)}"
+
+
 def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
     s = res.selection
     name = f"{ws.noun(1)} {res.row_id}"
@@ -543,7 +598,7 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
              + (f"**{ws.class_name(res.options[0].new_prediction)}**" if ws.task ==
                 "classification" else "something else") + ":"]
     for option in res.options:
-        changes = ", ".join(f"{c.feature} from {_value_text(c.before)} to {_value_text(c.after)}"
+        changes = ", ".join(f"{c.feature} from {_from_to(c.before, c.after)}"
                             for c in option.changes)
         lines.append(f"- {changes}")
     if res.kept_fixed:
@@ -629,8 +684,9 @@ def _label(ws: Any, res: r.LabelResult) -> str:
             return f"The true {ws.target} for {scope} is {fmt(res.single_value)}."
         return f"The true {ws.target} averages {fmt(res.value_mean)} for {scope}."
     if s.single:
-        return f"The true label for {scope} is **{ws.class_name(res.single_value)}**."
-    return (f"The true labels for {who(ws, s, capital=False)}: "
+        return (f"The true {outcome_word(ws)} for {scope} is "
+                f"**{ws.class_name(res.single_value)}**.")
+    return (f"The true {outcome_word(ws)} for {who(ws, s, capital=False)}: "
             + _counts_sentence(ws, res.counts, s.n) + ".")
 
 
@@ -675,7 +731,9 @@ def _statistic(ws: Any, res: r.StatisticResult) -> str:
     s = res.selection
     scope = who(ws, s, capital=False)
     name = res.feature or ws.target
-    if res.kind == "numeric":
+    if res.kind == "numeric" and s.single:
+        text = f"For {scope}, **{name}** is {fmt(res.mean)}."
+    elif res.kind == "numeric":
         text = (f"For {scope}, **{name}** has mean {fmt(res.mean)}, median {fmt(res.median)}, "
                 f"standard deviation {fmt(res.std)}, and ranges from {fmt(res.minimum)} to "
                 f"{fmt(res.maximum)}.")
@@ -710,6 +768,24 @@ def _mistake_sample(ws: Any, res: r.MistakeSampleResult) -> str:
     return "\n".join(lines)
 
 
+def conditions_words(ws: Any, conditions: Sequence[r.Condition]) -> str:
+    """'bmi between 33.9 and 35 and smoker yes': a lower and upper bound on one feature read as
+    one range."""
+    parts: list[str] = []
+    used: set[int] = set()
+    for i, c in enumerate(conditions):
+        if i in used:
+            continue
+        upper = next((j for j, d in enumerate(conditions) if j not in used and j != i
+                      and c.op == ">" and d.op == "<=" and d.feature == c.feature), None)
+        if upper is not None:
+            used.add(upper)
+            parts.append(f"{c.feature} between {fmt(c.value)} and {fmt(conditions[upper].value)}")
+        else:
+            parts.append(condition_words(ws, c))
+    return " and ".join(parts)
+
+
 def condition_words(ws: Any, c: r.Condition) -> str:
     feature = ws.schema.feature(c.feature)
     if c.op == ">":
@@ -733,7 +809,7 @@ def _mistake_typical(ws: Any, res: r.MistakeTypicalResult) -> str:
                 f"(wrong: {ws.noun(2)} {ids_text(res.wrong_ids)}).")
     lines = [head + " Where it errs most:"]
     for rule in res.rules:
-        conditions = " and ".join(condition_words(ws, c) for c in rule.conditions)
+        conditions = conditions_words(ws, rule.conditions)
         lines.append(f"- {ws.noun().capitalize()} with **{conditions}**: wrong for "
                      f"{fmt(rule.n_wrong)} of {fmt(rule.support)} ({pct(rule.error_rate)}, vs "
                      f"{pct(res.base_error_rate)} overall)")
@@ -750,7 +826,7 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
                 f"squared error, which weighs big misses more, is {fmt(values['rmse'].value)}.")
         r2 = values["r2"]
         if r2.value is not None:
-            text += (f" R² is {fmt(r2.value, 2)}: the model explains about "
+            text += (f" R² is {score(r2.value)}: the model explains about "
                      f"{pct(max(r2.value, 0))} of the variation in {ws.target}.")
         if res.requested.startswith("mistake-"):
             text = ("This model predicts a number, so its answers are not simply right or wrong; "
@@ -767,7 +843,7 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
             parts.append(f"The {name} cannot be computed on {scope}: {m.why_undefined}.")
             continue
         value = pct(m.value) if m.name in {"accuracy", "precision", "recall", "sensitivity",
-                                            "specificity", "ppv", "npv"} else fmt(m.value, 2)
+                                            "specificity", "ppv", "npv"} else score(m.value)
         meaning = METRIC_MEANING.get(m.name, "").format(noun=ws.noun(), pos=pos)
         if res.positive_class is None and m.name not in {"accuracy", "roc"}:
             meaning = "averaged over the classes"
@@ -786,7 +862,7 @@ def _model(ws: Any, res: r.ModelInfoResult) -> str:
         text += (f" It classifies {pct(res.accuracy)} of the {fmt(res.n_rows)} {ws.noun()} "
                  "correctly.")
     if res.r2 is not None:
-        text += f" On the {fmt(res.n_rows)} {ws.noun()} its R² is {fmt(res.r2, 2)}."
+        text += f" On the {fmt(res.n_rows)} {ws.noun()} its R² is {score(res.r2)}."
     if res.note:
         text += " " + res.note
     return text

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from dialogue.conversation import Conversation
     from explainers import ExplanationEngine, ModelAdapter
     from grammar import DatasetSchema, NaturalLanguageParser
+    from grammar.fallback import FallbackParser
+
+LOG = logging.getLogger(__name__)
 
 # Features a person cannot change (counterfactuals never touch them) and features that can only
 # grow. General English column names, not tied to one dataset.
@@ -35,6 +40,19 @@ def cache_dir() -> Path:
     """Where trained default models are cached: ``$ASKMODEL_CACHE`` or ``~/.cache/askmodel``."""
     root = os.environ.get("ASKMODEL_CACHE")
     return Path(root) if root else Path.home() / ".cache" / "askmodel"
+
+
+FALLBACK_ENV = "ASKMODEL_FALLBACK"
+
+
+def default_fallback(fallback: str | None = None) -> str:
+    """The fallback backend to use: the given name, else ``$ASKMODEL_FALLBACK``, else ``"off"``.
+
+    ``"off"`` (no language model, clarifying options still on) is the default because loading a
+    model costs seconds to minutes and startup must stay fast; nothing is ever downloaded.
+    """
+    name = fallback if fallback is not None else os.environ.get(FALLBACK_ENV, "")
+    return name.strip() or "off"
 
 
 def _noun_from_index(name: object) -> str:
@@ -67,6 +85,7 @@ class Workspace:
         immutable: Sequence[str] | None = None,
         no_decrease: Sequence[str] | None = None,
         assistant_name: str = "AskModel",
+        fallback: str | None = None,
     ) -> None:
         from grammar.schema import DatasetSchema, canonical_name
 
@@ -120,7 +139,9 @@ class Workspace:
         self._lock = threading.RLock()
         self._adapter: ModelAdapter | None = None
         self._engine: ExplanationEngine | None = None
-        self._parser: NaturalLanguageParser | None = None
+        self._first_stage: NaturalLanguageParser | None = None
+        self._parsers: dict[str, FallbackParser] = {}
+        self.fallback = default_fallback(fallback)
         self._predictions: np.ndarray | None = None
         self._probabilities: np.ndarray | None = None
 
@@ -136,6 +157,7 @@ class Workspace:
         trusted: bool = False,
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
+        fallback: str | None = None,
     ) -> Workspace:
         """Read a CSV (or Parquet) file and a model file; without a model, train a default one."""
         path = Path(data_path)
@@ -162,7 +184,8 @@ class Workspace:
                 features = features.drop(columns=[column])
             model, note = train_default_model(features, frame[target])
         workspace = cls(frame, target, model, index_col=index_col, class_names=class_names,
-                        feature_descriptions=feature_descriptions, model_note=note)
+                        feature_descriptions=feature_descriptions, model_note=note,
+                        fallback=fallback)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return workspace
 
@@ -174,11 +197,11 @@ class Workspace:
 
         return build_demo_workspace()
 
-    def conversation(self) -> Conversation:
-        """A new conversation sharing this workspace."""
+    def conversation(self, *, fallback: str | None = None) -> Conversation:
+        """A new conversation sharing this workspace (``fallback`` overrides its parser)."""
         from dialogue.conversation import Conversation
 
-        return Conversation(self)
+        return Conversation(self, fallback=fallback)
 
     # ------------------------------------------------------------------ lazy heavy parts
     @property
@@ -213,27 +236,63 @@ class Workspace:
         return self._engine
 
     @property
-    def parser(self) -> NaturalLanguageParser:
-        if self._parser is None:
+    def first_stage(self) -> NaturalLanguageParser:
+        """The rule-based first-stage parser, shared by every fallback configuration."""
+        if self._first_stage is None:
             with self._lock:
-                if self._parser is None:
+                if self._first_stage is None:
                     from grammar import NaturalLanguageParser
 
-                    self._parser = NaturalLanguageParser(self.schema)
-        return self._parser
+                    self._first_stage = NaturalLanguageParser(self.schema)
+        return self._first_stage
+
+    @property
+    def parser(self) -> FallbackParser:
+        """The parser for this workspace's fallback setting (see ``parser_for``)."""
+        return self.parser_for(self.fallback)
+
+    def parser_for(self, fallback: str | None) -> FallbackParser:
+        """The first stage wrapped with the named language-model fallback (built once per name).
+
+        ``"off"`` still asks a clarifying question when the first stage is unsure; a model
+        backend is loaded only when a question first needs it. Raises ``BackendUnavailable``
+        for a backend that cannot be configured (e.g. an endpoint without a URL).
+        """
+        name = default_fallback(fallback)
+        parser = self._parsers.get(name)
+        if parser is None:
+            with self._lock:
+                parser = self._parsers.get(name)
+                if parser is None:
+                    from grammar.fallback import build_parser
+
+                    parser = build_parser(self.schema, name, first=self.first_stage)
+                    self._parsers[name] = parser
+        return parser
 
     def warm_up(self, *, background: bool = False) -> threading.Thread | None:
-        """Load the model and compute predictions now (optionally in a daemon thread), so the
-        first question does not pay for imports and model loading."""
+        """Pay the start-up costs now (optionally in a daemon thread), so the first questions are
+        fast: load the model and its predictions, let the engine choose its explanation method
+        and explain one row (imports SHAP/LIME and builds their explainers, about ten seconds on
+        a small CPU), and answer the dataset-wide questions most people start with, whose results
+        stay cached on the shared engine."""
 
         def work() -> None:
+            started = time.perf_counter()
             try:
                 self.predictions()
                 if self.task == "classification":
                     self.probabilities()
-                self.engine  # noqa: B018
+                engine = self.engine
+                engine.faithfulness()
+                engine.explain(self.X.iloc[:1])
+                conversation = self.conversation()
+                for program in ("important all [E]", "interact [E]"):
+                    conversation.run_program(program)
             except Exception:  # noqa: BLE001 - the first real question reports any problem
-                pass
+                LOG.info("warm-up stopped early", exc_info=True)
+                return
+            LOG.info("warm-up done in %.1f s", time.perf_counter() - started)
 
         if not background:
             work()
@@ -304,7 +363,9 @@ class Workspace:
         if key in {"1", "True", "true", "yes"} and len(self.schema.class_labels) == 2:
             return words
         if key in {"0", "False", "false", "no"} and len(self.schema.class_labels) == 2:
-            return f"no {words}"
+            # "no heart disease", but "not approved" / "not churned" for a participle target
+            negation = "not" if words.split()[-1].endswith("ed") else "no"
+            return f"{negation} {words}"
         if isinstance(label, str) and not key.replace(".", "").isdigit():
             return key
         return f"{words} = {key}"

@@ -24,6 +24,7 @@ Internals other engines may rely on (documented, stable):
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,15 +49,20 @@ _TREE_SKLEARN = (
     "RandomForest", "ExtraTrees", "GradientBoosting", "HistGradientBoosting", "DecisionTree",
     "ExtraTree",
 )
+TRUSTED_SKOPS_MODULES = frozenset({"sklearn", "numpy", "scipy", "xgboost", "lightgbm"})
 _PLACEHOLDER = "__raw{:05d}__"
 _PLACEHOLDER_RE = re.compile(r"^__raw(\d{5})__")
 
 
 def _is_torch_module(model: object) -> bool:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
+    """True for a torch ``nn.Module``; never imports torch (slow) for other models.
+
+    A torch module can only exist if torch is already imported, so ``sys.modules`` is checked
+    first and sklearn users never pay torch's import time.
+    """
+    if "torch" not in sys.modules:
         return False
+    torch = sys.modules["torch"]
     return isinstance(model, torch.nn.Module)
 
 
@@ -686,10 +692,18 @@ def _one_hot_fn(label_fn: Callable, classes: tuple) -> Callable[[pd.DataFrame], 
 
 
 # ----------------------------------------------------------------------------- loading
+def _outside_trusted_libraries(types: Sequence[str]) -> list[str]:
+    """The skops types whose top-level module is not one of ``TRUSTED_SKOPS_MODULES``."""
+    return [t for t in types if t.split(".", 1)[0] not in TRUSTED_SKOPS_MODULES]
+
+
 def load_model(path: str | Path, *, trusted: bool = False) -> object:
     """Load a saved model: ``.skops`` safely; ``.joblib``/``.pkl`` only with ``trusted=True``.
 
-    skops files listing types outside skops' safe set also need ``trusted=True``.
+    skops lists types it does not trust by default (even ``sklearn.tree._tree.Tree``); types
+    from the model libraries themselves (``TRUSTED_SKOPS_MODULES``) are trusted, anything else
+    (e.g. a user's function inside a FunctionTransformer) needs ``trusted=True`` and otherwise
+    raises ``UntrustedFileError`` naming those types.
     """
     p = Path(path)
     if not p.exists():
@@ -702,11 +716,12 @@ def load_model(path: str | Path, *, trusted: bool = False) -> object:
             unknown = sio.get_untrusted_types(file=p)
         except Exception as exc:  # noqa: BLE001 - corrupt / not a skops file
             raise ExplainerError(f"{str(p)!r} is not a readable skops file: {exc}") from exc
-        if unknown and not trusted:
+        refused = _outside_trusted_libraries(unknown)
+        if refused and not trusted:
             raise UntrustedFileError(p, (
-                f"{str(p)!r} contains types that skops does not consider safe "
-                f"({', '.join(unknown)}). Load it with trusted=True only if you trust its "
-                "source."))
+                f"{str(p)!r} contains types from outside scikit-learn, NumPy, SciPy, XGBoost "
+                f"and LightGBM that could run code ({', '.join(refused)}). Load it with "
+                "trusted=True only if you trust its source."), types=tuple(refused))
         try:
             return sio.load(p, trusted=unknown or None)
         except Exception as exc:  # noqa: BLE001

@@ -45,6 +45,8 @@ from explainers.results import Counterfactual, CounterfactualResult, FeatureChan
 METHOD = "constrained-search"
 
 State = tuple[tuple[int, object], ...]  # sorted (feature position, new value) pairs
+SIMPLIFY_SHARE = 0.2  # share of the time limit kept for simplifying and verifying the answers
+VERIFY_SHARE = 0.1  # of which kept for the final verifying model call and building the result
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class _Budget:
     """Wall-clock deadline plus a running estimate of the model's cost per row."""
 
     def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
         self.start = time.perf_counter()
         self.deadline = self.start + seconds
         self.per_row = 0.0
@@ -177,8 +180,12 @@ class CounterfactualSearch:
         original = row.iloc[0]
         call_started = time.perf_counter()
         original_output = self._predict(row)[0]
-        # keep time for the final simplify + verify calls inside the caller's limit
-        budget.deadline -= 2 * (time.perf_counter() - call_started)
+        call = time.perf_counter() - call_started
+        # The search phase stops early enough to leave time to simplify what it found, and the
+        # simplify phase keeps room for the final verifying model call, so the whole search
+        # stays inside the caller's limit even when model calls are slow or uneven.
+        hard_deadline = budget.deadline
+        budget.deadline = hard_deadline - max(SIMPLIFY_SHARE * budget.seconds, 4 * call)
         target = self._target(original_output, desired)
         candidates = {
             i: self._candidates(info, original[info.name], ranges.get(info.name),
@@ -190,6 +197,7 @@ class CounterfactualSearch:
 
         pool: dict[State, float] = {}  # valid states -> score
         self._run(row, target, candidates, pool, budget, rng, total)
+        budget.deadline = hard_deadline - max(3 * call, VERIFY_SHARE * budget.seconds)
         verified = self._select_and_verify(row, target, pool, total, ranges, no_decrease_set,
                                            budget)
         result_rows = tuple(

@@ -58,10 +58,15 @@ class UnsupportedModelError(ExplainerError):
 
 
 class UntrustedFileError(ExplainerError):
-    """A joblib/pickle file was offered without ``trusted=True``; such files can run code."""
+    """A file that could run code was offered without ``trusted=True``.
 
-    def __init__(self, path: object, message: str | None = None) -> None:
+    ``types`` names the offending types of a skops file (empty for joblib/pickle files).
+    """
+
+    def __init__(self, path: object, message: str | None = None,
+                 types: tuple[str, ...] = ()) -> None:
         self.path = path
+        self.types = tuple(types)
         super().__init__(message or (
             f"Refusing to load {str(path)!r}: joblib/pickle files can run arbitrary code when "
             "opened. Save the model with skops instead, or load it with trusted=True if you "

@@ -33,6 +33,9 @@ class ParseResult:
     alternatives: tuple[tuple[Program, float], ...] = ()
     # Clarifying options to offer the user (plain-language questions), when unsure.
     options: tuple[str, ...] = ()
+    # Words the user used as a feature that the dataset does not have ("glucose"): a later stage
+    # should report them rather than guess another feature.
+    unknown_features: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -62,8 +65,23 @@ class NaturalLanguageParser:
             return ParseResult(None, 0.0, self.source,
                                f"I could not read that question ({type(error).__name__}).")
         if program is None:
-            return ParseResult(None, confidence, self.source,
-                               "I did not understand that question about the data or the model.")
+            from grammar.nl.parser import UNKNOWN_FEATURE
+
+            unknown = (note[len(UNKNOWN_FEATURE):],) if note.startswith(UNKNOWN_FEATURE) else ()
+            return ParseResult(None, confidence, self.source, self._explain_failure(note),
+                               unknown_features=unknown)
         if too_long:
             confidence = min(confidence, 0.3)
         return ParseResult(program, confidence, self.source)
+
+    def _explain_failure(self, note: str) -> str:
+        """A user-facing sentence for why nothing was parsed (names an unknown feature word)."""
+        from grammar.nl.parser import UNKNOWN_FEATURE
+
+        if note.startswith(UNKNOWN_FEATURE):
+            word = note[len(UNKNOWN_FEATURE):]
+            names = ", ".join(f.name for f in self.schema.features[:12])
+            more = " and others" if len(self.schema.features) > 12 else ""
+            return (f"The data has no feature called '{word}', so I cannot filter on it. "
+                    f"The features are: {names}{more}.")
+        return "I did not understand that question about the data or the model."

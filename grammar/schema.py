@@ -104,6 +104,11 @@ def derive_aliases(name: str) -> tuple[str, ...]:
             trimmed = trimmed[:-1]
         if trimmed:
             phrases.append(" ".join(trimmed))
+    # The reverse: "resting heart rate" is also typed "resting hr" (multiword expansions only).
+    for phrase in list(phrases):
+        for short, (long, *_) in ABBREVIATIONS.items():
+            if " " in long and re.search(rf"\b{long}\b", phrase):
+                phrases.append(re.sub(rf"\b{long}\b", short, phrase))
     seen: list[str] = []
     for phrase in phrases:
         phrase = phrase.strip()

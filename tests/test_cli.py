@@ -286,3 +286,65 @@ def test_chat_on_the_demo_with_scripted_stdin() -> None:
     text = result.stdout.decode()
     assert text.count("(understood as:") == 2
     assert "countdata [E]" in text
+
+
+# --------------------------------------------------------------------------- fallback
+# Many words the first stage does not know make it unsure enough to ask.
+RAMBLING = ("zorbly wibble frobnicate quixotic snazzle plonk grommet twiddle, "
+            "how many smokers are there?")
+
+
+def test_parse_with_fallback_off_offers_options_and_stays_light(csv_with_id: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dialogue", "parse", "--data",
+         str(csv_with_id), "--target", "outcome", "--index-col", "record_id",
+         "--fallback", "off"],
+        input=f"{RAMBLING}\nhow many people are older than 50?\n".encode(),
+        capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    unsure, clear = records(result)
+    for record in (unsure, clear):
+        assert_well_formed(record)
+    assert unsure["source"] == "clarify" and unsure["parse"] == ""
+    assert unsure["options"] and all(o["parse"].endswith(" [E]") and o["text"]
+                                     for o in unsure["options"])
+    assert clear["parse"] == "filter age greater than 50 and countdata [E]"
+    imported = {line.split("|")[-1].strip().split(".")[0]
+                for line in result.stderr.decode().splitlines() if line.startswith("import time:")}
+    assert not imported & set(HEAVY_MODULES), sorted(imported & set(HEAVY_MODULES))
+
+
+def test_chat_prints_numbered_readings_and_a_number_runs_one(csv_with_id: Path) -> None:
+    import io
+
+    from sklearn.tree import DecisionTreeClassifier
+
+    from dialogue import Conversation
+
+    frame = pd.read_csv(csv_with_id)
+    frame["smoker"] = frame["smoker"].astype(int)
+    features = frame[["age", "sex", "smoker", "cholesterol"]].assign(
+        sex=(frame["sex"] == "male").astype(int))
+    frame["sex"] = features["sex"]
+    model = DecisionTreeClassifier(max_depth=2).fit(features, frame["outcome"])
+    conversation = Conversation.from_frame(frame, target="outcome", model=model,
+                                           index_col="record_id", fallback="off")
+    out = io.StringIO()
+    run_chat(conversation, [RAMBLING + "\n", "1\n", "quit\n"], out, interactive=False,
+             figure_dir=None)
+    text = out.getvalue()
+    asked, chosen = conversation.history
+    first = asked.reply.options[0]
+    assert f"1. {first}" in text and f"(1 runs: {first.program})" in text
+    assert "(type a number to choose)" in text
+    assert chosen.reply.parse == first.program and chosen.reply.ok
+    assert f"— {first.program})" in text or f"(understood as: {first.program})" in text
+
+
+def test_chat_reports_a_misconfigured_fallback(csv_with_id: Path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("ASKMODEL_LLM_BASE_URL", raising=False)
+    monkeypatch.setenv("ASKMODEL_CACHE", str(csv_with_id.parent / "cache"))
+    code = main(["chat", "--data", str(csv_with_id), "--target", "outcome",
+                 "--index-col", "record_id", "--fallback", "openai"])
+    assert code == 2
+    assert "ASKMODEL_LLM_BASE_URL" in capsys.readouterr().err

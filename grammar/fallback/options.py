@@ -27,19 +27,19 @@ def _name(schema: DatasetSchema, feature: str) -> str:
 def _filter_words(clause: p.Clause, schema: DatasetSchema) -> str:
     match clause:
         case p.IdFilter(row_id):
-            return f"id {format_number(row_id)}"
+            return f"for id {format_number(row_id)}"
         case p.NumericFilter(feature, comparison, value):
-            return f"{_name(schema, feature)} {_COMPARE[comparison]} {format_number(value)}"
+            return f"where {_name(schema, feature)} is {_COMPARE[comparison]} {format_number(value)}"
         case p.BoolFilter(feature, value):
-            return f"{'with' if value else 'without'} {_name(schema, feature)}"
+            return f"where {_name(schema, feature)} is {'yes' if value else 'no'}"
         case p.CategoryFilter(feature, value):
-            return f"{_name(schema, feature)} {value}"
+            return f"where {_name(schema, feature)} is {value}"
         case p.LabelFilter(label):
-            return f"true label {label}"
+            return f"where the true label is {label}"
         case p.PredictionFilter(label):
-            return f"predicted {label}"
+            return f"where the model predicts {label}"
         case p.PreviousFilter():
-            return "the previous selection"
+            return "for the previous selection"
     return ""
 
 
@@ -79,7 +79,7 @@ def _operation_words(clause: p.Clause, schema: DatasetSchema) -> str:
         case p.ShowLabel():
             return "the true labels"
         case p.CountData():
-            return "how many rows there are"
+            return "the number of rows"
         case p.DataSummary():
             return "a summary of the dataset"
         case p.Statistic(None):
@@ -110,14 +110,15 @@ def _operation_words(clause: p.Clause, schema: DatasetSchema) -> str:
 
 
 def describe(program: p.Program, schema: DatasetSchema) -> str:
-    """``filter age greater than 30 and likelihood`` -> "How likely each outcome is, for age over 30"."""
+    """Plain words for a program, e.g. ``filter age greater than 30 and likelihood`` ->
+    "How likely each outcome is, where age is over 30"."""
     operations = [_operation_words(c, schema) for c in program.operations]
     filters = [_filter_words(c, schema) for c in program.filters]
     changes = [_change_words(c, schema) for c in program.changes]
     text = " and ".join(operations) if operations else "the selected rows"
     if filters:
-        separator = " or " if "or" in program.joins else ", "
-        text += ", for " + separator.join(filters)
+        separator = " or " if "or" in program.joins else " and "
+        text += ", " + separator.join(filters)
     if changes:
         text += ", if " + " and ".join(changes)
     return text[0].upper() + text[1:]

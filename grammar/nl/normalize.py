@@ -34,8 +34,8 @@ FRACTIONS = [
     (r"\bdozen\b", "12"),
     (r"\ba couple of\b", "2"),
     (r"\ba couple\b", "2"),
-    (r"\ba hundred\b", "100"),
-    (r"\ba thousand\b", "1000"),
+    (r"\ba hundred\b", "one hundred"),
+    (r"\ba thousand\b", "one thousand"),
     (r"\bhalf an hour\b", "0.5 hour"),
     (r"\ba half\b", "0.5"),
     (r"\bzero\b", "0"),
@@ -43,6 +43,11 @@ FRACTIONS = [
      r"point|unit)\b", r"\1 1 \2"),
     (r"\bnone at all\b", "0"),
 ]
+
+DECADES = {
+    "twenties": "20s", "thirties": "30s", "forties": "40s", "fifties": "50s", "sixties": "60s",
+    "seventies": "70s", "eighties": "80s", "nineties": "90s",
+}
 
 UNIT_WORDS = {
     "kg/m2", "kg/m^2", "kg/m²", "mg/dl", "mmhg", "mm/hg", "bpm", "kg", "lbs", "lb", "cm", "mm",
@@ -83,6 +88,10 @@ def normalize(text: str) -> Normalized:
     text = re.sub(r"(\w)s'(\s|$)", r"\1s\2", text)
     for pattern, repl in FRACTIONS:
         text = re.sub(pattern, repl, text)
+    # "fifties" -> "50s"; "no. 5" -> "number 5"; "ones" is a pronoun, never the number 1
+    text = re.sub(r"\b(" + "|".join(DECADES) + r")\b", lambda m: DECADES[m.group(1)], text)
+    text = re.sub(r"\bno\.\s*(?=#?\d)", "number ", text)
+    text = re.sub(r"\bones\b", "qqonesqq", text)
     text = text.replace("_", " ")
     text = re.sub(r"(?<![a-z])(kg/m\^?2|kg/m²|mg/dl|mm/?hg|bpm|lbs?|kgs?)(?![a-z])", " ", text)
     # hyphenated number words first ("seventy-five"), then other hyphens between letters
@@ -93,7 +102,10 @@ def normalize(text: str) -> Normalized:
         text = re.sub(r"\b1 (of|more|another|by 1)\b", r"one \1", text)
     except Exception:  # text2num is strict about some inputs; numbers stay as words then
         pass
+    text = text.replace("qqonesqq", "ones")
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
+    # "90k" -> 90000, "1.5k" -> 1500 (thousands written the way people type money)
+    text = re.sub(r"\b(\d+(?:\.\d+)?) ?k\b", lambda m: _thousands(m.group(1)), text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 10,000 -> 10000
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
     # split numbers glued to units or letters: "35kg" -> "35 kg", "#17" -> "# 17"
@@ -107,6 +119,11 @@ def normalize(text: str) -> Normalized:
     tokens = ["and" if t == "&" else t for t in tokens]
     tokens = [t for t in tokens if t not in UNIT_WORDS]
     return Normalized(tuple(tokens))
+
+
+def _thousands(number: str) -> str:
+    value = float(number) * 1000
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 def correct_typos(tokens: Iterable[str], vocabulary: frozenset[str],
@@ -137,6 +154,9 @@ def correct_typos(tokens: Iterable[str], vocabulary: frozenset[str],
             continue
         best.sort()
         top = [w for d, w in best if d == best[0][0]]
+        if len(top) > 1 and len({w[:4] for w in top}) == 1:
+            # "featurs" is nearer in spirit to "features" than to "feature": keep the ending
+            top.sort(key=lambda w: w[-1] != token[-1])
         if len(top) == 1 or len({w[:4] for w in top}) == 1:
             result.append(top[0])
         else:

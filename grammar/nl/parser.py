@@ -29,6 +29,35 @@ BETWEEN_OK = frozenset("""
 """.split())
 
 
+# Verbs that name a quantity without naming its column (general English, no dataset names).
+VERB_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"earn\w*|makes?|making|made|paid|salar\w*", ("income", "salary", "earnings", "wage",
+                                                   "wages", "pay")),
+    (r"borrow\w*|lent|lend\w*|asked for|applied for|requested", ("loan", "credit", "amount")),
+    (r"weigh\w*", ("weight",)),
+    (r"exercis\w*|work(?:s|ed)? out|train(?:s|ed)?", ("exercise", "activity")),
+    (r"sleep\w*|slept", ("sleep",)),
+    (r"cost\w*|priced?|spen[dt]\w*", ("price", "cost", "amount", "charges")),
+)
+
+# Category values that are also everyday adjectives before a quantity ("typical cholesterol").
+ADJECTIVE_VALUES = frozenset({"typical", "normal", "usual", "average", "standard", "common",
+                              "high", "low", "medium", "mean"})
+
+# The note that starts a "this names no feature" answer; the word follows it.
+UNKNOWN_FEATURE = "unknown feature: "
+
+# Words for the rows themselves: never taken for a feature the table lacks.
+ROW_NOUNS = frozenset("""
+    people person persons patient patients folks folk individuals individual cases case records
+    record rows row ones one those these them they anyone everyone someone anybody everybody
+    applicants applicant customers customer borrowers borrower tumors tumours tumor tumour
+    samples sample subjects subject users user clients client entries entry instances instance
+    observations observation examples example men women guys ladies kids adults loans
+    applications scans years aged ages age old older younger
+""".split())
+
+
 def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(r"(?:" + pattern + r")")
 
@@ -60,6 +89,7 @@ class Analysis:
     numbers_used: set[int] = field(default_factory=set)
     previous: p.Program | None = None
     notes: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # words that look like missing features
 
     def take(self, start: int, end: int) -> None:
         for i in range(start, end):
@@ -146,6 +176,10 @@ class RuleParser:
                     continue
                 if hit.end < len(t.tokens) and t.tokens[hit.end] in {"about", "of"}:
                     continue
+                if t.tokens[hit.start] in ADJECTIVE_VALUES and any(
+                        f.start == hit.end and f.feature is not None
+                        and f.feature.kind == "numeric" for f in a.features):
+                    continue  # "the typical cholesterol level": an adjective, not chest pain
                 found.append(Mention(hit.start, hit.end, kind="value", feature=vw.feature,
                                      value=vw.value))
                 if vw.via_synonym and t.tokens[hit.start] in PRONOUN_SYNONYMS:
@@ -189,14 +223,28 @@ class RuleParser:
         candidates = [f for f in self.schema.features_of_kind("numeric")
                       if f.minimum is not None and f.maximum is not None
                       and f.minimum <= value <= f.maximum]
+        if len(candidates) > 1:
+            hinted = self._verb_hinted(t.window(start - 4, start), candidates)
+            candidates = hinted or candidates
         return candidates[0] if len(candidates) == 1 else None
+
+    def _verb_hinted(self, window: str, candidates: list[Feature] | tuple[Feature, ...]
+                     ) -> list[Feature]:
+        """Features a verb points at: "earned" -> income, "borrowed" -> loan amount."""
+        result = []
+        for verb_rx, nouns in VERB_HINTS:
+            if re.search(r"\b(?:" + verb_rx + r")\b", window):
+                result += [f for f in candidates if f not in result and any(
+                    noun in alias.split() for alias in f.aliases for noun in nouns)]
+        return result
 
     def find_conditions(self, a: Analysis) -> None:
         """Numeric filters: "over 60", "bmi of 30 or more", "between 40 and 50", "aged 40 to 50"."""
         t = a.text
         tokens = t.tokens
         # ranges first
-        range_rx = re.compile(r"(?:between|from|aged|ages|age) (?P<a>" + NUMBER + r") (?:and|to|-)"
+        range_rx = re.compile(r"(?:between|from|aged|ages|age)(?: the ages?)?(?: of)? (?P<a>"
+                              + NUMBER + r") (?:and|to|-)"
                               r" (?P<b>" + NUMBER + r")(?: inclusive| years| years old)?")
         for hit in t.finditer(range_rx):
             if not a.free(hit.start, hit.end):
@@ -214,6 +262,25 @@ class RuleParser:
                 feature.canonical, "greater equal than", _number(str(low))), "filter"))
             a.filters.append(Mention(hit.start + 1, hit.end, p.NumericFilter(
                 feature.canonical, "less equal than", _number(str(high))), "filter"))
+        # "in their fifties" / "in their 50s": the decade, as >= 50 and < 60
+        decade_rx = re.compile(r"(?:(?:in|of) (?:their|his|her|the|its|your|my|our) )?"
+                               r"(?P<a>[1-9]0) s")
+        for hit in t.finditer(decade_rx):
+            if not a.free(hit.start, hit.end):
+                continue
+            low = int(hit.group("a"))
+            feature_m = self.feature_near(a, hit.start, hit.end)
+            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
+                a, hit.start, hit.end, low)
+            if feature is None:
+                continue
+            if feature_m:
+                feature_m.used = True
+            a.take(hit.start, hit.end)
+            a.filters.append(Mention(hit.start, hit.end, p.NumericFilter(
+                feature.canonical, "greater equal than", low), "filter"))
+            a.filters.append(Mention(hit.start + 1, hit.end, p.NumericFilter(
+                feature.canonical, "less than", low + 10), "filter"))
         inclusive = re.compile(r"(?P<a>" + NUMBER + r") (?:to|-) (?P<b>" + NUMBER + r") inclusive")
         for hit in t.finditer(inclusive):
             if not a.free(hit.start, hit.end):
@@ -228,37 +295,13 @@ class RuleParser:
                 feature.canonical, "greater equal than", _number(hit.group("a"))), "filter"))
             a.filters.append(Mention(hit.start + 1, hit.end, p.NumericFilter(
                 feature.canonical, "less equal than", _number(hit.group("b"))), "filter"))
-        for index, token in enumerate(tokens):
-            if not re.fullmatch(NUMBER, token) or a.taken[index]:
-                continue
-            comparison, cstart, cend = self._comparison_around(t, index)
-            if comparison is None:
-                continue
-            if not a.free(cstart, cend):
-                continue
-            value = float(token)
-            phrase = t.window(cstart, cend + 2)
-            age = self.vocab.age_feature
-            unit = self._unit_feature(a, index)
-            feature_m = self.feature_near(a, cstart, cend, after=-1)
-            feature = feature_m.feature if feature_m else None
-            if feature is None and age is not None and re.search(
-                    r"aged|older|younger|years old|year old", phrase):
-                feature = age
-            if feature is None and unit is not None:
-                feature = unit
-            if feature is None:
-                feature_m = self.feature_near(a, cstart, cend, before=-1, after=5)
-                feature = feature_m.feature if feature_m else self.implied_numeric_feature(
-                    a, cstart, cend, value)
-            if feature is None:
-                continue
-            if feature_m:
-                feature_m.used = True
-            a.take(cstart, cend)
-            a.numbers_used.add(index)
-            a.filters.append(Mention(cstart, cend, p.NumericFilter(
-                feature.canonical, comparison, _number(token)), "filter"))  # type: ignore[arg-type]
+        # Two passes: numbers whose feature is named just before them first ("loan amount above
+        # 20000"), so that a bare "over 50" elsewhere cannot borrow that feature.
+        for second_pass in (False, True):
+            for index, token in enumerate(tokens):
+                if not re.fullmatch(NUMBER, token) or a.taken[index]:
+                    continue
+                self._numeric_condition(a, index, second_pass)
         # "patients who do not exercise (at all)" -> exercise equal to 0
         for m in a.features:
             if m.used or m.feature is None or m.feature.kind != "numeric":
@@ -271,6 +314,66 @@ class RuleParser:
                 a.take(m.start, m.end)
                 a.filters.append(Mention(m.start, m.end, p.NumericFilter(
                     m.feature.canonical, "equal to", 0), "filter"))
+
+    def _numeric_condition(self, a: Analysis, index: int, second_pass: bool) -> None:
+        """A filter for the number at ``index`` with its comparison, if both can be found."""
+        t = a.text
+        token = t.tokens[index]
+        comparison, cstart, cend = self._comparison_around(t, index)
+        if comparison is None or not a.free(cstart, cend):
+            return
+        value = float(token)
+        phrase = t.window(cstart, cend + 2)
+        age = self.vocab.age_feature
+        feature_m = self.feature_near(a, cstart, cend, after=-1)
+        feature = feature_m.feature if feature_m else None
+        if feature is None and not second_pass:
+            return
+        if feature is None and age is not None and re.search(
+                r"aged|older|younger|years old|year old", phrase):
+            feature = age
+        if feature is None:
+            feature = self._unit_feature(a, index)
+        if feature is None:
+            unknown = self._unknown_feature_word(a, cstart)
+            if unknown is not None:
+                a.unknown.append(unknown)
+                return
+            feature_m = self.feature_near(a, cstart, cend, before=-1, after=5)
+            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
+                a, cstart, cend, value)
+        if feature is None:
+            return
+        if feature_m:
+            feature_m.used = True
+        a.take(cstart, cend)
+        a.numbers_used.add(index)
+        a.filters.append(Mention(cstart, cend, p.NumericFilter(
+            feature.canonical, comparison, _number(token)), "filter"))  # type: ignore[arg-type]
+
+    def _unknown_feature_word(self, a: Analysis, cstart: int) -> str | None:
+        """"have a glucose over 100" on a table without glucose: the word that names no feature.
+
+        Only a noun-phrase head ("a/the/with/whose WORD [level] [is] over N") counts, so that
+        ordinary words before a comparison ("people over 60", "earning more than") never do.
+        """
+        t = a.text
+        index = cstart - 1
+        while index >= 0 and t.tokens[index] in BETWEEN_OK and cstart - index <= 3:
+            index -= 1
+        if index < 1:
+            return None
+        word = t.tokens[index]
+        if not word.isalpha() or len(word) < 3 or a.taken[index] or word in ROW_NOUNS:
+            return None
+        if word in cues.KNOWN_WORDS or word in cues.CUE_VOCABULARY or word in self.vocab.words:
+            return None
+        if any(m.start <= index < m.end for m in (*a.features, *a.values)):
+            return None
+        if t.tokens[index - 1] not in {"a", "an", "the", "their", "his", "her", "its", "whose",
+                                       "with", "my", "your", "of", "no", "any"}:
+            return None
+        return word
 
     def _unit_feature(self, a: Analysis, index: int) -> Feature | None:
         """"longer than 24 months": a unit word after the number that names a numeric feature."""
@@ -312,6 +415,8 @@ class RuleParser:
         # "patients aged 50", "who are 50 years old", "age 50"
         if re.search(r"(?:^| )(?:aged|age|age of|age is)$", before):
             return "equal to", index - 1, index + 1
+        if self.vocab.age_feature is not None and re.match(r"years? old\b|yo\b", after):
+            return "equal to", index, index + (1 if after.startswith("yo") else 3)
         return None, index, index
 
     def whatif_regions(self, a: Analysis) -> list[tuple[int, int]]:
@@ -347,7 +452,10 @@ class RuleParser:
                 token = tokens[index]
                 if not re.fullmatch(NUMBER, token) or a.taken[index]:
                     continue
-                if self._comparison_around(t, index)[0] is not None:
+                comparison = self._comparison_around(t, index)[0]
+                if comparison is not None and not (comparison == "equal to" and re.search(
+                        r"\b(?:had|has|have|were|was|is|be|became|becomes|got|gets)(?: \w+){0,5}$",
+                        t.window(max(start, index - 7), index))):
                     continue
                 window_before = t.window(index - 3, index)
                 window_after = t.window(index + 1, index + 5)
@@ -368,6 +476,10 @@ class RuleParser:
                                                 window_after):
                     feature = self.vocab.age_feature
                 if feature is None:
+                    hinted = self._verb_hinted(t.window(max(start, index - 4), index),
+                                               self.schema.features_of_kind("numeric"))
+                    feature = hinted[0] if len(hinted) == 1 else None
+                if feature is None:
                     continue
                 if feature_m:
                     feature_m.used = True
@@ -383,6 +495,9 @@ class RuleParser:
                 if m.feature.kind != "boolean":
                     continue
                 before = t.window(max(start, m.start - 4), m.start)
+                if re.search(r"(?:every|all|each|any|the|those|these|who are|people|patients)"
+                             r" non$", before) or t.tokens[m.start].startswith("non"):
+                    continue  # "if every non-diabetic became ...": the group, not the change
                 if re.search(r"(?:" + cues.BOOL_FALSE_VERBS + r")(?: a| an| any| the)?$", before):
                     value = False
                 elif re.search(r"(?:" + cues.BOOL_TRUE_VERBS + r")(?: a| an| any| the)?$", before):
@@ -459,8 +574,9 @@ class RuleParser:
         for label in labels:
             words = [w for w in re.split(r"[^0-9a-z]+", label.lower()) if w]
             if words and not all(w.isdigit() for w in words):
-                patterns.append((re.compile(r"\s+".join(re.escape(w) for w in words) + r"s?"),
-                                 label))
+                patterns.append((re.compile(r"\s+".join(re.escape(w) for w in words[:-1])
+                                            + (r"\s+" if len(words) > 1 else "")
+                                            + _label_word_pattern(words[-1])), label))
         if self.positive is not None:
             if self.vocab.target_pattern is not None:
                 patterns.append((self.vocab.target_pattern, self.positive))
@@ -473,6 +589,9 @@ class RuleParser:
                              self.positive))
         if any(re.fullmatch(r"\d+", label) for label in labels):
             patterns.append((re.compile(r"(?:class|label|category) (?P<n>\d+)"), ""))
+            patterns.append((re.compile(r"(?:predicted|forecast|classified|labell?ed|flagged|"
+                                        r"marked) as (?:a |an |class |label )?(?P<n>"
+                                        + "|".join(re.escape(x) for x in labels) + r")"), ""))
         found: list[tuple[int, int, str]] = []
         for rx, label in patterns:
             for hit in t.finditer(rx):
@@ -493,14 +612,28 @@ class RuleParser:
                 a.take(start, end)  # "family history of heart disease"
                 continue
             negated = self.negative is not None and re.search(
-                r"(?:\bno|\bnot|without|free of|do not have|does not have|never had)$", near)
+                r"(?:\bno|\bnot|without|free of|do not have|does not have|never had|"
+                r"\bnot (?:to )?(?:have|has|be|get|develop))$", near)
             if negated:
                 label = self.negative if label == self.positive else self.positive  # type: ignore
             if re.search(r"predicting$", near):
                 a.take(start, end)  # "most important feature for predicting heart disease"
                 continue
+            after = t.window(end, end + 6)
+            if a.changes and not re.search(r"predict|flag|classif|model", near) and re.search(
+                    r"\b(?:would|will)(?: \w+)? (?:have|has|be|get|develop)$", near):
+                a.take(start, end)  # "if ..., how many would have it?": what is predicted
+                continue
             prediction_cue = re.search(
-                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated|calls?", near)
+                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated|\bcalls?\b"
+                r"|\blabels? (?:\w+ )?as"
+                r"|(?:model|classifier|algorithm)$", near) or re.match(
+                r"(?:predicted|forecast|classified|labell?ed|flagged|marked) as ",
+                t.window(start, end)) or re.search(
+                r"(?:predict\w*|flag\w*|classif\w*) (?:\w+ ){0,2}(?:to have|to be|as|will have|"
+                r"would have|to develop)(?: \w+)?$", before) or re.match(
+                r"(?:\w+ )?(?:according to|per|by) (?:the |this |our |your )?(?:model|classifier|"
+                r"algorithm)", after)
             truth_cue = re.search(r"actual\w*|truly|really|true|ground|in reality|in fact|"
                                   r"diagnosed|confirmed", before)
             predicted_as = prediction_cue and re.search(
@@ -527,9 +660,14 @@ class RuleParser:
                 if cue_at:
                     a.take(start - len(cue_at.group(0).split()), start)
             else:
-                if not truth_cue and not re.search(
+                row_noun = re.match(r"(?:ones?|cases?|tumou?rs?|patients?|people|samples?|"
+                                    r"rows?|records?|instances?|applicants?|applications?|loans?|"
+                                    r"examples?|individuals?|customers?|borrowers?|scans?)\b",
+                                    after)
+                if not truth_cue and not row_noun and not re.search(
                         r"(?:have|has|had|with|who|that|which|diagnosed|of|are|is)(?: \w+)?$",
-                        near) and "label" not in near and "class" not in near:
+                        near) and not re.search(r"(?:^| )(?:for|among|on)(?: the)?$", near) \
+                        and "label" not in near and "class" not in near:
                     a.take(start, end)
                     continue
                 clause = p.LabelFilter(label)
@@ -571,9 +709,13 @@ class RuleParser:
         mistake_rx = _compile(cues.MISTAKE)
         feature_spans = [(m.start, m.end) for m in a.features]
         whole_data = [(h.start, h.end) for h in t.finditer(_compile(cues.WHOLE_DATA))]
-        any_mistake = mistake_rx.search(whole) is not None
+        # "symmetry error" names a feature, not a mistake of the model
+        mistake_hits = [h for h in t.finditer(mistake_rx)
+                        if not any(s <= h.start < e for s, e in feature_spans)]
+        any_mistake = bool(mistake_hits)
         order = [k for k, _ in cues.OPERATION_CUES]
         lone = re.fullmatch(r"(?:what|who) (?:exactly )?(?:is|are) (?:a |an |the )?(?P<rest>.+?)"
+                            r"(?: feature| variable| column| field| attribute)?"
                             r"(?: exactly| here| in this data\w*)?(?: \?)*", whole)
         if lone is not None:
             rest_start = a.text.token_index(lone.start("rest"))
@@ -587,7 +729,7 @@ class RuleParser:
                 return
         for cstart, cend in self.clauses(t):
             clause_ops: list[tuple[int, str, Hit]] = []
-            clause_has_mistake = any(cstart <= h.start < cend for h in t.finditer(mistake_rx))
+            clause_has_mistake = any(cstart <= h.start < cend for h in mistake_hits)
             for kind, rx in self._op_cues:
                 for hit in t.finditer(rx):
                     if not (cstart <= hit.start < cend):
@@ -613,6 +755,17 @@ class RuleParser:
             clause_ops.sort(key=lambda item: order.index(item[1]))
             kind = clause_ops[0][1]
             hit = clause_ops[0][2]
+            kinds = {k for _, k, _ in clause_ops}
+            ranking = "important" in kinds or re.search(
+                r"\b(?:most|top|main|key|biggest)\b", t.window(cstart, cend)) and re.search(
+                r"\b(?:features|factors|variables|predictors|drivers|measurements|columns)\b",
+                t.window(cstart, cend))
+            if kind == "explain features" and ranking and not has_id and re.fullmatch(
+                    r"factors?|driv\w*|influenc\w*|contribut\w*|attribut\w*", hit.group()) and \
+                    "important" in kinds | {"important"}:
+                # "top 5 drivers", "which factors matter most": a ranking, not one explanation
+                kind, hit = next(((k, h) for _, k, h in clause_ops if k == "important"),
+                                 ("important", hit))
             if clause_has_mistake and not kind.startswith("mistake") and order.index(kind) > \
                     order.index("mistake sample"):
                 kind = "mistake sample"
@@ -731,8 +884,12 @@ class RuleParser:
         if number is not None:
             a.ops.append(Mention(pos, pos + 1, p.ImportantTopK(number), "op"))
             return
+        plural = re.search(r"(?:most|top|main|key|biggest|which|what) (?:\w+ ){0,2}(?:features|"
+                           r"factors|variables|predictors|drivers|things|measurements|attributes|"
+                           r"columns|inputs)\b", clause_text)
         if re.search(r"\ball\b|\bfull\b|every|entire|complete|ranking|each feature|whole list",
-                     clause_text):
+                     clause_text) or (plural and not has_id and not re.search(r"\bis\b|\bdoes\b|\brank",
+                                                               clause_text)):
             a.ops.append(Mention(pos, pos + 1, p.ImportantAll(), "op"))
             return
         arg = self._feature_argument(a, hit, cstart, cend)
@@ -770,21 +927,44 @@ class RuleParser:
         self.find_operations(a, has_id)
         self.find_simple_filters(a)
         self._bare_id(a)
+        if a.unknown:
+            return None, 0.0, UNKNOWN_FEATURE + a.unknown[0]
         return self._assemble(a, previous)
 
     def _bare_id(self, a: Analysis) -> None:
         """"what would change the outcome for 12?": a lone number that is an id."""
-        if a.filters or any(isinstance(m.clause, p.ImportantTopK) for m in a.ops):
+        if any(isinstance(m.clause, p.IdFilter) for m in a.filters) or any(
+                isinstance(m.clause, (p.ImportantTopK, p.ImportantAll)) for m in a.ops):
+            return
+        if a.filters and not re.search(r"\bwould\b|\bcould\b", a.text.text):
             return
         t = a.text
         for index, token in enumerate(t.tokens):
             if index in a.numbers_used or a.taken[index] or not re.fullmatch(r"\d+", token):
                 continue
             before = t.window(index - 1, index)
-            if before in {"for", "of", "about", "explain", "predict", "show", "on"} and \
-                    self.schema.has_id(token):
+            after = t.window(index + 1, index + 2)
+            if (before in {"for", "of", "about", "explain", "predict", "show", "on"} or (
+                    before in {"could", "would", "did", "does", "will", "is", "was", "has", "had"}
+                    and after.isalpha())) and self.schema.has_id(token):
                 a.take(index, index + 1)
                 a.filters.append(Mention(index, index + 1, p.IdFilter(_number(token)), "filter"))
+                self._hypothetical_values(a)
+                return
+
+    def _hypothetical_values(self, a: Analysis) -> None:
+        """"what would the prediction be for 140 with a bmi of 30": for one row, a value given
+        with "with a F of N" in a would-question is a what-if, not a filter."""
+        if not re.search(r"\bwould\b", a.text.text):
+            return
+        for m in list(a.filters):
+            clause = m.clause
+            if isinstance(clause, p.NumericFilter) and clause.comparison == "equal to" and \
+                    re.search(r"\bwith (?:a|an) (?:\w+ ){1,5}of$", a.text.window(m.start - 7,
+                                                                           m.end - 1)):
+                a.filters.remove(m)
+                a.changes.append(Mention(m.start, m.end, p.NumericChange(
+                    clause.feature, "set", clause.value), "change"))
 
     def _assemble(self, a: Analysis, previous: p.Program | None) -> tuple[
             p.Program | None, float, str]:
@@ -801,6 +981,13 @@ class RuleParser:
             ops = [m for m in ops if m.clause != p.Explain("features")]
         if len(ops) > 1:
             ops = [m for m in ops if not isinstance(m.clause, p.DataSummary)]
+        if any(isinstance(m.clause, p.Statistic) and m.clause.feature for m in ops) and not (
+                self.vocab.target_pattern is not None and t.search(self.vocab.target_pattern)
+                or t.search(_compile(r"target|labels?|class(?:es)?|outcomes?"))):
+            # "the min and max cholesterol": one statistic of the feature named
+            ops = [m for m in ops if m.clause != p.Statistic(None)]
+        if any(isinstance(m.clause, p.Score) and m.clause.metric != "default" for m in ops):
+            ops = [m for m in ops if m.clause != p.Score("default")]  # "in terms of f1, how ..."
         unique_ops: list[Mention] = []
         for m in ops:
             if unique_ops and unique_ops[-1].clause == m.clause:
@@ -829,6 +1016,10 @@ class RuleParser:
             if not filters:
                 use_previous_filter = True
         op_clauses: list[p.Clause] = [m.clause for m in ops if m.clause is not None]
+        if changes and any(isinstance(c, p.CountData) for c in op_clauses) and not any(
+                isinstance(c, p.Predict) for c in op_clauses):
+            # "if everyone quit, how many would the model flag?": a count of new predictions
+            op_clauses = [p.Predict() if isinstance(c, p.CountData) else c for c in op_clauses]
         correction = t.search(_compile(cues.CORRECTION)) is not None
         confidence = 0.9
         unused = [m for m in a.features if not m.used and m.feature is not None]
@@ -997,6 +1188,17 @@ def english_words() -> frozenset[str]:
         return frozenset(w for w in path.read_text().split() if w.isalpha() and len(w) > 1)
     except OSError:
         return frozenset()
+
+
+def _label_word_pattern(word: str) -> str:
+    """A class word and the forms people use: rejected/reject/rejection, malignant/malignancy."""
+    if len(word) >= 7 and word.endswith("ed"):
+        stem = word[:-2] if not word.endswith("ved") else word[:-1]
+        return re.escape(stem) + r"(?:ed|e|es|s|ion|ions|al|ing)?" if not word.endswith(
+            "ved") else re.escape(stem[:-1]) + r"(?:ed|e|es|al|ing)"
+    if len(word) >= 7 and word.endswith(("ant", "ent")):
+        return re.escape(word[:-1]) + r"(?:t|ts|cy|cies)"
+    return re.escape(word) + r"s?"
 
 
 def _number(text: str) -> int | float:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
-from grammar.schema import GENERIC_WORDS, DatasetSchema, Feature, split_words
+from grammar.schema import ABBREVIATIONS, GENERIC_WORDS, DatasetSchema, Feature, split_words
 
 # General English synonyms for values that often appear in tables.
 VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -73,8 +73,9 @@ class SchemaVocabulary:
                         sub = words[start:start + length]
                         if all(w in GENERIC_WORDS for w in sub):
                             continue
-                        if length < len(words) and length == 1 and len(sub[0]) < 3:
-                            continue
+                        if length < len(words) and length == 1 and len(sub[0]) < 3 and (
+                                ABBREVIATIONS.get(sub[0], ("of",))[0] in GENERIC_WORDS):
+                            continue  # "bp" / "hr" stay: they name a quantity on their own
                         phrases.setdefault(" ".join(sub), set()).add(feature.canonical)
             phrases.setdefault(feature.canonical, set()).add(feature.canonical)
         target_phrases = {" ".join(self.target_words)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -131,13 +132,26 @@ def test_chat_answer_has_chart_and_collapsible_understanding(app_url: str) -> No
     }
     contents = [item for message in history[1:] for item in message["content"]]
     plots = [item for item in contents if item.get("type") == "component"]
-    assert plots and plots[0]["component"] == "plot"
-    assert plots[0]["value"]["plot"].startswith("data:image/png;base64,")
+    assert plots and plots[0]["component"] == "image"
+    assert plots[0]["value"]["path"].endswith(".png")
+    with urllib.request.urlopen(plots[0]["value"]["url"], timeout=30) as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
     understood = history[-1]
     assert understood["metadata"]["title"] == "How I understood your question"
     assert understood["metadata"]["status"] == "done"  # rendered collapsed
     assert "important" in understood["content"][0]["text"]
     assert understood["options"], "follow-up suggestions are offered under the answer"
+
+
+def test_clarifying_options_become_clickable_suggestions(app_url: str) -> None:
+    """A question the assistant cannot read gets its clarifying options (``Reply.options``)
+    under the answer as buttons, the same way as follow-ups."""
+    c = client(app_url)
+    answer = c.predict("asdkjh qwe zzz", api_name="/ask")
+    assert answer["ok"] is False and answer["options"], answer
+    history = c.predict("asdkjh qwe zzz", [], api_name="/chat")
+    buttons = [option["value"] for option in history[-1]["options"] or []]
+    assert buttons[: len(answer["options"][:4])] == answer["options"][:4]
 
 
 def test_sessions_keep_their_own_filters(app_url: str) -> None:
@@ -184,6 +198,19 @@ def test_uploaded_csv_and_skops_model_work_end_to_end(app_url: str, upload_files
     answer = c.predict("how accurate is the model?", api_name="/ask")
     assert answer["dataset"] == "loans.csv"
     assert answer["ok"] is True
+    import skops.io as sio
+
+    frame = pd.read_csv(upload_files["csv"])
+    skops_file = upload_files["skops"]
+    model = sio.load(skops_file, trusted=sio.get_untrusted_types(file=skops_file))
+    predicted = model.predict(frame.drop(columns=["applicant_id", "approved"]))
+    accuracy = float((predicted == frame["approved"]).mean())
+    assert f"{accuracy:.0%}" in answer["text"], answer["text"]
+    why = c.predict("why did the model predict that for applicant 1001?", api_name="/ask")
+    assert why["ok"] is True and why["n_figures"] >= 1, why
+    # class names are spelled from the target column ("approved" / "no approved" for yes/no)
+    assert re.search(rf"predicts \*\*{'no approved' if predicted[0] == 'no' else 'approved'}\*\*",
+                     why["text"]), why["text"]
     other = client(app_url).predict("how accurate is the model?", api_name="/ask")
     assert other["dataset"].startswith("Demo"), "an upload must not leak into other sessions"
 
@@ -268,3 +295,8 @@ def test_transcript_exports_keep_every_turn() -> None:
     assert payload["turns"][1]["ok"] is False
     labels = [s.label for s in suggestions_for(turns[0])]
     assert "Yes, see what would change it" in labels
+    unclear = Turn("sugar?", "Did you mean…", "", "", False, 0.4, "nl",
+                   options=("what is the average glucose?", "how important is glucose?"))
+    offered = [(s.label, s.message) for s in suggestions_for(unclear)]
+    assert offered[:2] == [("what is the average glucose?",) * 2,
+                           ("how important is glucose?",) * 2]

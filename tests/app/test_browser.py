@@ -7,6 +7,7 @@ the ``playwright`` package; never downloads a browser.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -110,3 +111,24 @@ def test_page_never_leaves_loopback(page, app_url: str) -> None:
         if not url.startswith((app_url.rstrip("/"), "data:", "blob:"))
     ]
     assert page.requests_seen and outside == []
+
+
+def test_suggestions_under_an_answer_are_one_click(page, artifacts_dir: Path) -> None:
+    """The follow-up the assistant offered (and clarifying options) sit under the newest answer
+    as buttons; clicking one asks it."""
+    chat = page.locator("#askmodel-chat")
+    page.fill("#askmodel-input textarea", "what does the model predict for patient 12?")
+    page.click("#askmodel-send")
+    offer = chat.get_by_role("button", name=re.compile(r"^Yes, know why")).last
+    offer.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    before = chat.get_by_text("SHAP").count()
+    offer.click()
+    page.wait_for_function(
+        """n => [...document.querySelectorAll('#askmodel-chat *')]
+               .filter(e => e.childElementCount === 0 && e.textContent.includes('SHAP'))
+               .length > n""",
+        arg=before,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    assert "patient 12" in chat.inner_text()
+    page.screenshot(path=str(artifacts_dir / "browser-suggestion.png"))

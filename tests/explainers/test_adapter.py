@@ -89,3 +89,51 @@ def test_load_model_prefers_skops_and_refuses_untrusted_pickles(tmp_path, binary
         assert load_model(pkl, trusted=True) is not None
     with pytest.raises(ExplainerError):
         load_model(tmp_path / "missing.skops")
+
+
+def test_skops_random_forest_loads_without_trusted(tmp_path, binary_rf):
+    """sklearn's own Tree type is not in skops' default safe set, but it is sklearn's."""
+    path = tmp_path / "forest.skops"
+    sio.dump(binary_rf.model, path)
+    assert "sklearn.tree._tree.Tree" in sio.get_untrusted_types(file=path)
+    loaded = load_model(path)
+    np.testing.assert_allclose(loaded.predict_proba(binary_rf.X),
+                               binary_rf.model.predict_proba(binary_rf.X))
+
+
+def test_skops_file_with_foreign_types_is_refused_with_their_names(tmp_path, binary_rf):
+    import collections
+
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = Pipeline([("odd", FunctionTransformer(collections.OrderedDict)),
+                      ("forest", binary_rf.model)])
+    path = tmp_path / "odd.skops"
+    sio.dump(model, path)
+    with pytest.raises(UntrustedFileError) as info:
+        load_model(path)
+    assert info.value.types == ("collections.OrderedDict",)
+    assert "collections.OrderedDict" in str(info.value)
+    assert "sklearn" not in " ".join(info.value.types)
+    assert isinstance(load_model(path, trusted=True), Pipeline)
+
+
+def test_wrapping_an_sklearn_model_does_not_import_torch():
+    """torch takes seconds to import; only torch models should pay for it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, numpy as np, pandas as pd\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from explainers.adapter import ModelAdapter\n"
+        "X = pd.DataFrame({'a': np.arange(20.0), 'b': np.arange(20.0) % 3})\n"
+        "model = LogisticRegression().fit(X, np.arange(20) % 2)\n"
+        "assert ModelAdapter.wrap(model, X).kind == 'linear'\n"
+        "print('torch' in sys.modules)\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

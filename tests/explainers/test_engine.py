@@ -85,3 +85,24 @@ def test_dask_cluster_gives_the_same_answer(binary_rf):
     expected = local.global_importance(binary_rf.X)
     assert result.feature_names == expected.feature_names
     np.testing.assert_allclose(result.mean_abs, expected.mean_abs)
+
+
+def test_native_thread_cap_is_lifted_after_each_call(binary_gb):
+    from threadpoolctl import threadpool_info
+
+    before = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    engine = ExplanationEngine(binary_gb.adapter, binary_gb.X, n_jobs=1)
+    seen = []
+    fn = engine.adapter._proba_fn
+
+    def spy(frame):
+        seen.append({i["internal_api"]: i["num_threads"] for i in threadpool_info()})
+        return fn(frame)
+
+    object.__setattr__(engine.adapter, "_proba_fn", spy)
+    try:
+        engine.counterfactuals(binary_gb.X.head(1), time_limit=1.0)
+    finally:
+        object.__setattr__(engine.adapter, "_proba_fn", fn)
+    assert seen and all(n == engine.MODEL_THREADS for calls in seen for n in calls.values())
+    assert [(i["internal_api"], i["num_threads"]) for i in threadpool_info()] == before

@@ -29,3 +29,25 @@ def test_importance_matches_mean_abs_shap(binary_rf):
     for f in result.feature_names:
         assert result.value(f) == pytest.approx(expected[f])
     assert result.n_rows == len(binary_rf.X)
+
+
+def test_large_tree_selections_use_a_stated_seeded_sample(binary_rf):
+    """Above the affordable row count, mean |SHAP| is estimated on a seeded sample of rows;
+    the result says so and its bootstrap interval reflects the sampling."""
+    exact = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1).global_importance(
+        binary_rf.X)
+    engine = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
+    engine.TREE_GLOBAL_SECONDS = 1e-6
+    engine.TREE_GLOBAL_MIN_ROWS = 120
+    sampled = engine.global_importance(binary_rf.X)
+    assert exact.n_rows == len(binary_rf.X) and "sample" not in exact.method
+    assert sampled.n_rows == 120
+    assert f"seeded random sample of 120 of {len(binary_rf.X)} rows" in sampled.method
+    assert sampled.feature_names[0] == exact.feature_names[0]
+    low, high = sampled.interval(exact.feature_names[0])
+    assert low <= exact.value(exact.feature_names[0]) <= high
+    assert np.all(sampled.ci_high - sampled.ci_low > exact.ci_high - exact.ci_low)
+    again = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
+    again.TREE_GLOBAL_SECONDS, again.TREE_GLOBAL_MIN_ROWS = 1e-6, 120
+    np.testing.assert_array_equal(again.global_importance(binary_rf.X).mean_abs,
+                                  sampled.mean_abs)

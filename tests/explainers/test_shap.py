@@ -53,3 +53,20 @@ def test_the_feature_driving_the_target_ranks_high(binary_gb):
     att = ShapEngine(binary_gb.adapter, binary_gb.X).attribution(binary_gb.X)
     mean_abs = dict(zip(att.feature_names, np.abs(att.values).mean(axis=0), strict=True))
     assert mean_abs["colour"] > mean_abs["noise"] and mean_abs["age"] > mean_abs["noise"]
+
+
+@pytest.mark.parametrize(("n_rows", "space"), [(1, "probability"), (3, "probability"),
+                                                (250, "log-odds")])
+def test_binary_boosted_model_explains_class_0_in_the_stated_space(binary_gb, n_rows, space):
+    """Class 0 of a binary boosted model: probability space sums to P(class 0) - base;
+    log-odds space sums to log(P0 / P1) - base."""
+    rows = binary_gb.X.iloc[:n_rows]
+    att = ShapEngine(binary_gb.adapter, binary_gb.X).attribution(rows, class_index=0)
+    p0 = binary_gb.adapter.predict_proba(rows)[:, 0]
+    assert att.class_label == binary_gb.adapter.classes[0]
+    assert att.output_name == f"{space} of class {binary_gb.adapter.classes[0]}"
+    expected = p0 if space == "probability" else np.log(p0 / (1.0 - p0))
+    np.testing.assert_allclose(att.values.sum(axis=1) + att.base_value, expected, atol=1e-6)
+    np.testing.assert_allclose(att.output, expected, atol=1e-6)
+    if space == "probability":
+        assert 0.0 <= att.base_value <= 1.0
