@@ -500,7 +500,8 @@ class RuleParser:
                     continue  # "if every non-diabetic became ...": the group, not the change
                 if re.search(r"(?:" + cues.BOOL_FALSE_VERBS + r")(?: a| an| any| the)?$", before):
                     value = False
-                elif re.search(r"(?:" + cues.BOOL_TRUE_VERBS + r")(?: a| an| any| the)?$", before):
+                elif re.search(r"(?:" + cues.BOOL_TRUE_VERBS + r")(?: a| an| any| the| all)?$",
+                               before):
                     value = True
                 else:
                     continue
@@ -531,8 +532,15 @@ class RuleParser:
                 after = t.window(m.end, m.end + 3)
                 if re.search(r"(?:with|who (?:are|have)|patients|people)$", before):
                     continue
+                if re.search(r"(?:was|were|is|had) not$", before) and any(
+                        o.feature == m.feature and o.start > m.end and o.start < end
+                        for o in a.values):
+                    m.used = True  # "if 1200 was not unemployed but salaried": the old value
+                    a.take(m.start, m.end)
+                    continue
                 if re.search(r"(?:were|was|had|became|become|be|is|to|as|into|instead of|"
-                             r"switched to|changed to|a|an)$", before) or after.startswith(
+                             r"switched to|changed to|a|an|but|but rather|rather)$",
+                             before) or after.startswith(
                         "instead") or re.search(r"(?:were|was) (?:\w+ )?$", before):
                     m.used = True
                     a.take(m.start, m.end)
@@ -748,6 +756,13 @@ class RuleParser:
                             continue
                     if kind == "data" and any(s <= hit.start < e for s, e in whole_data):
                         continue
+                    if kind == "label" and a.taken[hit.end - 1] and re.search(
+                            r"actually|really|truly", hit.group() or ""):
+                        continue  # "are actually benign" is a class filter, not "label"
+                    if kind == "data" and (a.filters or a.changes) and re.search(
+                            r"(?:in|from|of) (?:the|this|our|your)$",
+                            t.window(hit.start - 2, hit.start)):
+                        continue  # "the women in the data": where, not what
                     clause_ops.append((hit.start, kind, hit))
                     break
             if not clause_ops:
@@ -875,7 +890,9 @@ class RuleParser:
                     a.take(index, index + 1)
                     break
         if number is None:
-            single = re.search(r"\b(?:single|one)\b(?= most| top| biggest)|\btop (?:feature|"
+            single = re.search(r"\bis the (?:single )?most (?:important|influential|predictive|"
+                               r"useful|relevant|significant)\b(?! (?:features|factors|"
+                               r"variables))|\b(?:single|one)\b(?= most| top| biggest)|\btop (?:feature|"
                                r"factor|variable|predictor|driver)\b(?!s)|most (?:important|"
                                r"influential|predictive) (?:feature|factor|variable|predictor|"
                                r"driver)\b(?!s)", clause_text)
@@ -1051,6 +1068,10 @@ class RuleParser:
               and self._continues(t, previous, op_clauses)):
             use_previous_filter = True
             confidence = min(confidence, 0.85)
+        if use_previous_filter and previous is not None:
+            # "these women" after a turn about women: the group is not narrowed again
+            filters = [m for m in filters if m.clause not in previous.filters or t.window(
+                m.start - 1, m.start) not in {"these", "those", "same", "such"}]
         clauses: list[p.Clause] = []
         joins: list[str] = []
 
