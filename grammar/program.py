@@ -7,7 +7,7 @@ dataclass, so programs are hashable, comparable and safe to share between thread
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 Comparison = Literal[
     "greater than",
@@ -40,7 +40,7 @@ METRICS: tuple[str, ...] = (
     "npv",
     "default",
 )
-Number = Union[int, float]
+Number = int | float
 
 
 # ----------------------------------------------------------------------------- filters
@@ -236,33 +236,39 @@ class PreviousOperation:
     """``previousoperation``: the previous turn's operation on the current selection."""
 
 
-Filter = Union[
-    IdFilter, NumericFilter, BoolFilter, CategoryFilter, LabelFilter, PredictionFilter, PreviousFilter
-]
-Change = Union[NumericChange, BoolChange, CategoryChange]
-Operation = Union[
-    Predict,
-    Likelihood,
-    Explain,
-    ImportantTopK,
-    ImportantAll,
-    ImportantFeature,
-    Interact,
-    Show,
-    ShowLabel,
-    CountData,
-    DataSummary,
-    Statistic,
-    Define,
-    Mistake,
-    Score,
-    ModelInfo,
-    Function,
-    SelfInfo,
-    FollowUp,
-    PreviousOperation,
-]
-Clause = Union[Filter, Change, Operation]
+Filter = (
+    IdFilter
+    | NumericFilter
+    | BoolFilter
+    | CategoryFilter
+    | LabelFilter
+    | PredictionFilter
+    | PreviousFilter
+)
+Change = NumericChange | BoolChange | CategoryChange
+Operation = (
+    Predict
+    | Likelihood
+    | Explain
+    | ImportantTopK
+    | ImportantAll
+    | ImportantFeature
+    | Interact
+    | Show
+    | ShowLabel
+    | CountData
+    | DataSummary
+    | Statistic
+    | Define
+    | Mistake
+    | Score
+    | ModelInfo
+    | Function
+    | SelfInfo
+    | FollowUp
+    | PreviousOperation
+)
+Clause = Filter | Change | Operation
 
 FILTER_TYPES = (
     IdFilter, NumericFilter, BoolFilter, CategoryFilter, LabelFilter, PredictionFilter, PreviousFilter

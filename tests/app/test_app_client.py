@@ -208,8 +208,8 @@ def test_uploaded_csv_and_skops_model_work_end_to_end(app_url: str, upload_files
     assert f"{accuracy:.0%}" in answer["text"], answer["text"]
     why = c.predict("why did the model predict that for applicant 1001?", api_name="/ask")
     assert why["ok"] is True and why["n_figures"] >= 1, why
-    # class names are spelled from the target column ("approved" / "no approved" for yes/no)
-    assert re.search(rf"predicts \*\*{'no approved' if predicted[0] == 'no' else 'approved'}\*\*",
+    # class names are spelled from the target column ("approved" / "not approved" for yes/no)
+    assert re.search(rf"predicts \*\*{'not approved' if predicted[0] == 'no' else 'approved'}\*\*",
                      why["text"]), why["text"]
     other = client(app_url).predict("how accurate is the model?", api_name="/ask")
     assert other["dataset"].startswith("Demo"), "an upload must not leak into other sessions"
