@@ -82,6 +82,22 @@ def pct(share: float) -> str:
     return f"{value:.0f}%"
 
 
+RATE_METRICS = {"accuracy", "precision", "recall", "sensitivity", "specificity", "ppv", "npv"}
+
+
+def rate(share: float) -> str:
+    """A metric that is a share, as a percentage with one decimal: 0.9775 -> '97.8%'.
+
+    Scores are compared and checked against other tools, so they keep one more digit than the
+    rounder shares of rows that :func:`pct` writes."""
+    text = f"{float(share) * 100:.1f}"
+    if text == "100.0" and share < 1:
+        text = "99.9"
+    if text == "0.0" and share > 0:
+        text = "0.1"
+    return text.removesuffix(".0") + "%"
+
+
 def score(value: float) -> str:
     """A score between 0 and 1 (AUC, F1, R²) with 3 decimals: 0.9958 -> '0.996', never '1'.
 
@@ -569,6 +585,13 @@ def _value_text(value: Any) -> str:
     return fmt(value) if isinstance(value, (int, float, np.generic)) else str(value)
 
 
+def _feature_value_text(ws: Any, feature: str, value: Any) -> str:
+    """A stored value as a reader says it: 'yes'/'no' for a yes/no feature stored as 0/1."""
+    if ws.schema.has_feature(feature) and ws.schema.feature(feature).kind == "boolean":
+        return "yes" if str(value) == str(ws.schema.feature(feature).true_value) else "no"
+    return _value_text(value)
+
+
 def _from_to(before: Any, after: Any) -> str:
     """'0.1431 to 0.1426': as many digits as it takes for a real change not to read as none."""
     if isinstance(before, (int, float, np.generic)) and isinstance(after, (int, float, np.generic)):
@@ -598,12 +621,17 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
              + (f"**{ws.class_name(res.options[0].new_prediction)}**" if ws.task ==
                 "classification" else "something else") + ":"]
     for option in res.options:
-        changes = ", ".join(f"{c.feature} from {_from_to(c.before, c.after)}"
-                            for c in option.changes)
+        changes = ", ".join(
+            f"{c.feature} from {_feature_value_text(ws, c.feature, c.before)} to "
+            f"{_feature_value_text(ws, c.feature, c.after)}"
+            if ws.schema.has_feature(c.feature) and ws.schema.feature(c.feature).kind == "boolean"
+            else f"{c.feature} from {_from_to(c.before, c.after)}" for c in option.changes)
         lines.append(f"- {changes}")
     if res.kept_fixed:
         verb = "was" if len(res.kept_fixed) == 1 else "were"
-        lines.append(f"\n_{', '.join(res.kept_fixed)} {verb} kept fixed; every change was "
+        fixed_names = (", ".join(res.kept_fixed[:-1]) + " and " + res.kept_fixed[-1]
+                       if len(res.kept_fixed) > 1 else res.kept_fixed[0])
+        lines.append(f"\n_{fixed_names} {verb} kept fixed; every change was "
                      "checked with the model._")
     else:
         lines.append("\n_Every change was checked with the model._")
@@ -665,7 +693,7 @@ def _show(ws: Any, res: r.ShowResult) -> str:
     s = res.selection
     if s.single:
         row = res.table.iloc[0]
-        values = "; ".join(f"{k}: {_value_text(v)}" for k, v in row.items())
+        values = "; ".join(f"{k}: {_feature_value_text(ws, k, v)}" for k, v in row.items())
         suffix = f" (with {_changed_clause(s)})" if s.changed else ""
         return f"{who(ws, s)}{suffix}: {values}."
     text = _table_markdown(res.table)
@@ -842,14 +870,16 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
         if m.value is None:
             parts.append(f"The {name} cannot be computed on {scope}: {m.why_undefined}.")
             continue
-        value = pct(m.value) if m.name in {"accuracy", "precision", "recall", "sensitivity",
-                                            "specificity", "ppv", "npv"} else score(m.value)
+        value = rate(m.value) if m.name in RATE_METRICS else score(m.value)
+        tally = ""
+        if m.name == "accuracy" and res.selection.n:
+            tally = f", {fmt(round(m.value * res.selection.n))} of {fmt(res.selection.n)} right"
         meaning = METRIC_MEANING.get(m.name, "").format(noun=ws.noun(), pos=pos)
         if res.positive_class is None and m.name not in {"accuracy", "roc"}:
             meaning = "averaged over the classes"
         elif res.positive_class is None and m.name == "roc":
             meaning = "one class against the rest, averaged; 0.5 is guessing, 1 is perfect"
-        parts.append(f"The model's {name} on {scope} is **{value}**"
+        parts.append(f"The model's {name} on {scope} is **{value}**{tally}"
                      + (f" ({meaning})" if meaning else "") + ".")
     return " ".join(parts)
 

@@ -32,8 +32,10 @@ LOG = logging.getLogger(__name__)
 
 # Features a person cannot change (counterfactuals never touch them) and features that can only
 # grow. General English column names, not tied to one dataset.
-IMMUTABLE_NAMES = frozenset({"sex", "gender", "race", "ethnicity", "nationality", "birthplace"})
-NO_DECREASE_NAMES = frozenset({"age"})
+IMMUTABLE_NAMES = frozenset({"sex", "gender", "race", "ethnicity", "nationality", "birthplace",
+                             "familyhistory", "nativecountry", "countryofbirth", "birthcountry"})
+NO_DECREASE_NAMES = frozenset({"age", "priors", "priorscount", "numberofpriorcrimes", "pregnancies",
+                               "yearsofeducation", "educationyears"})
 
 
 def cache_dir() -> Path:

