@@ -34,10 +34,10 @@ METRIC_MEANING = {
     "accuracy": "the share of {noun} it classifies correctly",
     "f1": "a balance of precision and recall for {pos}, from 0 to 1",
     "roc": "how well its probabilities rank {pos} above the rest; 0.5 is guessing, 1 is perfect",
-    "precision": "of the {noun} it predicts as {pos}, the share that really are",
-    "ppv": "of the {noun} it predicts as {pos}, the share that really are",
-    "recall": "of the {noun} who really are {pos}, the share it finds",
-    "sensitivity": "of the {noun} who really are {pos}, the share it finds",
+    "precision": "of the {noun} it predicts as {pos}, the share that truly are {pos}",
+    "ppv": "of the {noun} it predicts as {pos}, the share that truly are {pos}",
+    "recall": "of the {noun} whose true class is {pos}, the share it finds",
+    "sensitivity": "of the {noun} whose true class is {pos}, the share it finds",
     "specificity": "of the {noun} who are not {pos}, the share it correctly clears",
     "npv": "of the {noun} it predicts as not {pos}, the share that really are not",
 }
@@ -641,7 +641,7 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
 def _importance(ws: Any, res: r.ImportanceResult) -> str:
     s = res.selection
     scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
-    sample = (f" (measured on a random sample of {fmt(res.n_explained)})"
+    sample = (f" (measured on a random sample of {fmt(res.n_explained)} {ws.noun()})"
               if res.n_explained < s.n else "")
     if res.feature is not None:
         rank = res.rank(res.feature)
@@ -671,7 +671,7 @@ def _interactions(ws: Any, res: r.InteractionsResult) -> str:
     if not res.pairs:
         return "I found no noticeable interactions between features."
     scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
-    sample = (f" (measured on a random sample of {fmt(res.n_explained)})"
+    sample = (f" (measured on a random sample of {fmt(res.n_explained)} {ws.noun()})"
               if res.n_explained < s.n else "")
     lines = [f"The strongest feature interactions{scope}{sample} — where the effect of one "
              "feature depends on the other:"]
@@ -906,7 +906,7 @@ def _function(ws: Any, res: r.FunctionResult) -> str:
         f"I answer questions about the model that predicts **{ws.target}** and the data it "
         "uses. For example:",
         f"- **Predictions**: “what does the model predict for {noun} {res.example_id}?”, "
-        f"“how likely is {noun} {res.example_id} to be {_example_class(ws)}?”",
+        f"“how likely is {_example_class(ws)} for {noun} {res.example_id}?”",
         f"- **Why**: “why did it predict that for {noun} {res.example_id}?”, "
         f"“what would have to change to flip it?”",
         f"- **What if**: “what if their {numeric} were {threshold}?”",

@@ -36,6 +36,9 @@ class ParseResult:
     # Words the user used as a feature that the dataset does not have ("glucose"): a later stage
     # should report them rather than guess another feature.
     unknown_features: tuple[str, ...] = ()
+    # A courtesy ("thanks!") with no question in it: the parse language has no clause for it, so
+    # ``error`` holds a friendly reply and no later stage should try to read it as a program.
+    courtesy: bool = False
 
     @property
     def text(self) -> str:
@@ -65,7 +68,10 @@ class NaturalLanguageParser:
             return ParseResult(None, 0.0, self.source,
                                f"I could not read that question ({type(error).__name__}).")
         if program is None:
-            from grammar.nl.parser import UNKNOWN_FEATURE
+            from grammar.nl.parser import COURTESY, UNKNOWN_FEATURE
+
+            if note == COURTESY:
+                return ParseResult(None, 0.0, self.source, "You're welcome!", courtesy=True)
 
             unknown = (note[len(UNKNOWN_FEATURE):],) if note.startswith(UNKNOWN_FEATURE) else ()
             return ParseResult(None, confidence, self.source, self._explain_failure(note),
@@ -82,6 +88,6 @@ class NaturalLanguageParser:
             word = note[len(UNKNOWN_FEATURE):]
             names = ", ".join(f.name for f in self.schema.features[:12])
             more = " and others" if len(self.schema.features) > 12 else ""
-            return (f"The data has no feature called '{word}', so I cannot filter on it. "
+            return (f"The data has no feature called '{word}', so I cannot answer about it. "
                     f"The features are: {names}{more}.")
         return "I did not understand that question about the data or the model."

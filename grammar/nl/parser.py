@@ -40,12 +40,30 @@ VERB_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"cost\w*|priced?|spen[dt]\w*", ("price", "cost", "amount", "charges")),
 )
 
+# Verbs after a bare row number that make it the subject: "how could 61 end up ...".
+ROW_VERBS = frozenset("""
+    end get be have change flip receive obtain turn become avoid switch go move stop got had
+    ended turned became went moved switched
+""".split())
+
 # Category values that are also everyday adjectives before a quantity ("typical cholesterol").
 ADJECTIVE_VALUES = frozenset({"typical", "normal", "usual", "average", "standard", "common",
                               "high", "low", "medium", "mean"})
 
+# Plural row nouns before a list of ids ("patients 5 and 6").
+PLURAL_ID_NOUNS = (r"patients|pateints|ids|rows|records|cases|samples|instances|tumou?rs|"
+                   r"applicants|customers|people|persons|individuals|entries|subjects|"
+                   r"ids? numbers|numbers")
+
+# Words between a statistic or importance cue and the feature it is about.
+ARGUMENT_FILLERS = frozenset({"is", "are", "was", "of", "the", "a", "an", "s", "does", "do",
+                              "their", "its", "our", "my", "your"})
+
 # The note that starts a "this names no feature" answer; the word follows it.
 UNKNOWN_FEATURE = "unknown feature: "
+
+# The note for a message that only thanks the assistant.
+COURTESY = "courtesy"
 
 # Words for the rows themselves: never taken for a feature the table lacks.
 ROW_NOUNS = frozenset("""
@@ -73,6 +91,8 @@ class Mention:
     feature: Feature | None = None
     value: str | None = None
     used: bool = False
+    partial: bool = False  # a feature named by only part of a longer name ("blood" of "blood pressure")
+    join: str = ""  # "or" for the later ids of a list ("patients 5 and 6"), else from the words
 
 
 @dataclass
@@ -123,6 +143,23 @@ class RuleParser:
     # ------------------------------------------------------------------ mentions
     def find_ids(self, a: Analysis) -> None:
         t = a.text
+        # "patients 5 and 6", "rows 3, 8 or 12": every listed id, as a union
+        listed = re.compile(
+            r"(?:" + PLURAL_ID_NOUNS + r")(?: (?:number|numbered|with ids|with the ids))? "
+            r"(?P<list>\d+(?: (?:,|and|or|&|, and|, or) \d+)+)(?!\.\d)")
+        for hit in t.finditer(listed):
+            numbers = re.findall(r"\d+", hit.group("list") or "")
+            if not a.free(hit.start, hit.end) or not all(self.schema.has_id(n) for n in numbers):
+                continue
+            following = t.tokens[hit.end] if hit.end < len(t.tokens) else ""
+            if following in {"years", "year", "hours", "%", "points"}:
+                continue
+            a.take(hit.start, hit.end)
+            positions = [i for i in range(hit.start, hit.end) if t.tokens[i].isdigit()]
+            for order, index in enumerate(positions):
+                a.numbers_used.add(index)
+                a.filters.append(Mention(index, index + 1, p.IdFilter(_number(t.tokens[index])),
+                                         "filter", join="or" if order else ""))
         pattern = re.compile(
             r"(?:(?:the )?(?:" + cues.ID_NOUNS + r")(?: (?:number|no|#|id|with id|with the id|"
             r"with index|numbered|of id|id number|with number))?(?: #)? |# )(?P<n>\d+)(?!\.\d)"
@@ -154,7 +191,8 @@ class RuleParser:
                     continue
                 if any(m.start < hit.end and hit.start < m.end for m in spans):
                     continue
-                spans.append(Mention(hit.start, hit.end, kind="feature", feature=words.feature))
+                spans.append(Mention(hit.start, hit.end, kind="feature", feature=words.feature,
+                                     partial=not words.whole))
         # "the target" / the target column's own words are not features
         for m in sorted(spans, key=lambda m: m.start):
             a.features.append(m)
@@ -320,6 +358,20 @@ class RuleParser:
         t = a.text
         token = t.tokens[index]
         comparison, cstart, cend = self._comparison_around(t, index)
+        if comparison is None and second_pass and re.search(
+                r"(?:with|having|have|has|had)$", t.window(index - 1, index)):
+            # "with 0 late payments": the count named right after the number
+            named = next((m for m in a.features if m.start == index + 1 and not m.used
+                          and m.feature is not None and m.feature.kind == "numeric"), None)
+            if named is not None and named.feature is not None:
+                named.used = True
+                a.take(index - 1, named.end)
+                a.numbers_used.add(index)
+                a.filters.append(Mention(index - 1, named.end, p.NumericFilter(
+                    named.feature.canonical, "equal to", _number(token)), "filter"))
+            elif index + 1 < len(t.tokens) and self._unknown_noun(a, index + 1):
+                a.unknown.append(t.tokens[index + 1])  # "people with 2 kids", no kids column
+            return
         if comparison is None or not a.free(cstart, cend):
             return
         value = float(token)
@@ -334,8 +386,16 @@ class RuleParser:
             feature = age
         if feature is None:
             feature = self._unit_feature(a, index)
+        if feature is None and t.window(cstart - 1, cstart) in {"and", "or", "but"}:
+            # "above 12 and below 15": the second bound is on the feature of the first
+            bound = next((m.clause for m in a.filters if m.end == cstart - 1
+                          and isinstance(m.clause, p.NumericFilter)), None)
+            feature = self.schema.feature(bound.feature) if bound is not None else None
         if feature is None:
             unknown = self._unknown_feature_word(a, cstart)
+            if unknown is None and index + 1 < len(t.tokens) and cstart == index and \
+                    self._unknown_noun(a, index + 1):
+                unknown = t.tokens[index + 1]  # "2 cats or more" on a table without cats
             if unknown is not None:
                 a.unknown.append(unknown)
                 return
@@ -364,16 +424,26 @@ class RuleParser:
         if index < 1:
             return None
         word = t.tokens[index]
-        if not word.isalpha() or len(word) < 3 or a.taken[index] or word in ROW_NOUNS:
-            return None
-        if word in cues.KNOWN_WORDS or word in cues.CUE_VOCABULARY or word in self.vocab.words:
-            return None
-        if any(m.start <= index < m.end for m in (*a.features, *a.values)):
+        if not self._unknown_noun(a, index):
             return None
         if t.tokens[index - 1] not in {"a", "an", "the", "their", "his", "her", "its", "whose",
                                        "with", "my", "your", "of", "no", "any"}:
             return None
         return word
+
+    def _unknown_noun(self, a: Analysis, index: int, *, ignore_features: bool = False) -> bool:
+        """Is the token at ``index`` a content word that names nothing in this table?"""
+        word = a.text.tokens[index]
+        if ignore_features and word in self.vocab.words:
+            return False
+        if not word.isalpha() or len(word) < 3 or a.taken[index] or word in ROW_NOUNS:
+            return False
+        if word in cues.KNOWN_WORDS or word in cues.CUE_VOCABULARY or word in self.vocab.words:
+            return False
+        if word in {"hours", "hour", "points", "point", "times", "percent", "units", "more",
+                    "less", "fewer", "extra", "additional", "other", "different"}:
+            return False
+        return not any(m.start <= index < m.end for m in (*a.features, *a.values))
 
     def _unit_feature(self, a: Analysis, index: int) -> Feature | None:
         """"longer than 24 months": a unit word after the number that names a numeric feature."""
@@ -393,7 +463,9 @@ class RuleParser:
         for comparison, rx in cues.COMPARATORS_POSTFIX:
             m = re.match(r"(?:[a-z]+ ){0,2}?(?:" + rx + r")(?= |$)", after)
             if m and not re.match(r"(?:hours?|years?|points?) (?:more|less|higher|lower|older|"
-                                  r"younger)", after):
+                                  r"younger)", after) and not re.match(
+                    r"(?:and|or|but) [a-z]+ " + NUMBER + r"\b", after):
+                # ("above 12 and below 15": "and below" opens the next bound, not "12 and below")
                 m2 = re.match(r"(?:" + rx + r")(?= |$)", after) or m
                 span_end = index + 1 + len(m2.group(0).split())
                 start = index
@@ -415,6 +487,10 @@ class RuleParser:
         # "patients aged 50", "who are 50 years old", "age 50"
         if re.search(r"(?:^| )(?:aged|age|age of|age is)$", before):
             return "equal to", index - 1, index + 1
+        if self.vocab.age_feature is not None and re.search(
+                r"(?:^| )(?:who|that|whom|someone|somebody|anyone|person) (?:is|are|was|were|"
+                r"turned|turns)$", before) and not re.match(r"(?!and\b|or\b|but\b)[a-z]", after):
+            return "equal to", index - 1, index + 1  # "someone who is 60": an age
         if self.vocab.age_feature is not None and re.match(r"years? old\b|yo\b", after):
             return "equal to", index, index + (1 if after.startswith("yo") else 3)
         return None, index, index
@@ -615,7 +691,11 @@ class RuleParser:
             near = t.window(start - 3, start)
             cstart, cend = self.clause_bounds(t, start)
             clause_text = t.window(cstart, cend)
-            if re.search(r"(?:\w+ ){0,2}of$", near) and any(
+            after = t.window(end, end + 6)
+            row_noun = re.match(r"(?:ones?|cases?|tumou?rs?|patients?|people|samples?|"
+                                r"rows?|records?|instances?|applicants?|applications?|loans?|"
+                                r"examples?|individuals?|customers?|borrowers?|scans?)\b", after)
+            if re.search(r"(?:\w+ ){0,2}of$", near) and not row_noun and any(
                     m.end <= start and start - m.end <= 2 for m in a.features):
                 a.take(start, end)  # "family history of heart disease"
                 continue
@@ -627,7 +707,6 @@ class RuleParser:
             if re.search(r"predicting$", near):
                 a.take(start, end)  # "most important feature for predicting heart disease"
                 continue
-            after = t.window(end, end + 6)
             if a.changes and not re.search(r"predict|flag|classif|model", near) and re.search(
                     r"\b(?:would|will)(?: \w+)? (?:have|has|be|get|develop)$", near):
                 a.take(start, end)  # "if ..., how many would have it?": what is predicted
@@ -668,12 +747,9 @@ class RuleParser:
                 if cue_at:
                     a.take(start - len(cue_at.group(0).split()), start)
             else:
-                row_noun = re.match(r"(?:ones?|cases?|tumou?rs?|patients?|people|samples?|"
-                                    r"rows?|records?|instances?|applicants?|applications?|loans?|"
-                                    r"examples?|individuals?|customers?|borrowers?|scans?)\b",
-                                    after)
                 if not truth_cue and not row_noun and not re.search(
-                        r"(?:have|has|had|with|who|that|which|diagnosed|of|are|is)(?: \w+)?$",
+                        r"(?:have|has|had|with|who|that|which|diagnosed|of|are|is|were|was)"
+                        r"(?: \w+)?$",
                         near) and not re.search(r"(?:^| )(?:for|among|on)(?: the)?$", near) \
                         and "label" not in near and "class" not in near:
                     a.take(start, end)
@@ -721,6 +797,9 @@ class RuleParser:
         mistake_hits = [h for h in t.finditer(mistake_rx)
                         if not any(s <= h.start < e for s, e in feature_spans)]
         any_mistake = bool(mistake_hits)
+        # "what do they have in common?" right after a turn about the model's mistakes
+        after_mistakes = a.previous is not None and any(
+            isinstance(c, p.Mistake) for c in a.previous.operations)
         order = [k for k, _ in cues.OPERATION_CUES]
         lone = re.fullmatch(r"(?:what|who) (?:exactly )?(?:is|are) (?:a |an |the )?(?P<rest>.+?)"
                             r"(?: feature| variable| column| field| attribute)?"
@@ -752,11 +831,15 @@ class RuleParser:
                         if not clause_has_mistake and not (
                                 kind in {"mistake sample", "mistake typical"} and any_mistake
                                 and re.search(r"show|some|few|examples|list|common|pattern",
-                                              hit.group() or "")):
+                                              hit.group() or "")) and not (
+                                kind == "mistake typical" and after_mistakes
+                                and re.search(r"common|pattern|\bshare\b", hit.group() or "")):
                             continue
                     if kind == "data" and any(s <= hit.start < e for s, e in whole_data):
                         continue
-                    if kind == "label" and a.taken[hit.end - 1] and re.search(
+                    if kind == "label" and any(
+                            isinstance(f.clause, p.LabelFilter) and hit.start <= f.start
+                            <= hit.end + 1 for f in a.filters) and re.search(
                             r"actually|really|truly", hit.group() or ""):
                         continue  # "are actually benign" is a class filter, not "label"
                     if kind == "data" and (a.filters or a.changes) and re.search(
@@ -821,6 +904,8 @@ class RuleParser:
                                            r"how common|distribut|stat|breakdown", clause_text)):
                 a.ops.append(Mention(pos, pos + 1, p.Statistic(None), "op"))
                 return
+        if kind in {"statistic", "define"} and self._missing_argument(a, hit, cend):
+            return
         if kind in {"statistic", "define"}:
             arg = self._feature_argument(a, hit, cstart, cend) or self._previous_feature(a)
             if kind == "define":
@@ -847,6 +932,44 @@ class RuleParser:
             "countdata": p.CountData(), "show": p.Show(), "predict": p.Predict(),
         }
         a.ops.append(Mention(pos, pos + 1, simple[kind], "op"))
+
+    def _missing_argument(self, a: Analysis, hit: Hit, cend: int) -> bool:
+        """"average glucose", "how important is blood pressure" on a table without them: record
+        the words right after the cue that name no feature, instead of answering about another.
+
+        A word counts when it is an unknown noun; a feature matched only by part of a longer name
+        counts with it when the next word is not that name's continuation ("blood sugar" is not
+        "blood pressure").
+        """
+        t = a.text
+        # "what does blood sugar mean": the words sit inside the cue
+        index = hit.start + 1 if t.tokens[hit.start] in {"does", "do", "did"} else hit.end
+        while index < cend and t.tokens[index] in ARGUMENT_FILLERS:
+            index += 1
+        words: list[str] = []
+        unknown = False
+        while index < cend:
+            partial = next((m for m in a.features if m.start == index and m.partial
+                            and not m.used), None)
+            if partial is not None and partial.end < cend and self._unknown_noun(
+                    a, partial.end, ignore_features=True):
+                words += t.tokens[partial.start:partial.end]
+                index = partial.end
+                continue
+            if self._unknown_noun(a, index) and not t.tokens[index].endswith("ly") and \
+                    t.tokens[index] not in {"target", "class", "classes", "outcome", "outcomes"}:
+                words.append(t.tokens[index])
+                unknown = True
+                index += 1
+                continue
+            break
+        if not unknown:
+            return False
+        for m in a.features:
+            if index > m.start >= hit.end:
+                m.used = True
+        a.unknown.append(" ".join(words))
+        return True
 
     def _previous_feature(self, a: Analysis) -> Feature | None:
         """"its average": the feature the previous turn was about."""
@@ -909,6 +1032,8 @@ class RuleParser:
                                                                clause_text)):
             a.ops.append(Mention(pos, pos + 1, p.ImportantAll(), "op"))
             return
+        if self._missing_argument(a, hit, cend):
+            return
         arg = self._feature_argument(a, hit, cstart, cend)
         if arg is not None:
             a.ops.append(Mention(pos, pos + 1, p.ImportantFeature(arg.canonical), "op"))
@@ -925,6 +1050,8 @@ class RuleParser:
         a, t = self.analyse(utterance)
         if not t.tokens:
             return None, 0.0, "empty"
+        if cues.THANKS.match(t.text):
+            return None, 0.0, COURTESY
         if cues.FOLLOWUP.match(t.text):
             return p.Program.of(p.FollowUp()), 0.95, ""
         context_bool = None
@@ -963,7 +1090,7 @@ class RuleParser:
             after = t.window(index + 1, index + 2)
             if (before in {"for", "of", "about", "explain", "predict", "show", "on"} or (
                     before in {"could", "would", "did", "does", "will", "is", "was", "has", "had"}
-                    and after.isalpha())) and self.schema.has_id(token):
+                    and after in ROW_VERBS)) and self.schema.has_id(token):
                 a.take(index, index + 1)
                 a.filters.append(Mention(index, index + 1, p.IdFilter(_number(token)), "filter"))
                 self._hypothetical_values(a)
@@ -1037,6 +1164,14 @@ class RuleParser:
                 isinstance(c, p.Predict) for c in op_clauses):
             # "if everyone quit, how many would the model flag?": a count of new predictions
             op_clauses = [p.Predict() if isinstance(c, p.CountData) else c for c in op_clauses]
+        flagged = t.search(_compile(r"flag(?:s|ged)?"))
+        if (flagged is not None and self.positive is not None and not changes
+                and not has_explicit_id and any(isinstance(c, p.CountData) for c in op_clauses)
+                and not any(isinstance(m.clause, (p.PredictionFilter, p.LabelFilter))
+                            for m in filters)):
+            # "how many smokers does the model flag?": a count of rows predicted positive
+            filters.append(Mention(flagged.start, flagged.end,
+                                   p.PredictionFilter(self.positive), "filter"))
         correction = t.search(_compile(cues.CORRECTION)) is not None
         confidence = 0.9
         unused = [m for m in a.features if not m.used and m.feature is not None]
@@ -1087,7 +1222,7 @@ class RuleParser:
             join = "and"
             if last_end is not None:
                 between = list(t.tokens[last_end:m.start])
-                if "or" in between:
+                if "or" in between or m.join == "or":
                     join = "or"
             assert m.clause is not None
             add(m.clause, join)
@@ -1185,7 +1320,7 @@ METRIC_CUES: list[tuple[str, re.Pattern[str]]] = [
     (metric, _compile(rx)) for metric, rx in [
         ("accuracy", r"accura\w*|\bacc\b"),
         ("f1", r"\bf1\b|f 1 score|f-1|f score|f-score|f measure"),
-        ("roc", r"\broc\b|\bauc\b|area under"),
+        ("roc", r"\broc\b|\bauc\b|area under (?:the )?(?:curve|roc|receiver)"),
         ("precision", r"precision"),
         ("recall", r"recall"),
         ("sensitivity", r"sensitiv\w*|true positive rate"),

@@ -48,6 +48,7 @@ class FeatureWords:
     feature: Feature
     pattern: re.Pattern[str]
     specificity: int  # number of words: longer phrases win
+    whole: bool = True  # the phrase is a whole name or alias, not a part of one
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class SchemaVocabulary:
                 continue
             words = phrase.split()
             pattern = re.compile(phrase_pattern(words))
-            features.append(FeatureWords(feature, pattern, len(words) * 10 + len(phrase)))
+            features.append(FeatureWords(feature, pattern, len(words) * 10 + len(phrase),
+                                         whole))
         features.sort(key=lambda fw: -fw.specificity)
         self.features = tuple(features)
         self.target_pattern = re.compile(phrase_pattern(self.target_words)) if self.target_words else None

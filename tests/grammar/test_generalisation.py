@@ -1,8 +1,9 @@
 """Accuracy on questions written for the tests, over three tables, in crowd-worker style.
 
-generalisation_set.yaml guided the rule changes (78% before them); generalisation_holdout.yaml was
-written afterwards and first scored 49/56 before any further change. The bar is the measured rate
-on both (220/221 when written) minus a small margin, so a change that loses ground fails here.
+generalisation_set.yaml guided the rule changes (129/165 before them). Each holdout file was
+written after the previous round of changes and scored before the next (holdout: 49/56,
+holdout2: 34/42, holdout3: 31/37), then used for general fixes. The bar is the measured rate on
+all four (298/300 when written) minus a small margin, so a change that loses ground fails here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from grammar.language import parse_program
 from tests.grammar.tables import SCHEMAS
 
 SETS = (Path(__file__).with_name("generalisation_set.yaml"),
-        Path(__file__).with_name("generalisation_holdout.yaml"))
+        Path(__file__).with_name("generalisation_holdout.yaml"),
+        Path(__file__).with_name("generalisation_holdout2.yaml"),
+        Path(__file__).with_name("generalisation_holdout3.yaml"))
 BAR = 0.96
 
 
@@ -52,7 +55,7 @@ def outcome(item: Item) -> tuple[str, str]:
 
 def test_the_set_is_large_and_covers_three_tables():
     loaded = items()
-    assert len(loaded) >= 200
+    assert len(loaded) >= 300
     assert {item.table for item in loaded} == set(SCHEMAS)
     assert sum(item.previous is not None for item in loaded) >= 10
 

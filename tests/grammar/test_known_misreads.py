@@ -65,3 +65,98 @@ def test_which_ones_after_a_metric_turn_keeps_the_group(clinic_parser):
 def test_ones_is_not_read_as_the_number_one(clinic_parser):
     assert clinic_parser.parse("show me the ones over 70").text == (
         "filter age greater than 70 and show [E]")
+
+
+@pytest.mark.parametrize("question", ["how many people with 2 cats", "people with 2 cats or more"])
+def test_a_count_of_something_the_table_lacks_is_reported(clinic_parser, question):
+    result = clinic_parser.parse(question)
+    assert result.program is None
+    assert result.unknown_features == ("cats",)
+
+
+def test_a_verb_points_at_the_quantity_it_names():
+    from tests.grammar.tables import loans
+
+    parser = NaturalLanguageParser(loans())
+    assert parser.parse("how many applicants earn more than 90k?").text == (
+        "filter annualincome greater than 90000 and countdata [E]")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("average worst texture of malignant tumours",
+     "filter labelfilter malignant and statistic worsttexture [E]"),
+    ("median worst area of benign tumours",
+     "filter labelfilter benign and statistic worstarea [E]"),
+    ("how important is worst area for benign patients?",
+     "filter labelfilter benign and important worstarea [E]"),
+])
+def test_a_class_after_a_statistic_or_importance_question_filters(cancer_parser, question,
+                                                                   expected):
+    assert cancer_parser.parse(question).text == expected
+
+
+def test_two_ids_after_a_plural_noun_are_both_kept(cancer_parser):
+    result = cancer_parser.parse("what are the true diagnoses of patients 5 and 6?")
+    assert result.text == "filter id 5 or filter id 6 and label [E]"
+
+
+def test_error_inside_a_feature_name_is_not_a_mistake(cancer_parser):
+    assert cancer_parser.parse("what does texture error mean?").text == "define textureerror [E]"
+
+
+@pytest.mark.parametrize(("table", "question", "word"), [
+    ("cancer", "how important is blood pressure?", "blood pressure"),
+    ("cancer", "average blood pressure", "blood pressure"),
+    ("clinic", "average blood sugar", "blood sugar"),
+    ("clinic", "average glucose", "glucose"),
+    ("clinic", "what does blood sugar mean?", "blood sugar"),
+])
+def test_a_feature_the_table_lacks_is_reported_not_replaced(cancer_parser, clinic_parser, table,
+                                                           question, word):
+    parser = cancer_parser if table == "cancer" else clinic_parser
+    result = parser.parse(question)
+    assert result.program is None
+    assert result.unknown_features == (word,)
+    assert result.error is not None and word in result.error
+
+
+def test_an_alias_of_a_feature_still_names_it(clinic_parser):
+    assert clinic_parser.parse("average blood pressure").text == "statistic systolicbp [E]"
+
+
+def test_what_they_have_in_common_after_a_mistake_count_is_typical_mistakes(clinic_parser):
+    previous = parse_program("filter smoker true and mistake count", clinic_parser.schema)
+    result = clinic_parser.parse("what do they have in common?", ParseContext(previous=previous))
+    assert result.text == "previousfilter and mistake typical [E]"
+
+
+def test_counting_what_the_model_flags_keeps_the_prediction(clinic_parser):
+    assert clinic_parser.parse("how many smokers does the model flag?").text == (
+        "filter smoker true and filter predictionfilter 1 and countdata [E]")
+
+
+@pytest.mark.parametrize("question", ["show me the chest pain types",
+                                      "show the patients with a mean radius above 12 and below 12"])
+def test_no_previous_turn_means_no_previous_filter(cancer_parser, clinic_parser, question):
+    for parser in (cancer_parser, clinic_parser):
+        assert "previousfilter" not in parser.parse(question).text
+
+
+def test_a_second_bound_after_and_reuses_the_feature(cancer_parser):
+    result = cancer_parser.parse("show the patients with a mean radius above 12 and below 15")
+    assert result.text == ("filter meanradius greater than 12 and filter meanradius less than 15"
+                           " and show [E]")
+
+
+@pytest.mark.parametrize("question", [
+    "thanks!", "thank you", "great, thanks", "ok thank you so much"])
+def test_thanks_is_answered_kindly_not_parsed(clinic_parser, question):
+    result = clinic_parser.parse(question, ParseContext(offered_followup=True))
+    assert result.program is None
+    assert result.courtesy
+    assert result.error is not None and "welcome" in result.error.lower()
+
+
+def test_yes_please_after_an_offer_is_still_a_followup(clinic_parser):
+    result = clinic_parser.parse("yes, thanks", ParseContext(offered_followup=True))
+    assert result.text == "followup [E]"
