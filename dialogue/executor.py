@@ -640,9 +640,33 @@ class _Run:
             tuple(_plain(v) for v in self.ws.frame.index[wrong_positions][:5]))
 
     def _regression_errors(self, op: p.Mistake, positions: np.ndarray) -> Any:
-        # A model that predicts a number has no right/wrong answers: report how far off it is.
-        result = self._score(p.Score("default"), positions)
-        return replace(result, requested=f"mistake-{op.kind}")
+        """A model that predicts a number has no right/wrong answers: how far off it is, its
+        biggest misses, or where its large misses (the worst quarter) concentrate."""
+        if op.kind == "count" or not len(positions):
+            result = self._score(p.Score("default"), positions)
+            return replace(result, requested=f"mistake-{op.kind}")
+        truth = self.ws.y.to_numpy(dtype=float)[positions]
+        preds = np.asarray(self.predictions(), dtype=float)[positions]
+        error = np.abs(preds - truth)
+        selection = self.selection(positions)
+        if op.kind == "sample" or len(positions) == 1:  # one row has no pattern: show it
+            order = np.argsort(-error, kind="stable")[:10]
+            shown = positions[order]
+            rows = tuple(r.MistakeRow(_plain(self.ws.frame.index[i]), _plain(self.ws.y.iloc[i]),
+                                      _plain(self.predictions()[i])) for i in shown)
+            table = self.data.iloc[shown].copy()
+            table.insert(0, "absolute error", error[order])
+            table.insert(0, f"predicted {self.ws.target}", preds[order])
+            table.insert(0, f"true {self.ws.target}", self.ws.y.iloc[shown].to_numpy())
+            return r.MistakeSampleResult(selection, len(positions), rows, table,
+                                         mae=float(error.mean()))
+        threshold = float(np.quantile(error, 0.75))
+        large = error > threshold
+        rules = typical_error_rules(self.ws, self.data.iloc[positions], large)
+        return r.MistakeTypicalResult(
+            selection, int(large.sum()), rules, float(large.mean()),
+            tuple(_plain(v) for v in self.ws.frame.index[positions[large]][:5]),
+            miss_threshold=threshold)
 
     def _score(self, op: p.Score, positions: np.ndarray) -> r.ScoreResult:
         truth = self.ws.y.to_numpy()[positions]

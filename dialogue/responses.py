@@ -70,16 +70,14 @@ def fmt(value: Any, digits: int = 3) -> str:
 
 
 def pct(share: float) -> str:
-    """0.7234 -> '72%'; small or near-1 shares keep one decimal, never rounding to 0% or 100%."""
-    value = share * 100
+    """0.7234 -> '72.3%': one decimal so a reader can check it, never rounding to 0% or 100%."""
+    value = float(share) * 100
     if 0 < value < 0.05:
         return "under 0.1%"
     if 99.95 <= value < 100:
         return "over 99.9%"
-    if 0 < value < 1 or 99 < value < 100:
-        text = f"{value:.1f}".removesuffix(".0")
-        return f"{text}%"
-    return f"{value:.0f}%"
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text}%"
 
 
 RATE_METRICS = {"accuracy", "precision", "recall", "sensitivity", "specificity", "ppv", "npv"}
@@ -323,7 +321,7 @@ def offer_question(ws: Any, offer: p.Program) -> str:
         case p.Likelihood():
             return "Would you like to see how sure the model is?"
         case p.Predict():
-            return "Would you like to see what the model predicts for them?"
+            return "Would you like to see the model's prediction here?"
         case p.Interact():
             return "Would you like to see which features work together most strongly here?"
         case p.Statistic(name) if name is not None:
@@ -334,6 +332,8 @@ def offer_question(ws: Any, offer: p.Program) -> str:
             return "Would you like to see all features ranked by importance?"
         case p.ImportantTopK(k):
             return f"Would you like to see the {fmt(k)} features that matter most to the model?"
+        case p.Mistake("sample") if ws.task != "classification":
+            return "Would you like to see the model's biggest misses here?"
         case p.Mistake("sample"):
             return f"Would you like to see a few of these misclassified {ws.noun()}?"
         case p.Mistake("typical"):
@@ -510,10 +510,12 @@ def _effect_value(ws: Any, feature: str, value: Any, *, article: bool = False) -
         f = ws.schema.feature(feature)
         if f.kind == "boolean":
             same = str(value) == str(f.true_value)
-            return f"{feature} = {'yes' if same else 'no'}"
+            return f"{feature} ({'yes' if same else 'no'})"
         if f.kind == "categorical":
-            return f"{feature} = {value}"
-    return f"{'a ' if article else ''}{feature} of {_value_text(value)}"
+            return f"{feature} ({value})"
+    if not article:
+        return f"{feature} of {_value_text(value)}"
+    return f"{'an' if feature[:1].lower() in 'aeiou' else 'a'} {feature} of {_value_text(value)}"
 
 
 def _direction(ws: Any, e: r.FeatureEffect) -> str:
@@ -548,17 +550,21 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         lines[-1] += (
             f" Here, {_effect_value(ws, first.feature, first.value, article=True)} "
             f"{'raised' if first.effect > 0 else 'lowered'} the {target} the most, by "
-            f"{fmt(abs(first.effect), 2)}.")
+            f"{fmt(abs(first.effect))}.")
         if len(top) > 1:
             lines.append("Next:")
         for e in top[1:]:
             lines.append(f"- {_effect_value(ws, e.feature, e.value)}: "
-                         f"{'raised' if e.effect > 0 else 'lowered'} it by {fmt(abs(e.effect), 2)}")
+                         f"{'raised' if e.effect > 0 else 'lowered'} it by {fmt(abs(e.effect))}")
         if (ws.task == "classification" and res.method.startswith("shap")
                 and 0 <= res.base_value <= 1 and 0 <= res.output <= 1):
             lines.append(
                 f"\nStarting from the average of {pct(res.base_value)}, the features together "
                 f"bring the {target} to {pct(res.output)}.")
+        elif ws.task != "classification" and res.method.startswith("shap"):
+            lines.append(
+                f"\nStarting from the average prediction of {fmt(res.base_value)}, the features "
+                f"together bring the {target} to {fmt(res.output)}.")
     else:
         sample = ""
         if res.n_explained < s.n:
@@ -569,7 +575,7 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         lines.append(f"Across {who(ws, s, capital=False)}{sample}, the features that move the "
                      f"{target} most:")
         for e in res.effects[:3]:
-            lines.append(f"- **{e.feature}** (typical effect ±{fmt(e.mean_abs or 0.0, 2)}): "
+            lines.append(f"- **{e.feature}** (typical effect ±{fmt(e.mean_abs or 0.0)}): "
                          + _direction(ws, e))
     method = {"shap-tree": "SHAP (exact for tree models)", "shap-kernel": "SHAP (sampled)",
               "lime": "LIME", "integrated-gradients": "integrated gradients"}.get(
@@ -619,13 +625,16 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
     lines = [lead + f"The model predicts **{now}** for {name}. Any one of these changes would "
              "make it predict "
              + (f"**{ws.class_name(res.options[0].new_prediction)}**" if ws.task ==
-                "classification" else "something else") + ":"]
+                "classification" else "a clearly different value") + ":"]
     for option in res.options:
         changes = ", ".join(
             f"{c.feature} from {_feature_value_text(ws, c.feature, c.before)} to "
             f"{_feature_value_text(ws, c.feature, c.after)}"
             if ws.schema.has_feature(c.feature) and ws.schema.feature(c.feature).kind == "boolean"
             else f"{c.feature} from {_from_to(c.before, c.after)}" for c in option.changes)
+        if ws.task != "classification" and isinstance(option.new_prediction,
+                                                      (int, float, np.generic)):
+            changes += f" (predicted {ws.target} {fmt(option.new_prediction)})"
         lines.append(f"- {changes}")
     if res.kept_fixed:
         verb = "was" if len(res.kept_fixed) == 1 else "were"
@@ -651,8 +660,8 @@ def _importance(ws: Any, res: r.ImportanceResult) -> str:
             f"number {rank} of {n} features")
         return (f"**{entry.feature}** is {level}{scope}{sample}: it accounts for "
                 f"{pct(entry.share)} of the model's total reliance on features (average effect "
-                f"{fmt(entry.mean_abs, 2)} on the output, 95% interval {fmt(entry.ci_low, 2)}"
-                f" to {fmt(entry.ci_high, 2)}).")
+                f"{fmt(entry.mean_abs)} on the output, 95% interval {fmt(entry.ci_low)}"
+                f" to {fmt(entry.ci_high)}).")
     entries = res.entries if res.k is None else res.entries[: res.k]
     if res.k == 1:
         e = entries[0]
@@ -662,7 +671,7 @@ def _importance(ws: Any, res: r.ImportanceResult) -> str:
             f"The {len(entries)} most important features") + scope + sample + ":"
     lines = [head]
     for i, e in enumerate(entries, 1):
-        lines.append(f"{i}. **{e.feature}** — {pct(e.share)} (average effect {fmt(e.mean_abs, 2)})")
+        lines.append(f"{i}. **{e.feature}** — {pct(e.share)} (average effect {fmt(e.mean_abs)})")
     return "\n".join(lines)
 
 
@@ -676,7 +685,7 @@ def _interactions(ws: Any, res: r.InteractionsResult) -> str:
     lines = [f"The strongest feature interactions{scope}{sample} — where the effect of one "
              "feature depends on the other:"]
     for pair in res.pairs[:5]:
-        lines.append(f"- **{pair.first}** × **{pair.second}** (strength {fmt(pair.strength, 2)})")
+        lines.append(f"- **{pair.first}** × **{pair.second}** (strength {fmt(pair.strength)})")
     return "\n".join(lines)
 
 
@@ -786,6 +795,19 @@ def _mistake_count(ws: Any, res: r.MistakeCountResult) -> str:
 
 def _mistake_sample(ws: Any, res: r.MistakeSampleResult) -> str:
     s = res.selection
+    if res.mae is not None and s.single and res.rows:
+        row = res.rows[0]
+        return (f"For {who(ws, s, capital=False)} the model predicts a {ws.target} of "
+                f"**{fmt(row.predicted)}**; the true value is **{fmt(row.true_label)}**, so it is "
+                f"off by {fmt(res.mae)}.")
+    if res.mae is not None:
+        lines = [f"This model predicts a number, so here are its biggest misses among "
+                 f"{who(ws, s, capital=False)} (on average it is off by {fmt(res.mae)}):"]
+        for row in res.rows:
+            off = abs(float(row.predicted) - float(row.true_label))
+            lines.append(f"- {ws.noun(1)} {row.row_id}: predicted **{fmt(row.predicted)}**, "
+                         f"actually **{fmt(row.true_label)}** (off by {fmt(off)})")
+        return "\n".join(lines)
     if not res.rows:
         return f"The model makes no mistakes on {who(ws, s, capital=False)}."
     lines = [f"The model is wrong about {fmt(res.n_wrong)} of {who(ws, s, capital=False)}"
@@ -828,6 +850,8 @@ def condition_words(ws: Any, c: r.Condition) -> str:
 def _mistake_typical(ws: Any, res: r.MistakeTypicalResult) -> str:
     s = res.selection
     scope = who(ws, s, capital=False)
+    if res.miss_threshold is not None:
+        return _large_misses(ws, res, scope)
     if not res.n_wrong:
         return f"The model makes no mistakes on {scope}, so there is nothing in common to find."
     head = (f"The model is wrong about {fmt(res.n_wrong)} of {scope} "
@@ -841,6 +865,24 @@ def _mistake_typical(ws: Any, res: r.MistakeTypicalResult) -> str:
         lines.append(f"- {ws.noun().capitalize()} with **{conditions}**: wrong for "
                      f"{fmt(rule.n_wrong)} of {fmt(rule.support)} ({pct(rule.error_rate)}, vs "
                      f"{pct(res.base_error_rate)} overall)")
+    return "\n".join(lines)
+
+
+def _large_misses(ws: Any, res: r.MistakeTypicalResult, scope: str) -> str:
+    """Regression: where the worst quarter of misses concentrates."""
+    head = (f"This model predicts a number, so I take its large misses: predictions off by more "
+            f"than {fmt(res.miss_threshold)}, which holds for {fmt(res.n_wrong)} of {scope} "
+            f"({pct(res.base_error_rate)}).")
+    if not res.n_wrong:
+        return head
+    if not res.rules:
+        return (head + f" They do not share a simple pattern I can describe (for example "
+                f"{ws.noun(2)} {ids_text(res.wrong_ids)}).")
+    lines = [head + " They concentrate among:"]
+    for rule in res.rules:
+        lines.append(f"- {ws.noun().capitalize()} with **{conditions_words(ws, rule.conditions)}"
+                     f"**: large misses for {fmt(rule.n_wrong)} of {fmt(rule.support)} "
+                     f"({pct(rule.error_rate)}, vs {pct(res.base_error_rate)} overall)")
     return "\n".join(lines)
 
 

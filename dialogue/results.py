@@ -251,6 +251,7 @@ class MistakeSampleResult:
     n_wrong: int
     rows: tuple[MistakeRow, ...]
     table: pd.DataFrame | None = field(default=None, compare=False, hash=False)
+    mae: float | None = None  # regression: rows are the biggest misses, not "wrong" rows
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,8 @@ class MistakeTypicalResult:
     rules: tuple[ErrorRule, ...]
     base_error_rate: float
     wrong_ids: tuple[Any, ...] = ()
+    # regression: a "mistake" is a miss larger than this (the worst quarter of the rows)
+    miss_threshold: float | None = None
 
 
 @dataclass(frozen=True)

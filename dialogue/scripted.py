@@ -1,7 +1,8 @@
 """Scripted dialogue tests: YAML files that pin what a conversation about a model must say.
 
 A script names a dataset (a CSV next to it, or the built-in demo) and a model (a saved file, or
-``train: gradient_boosting`` for a deterministic one), then lists dialogues. Each turn gives the
+``train: gradient_boosting`` for a deterministic one; see ``TRAINABLE``, which includes
+regressors), then lists dialogues. Each turn gives the
 user's message, optionally the program it must parse to, and *facts*: things the answer must
 state, computed independently of the assistant with pandas / scikit-learn::
 
@@ -11,6 +12,9 @@ state, computed independently of the assistant with pandas / scikit-learn::
       index_col: patient_id      # a column name or a 0-based position
       train: gradient_boosting   # or model: model.skops (trusted: true for pickle/joblib);
       train_fraction: 0.7        # with neither, the default model is trained as in the app
+      drop: [sex]                # optional: columns removed before anything else
+      class_names: {0: healthy, 1: heart disease}       # optional, as in from_frame
+      feature_descriptions: {bmi: body-mass index}     # optional, as in from_frame
     dialogues:
       - name: older-patients
         turns:
@@ -23,7 +27,7 @@ state, computed independently of the assistant with pandas / scikit-learn::
 Fact expressions are Python, evaluated with ``data`` (the DataFrame indexed by id), ``X`` (the
 features), ``y`` (the target), ``model`` (the fitted model), ``pred`` (its predictions, a Series
 indexed like ``data``), ``proba`` (class probabilities, one column per class), ``wrong``
-(``pred != y``), ``np``, ``pd`` and ``metrics`` (``sklearn.metrics``). Scripts are test code written by the user, so they are trusted like any
+(``pred != y``; for a regressor ``abs_error``, ``|pred - y|``, instead), ``np``, ``pd`` and ``metrics`` (``sklearn.metrics``). Scripts are test code written by the user, so they are trusted like any
 test file. Fact kinds:
 
 * ``count: expr`` - an integer the answer states exactly (digits or a word like "three").
@@ -52,7 +56,9 @@ FACT_KINDS = (
     "table_rows", "has_figure",
     "ok", "has_options", "has_followup",
 )
-TRAINABLE = ("gradient_boosting", "random_forest", "logistic_regression")
+TRAINABLE = ("gradient_boosting", "random_forest", "logistic_regression",
+             "plain_logistic_regression", "gradient_boosting_regressor",
+             "random_forest_regressor", "linear_regression")
 
 # Stating a number more coarsely than this (relative to its size) does not count as stating it,
 # unless it is shown to two decimals / a whole percent (0.143 as "14%").
@@ -116,6 +122,9 @@ class DatasetSpec:
     train: str | None = None
     train_fraction: float = 1.0
     trusted: bool = False
+    drop: tuple[str, ...] = ()
+    class_names: tuple[tuple[Any, str], ...] | None = None
+    feature_descriptions: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,8 @@ def _parse_fact(raw: object, path: Path, where: str) -> Fact:
 def _parse_dataset(raw: object, path: Path) -> DatasetSpec:
     _require(isinstance(raw, Mapping), path, "'dataset' must be a mapping")
     assert isinstance(raw, Mapping)
-    known = {"demo", "csv", "target", "index_col", "model", "train", "train_fraction", "trusted"}
+    known = {"demo", "csv", "target", "index_col", "model", "train", "train_fraction", "trusted",
+             "drop", "class_names", "feature_descriptions"}
     unknown = set(raw) - known
     _require(not unknown, path, f"unknown dataset keys: {', '.join(sorted(map(str, unknown)))}")
     base = path.parent
@@ -163,6 +173,14 @@ def _parse_dataset(raw: object, path: Path) -> DatasetSpec:
              f"'train' must be one of {', '.join(TRAINABLE)}")
     _require(not (train and raw.get("model")), path, "give either 'model' or 'train', not both")
     index_col = raw.get("index_col")
+    drop = raw.get("drop") or []
+    _require(isinstance(drop, list), path, "'drop' must be a list of column names")
+    names = raw.get("class_names")
+    _require(names is None or isinstance(names, Mapping), path,
+             "'class_names' must map each class label to its name")
+    descriptions = raw.get("feature_descriptions")
+    _require(descriptions is None or isinstance(descriptions, Mapping), path,
+             "'feature_descriptions' must map feature names to descriptions")
     return DatasetSpec(
         csv=(base / str(raw["csv"])).resolve(),
         target=str(raw["target"]),
@@ -172,6 +190,10 @@ def _parse_dataset(raw: object, path: Path) -> DatasetSpec:
         train=train,
         train_fraction=float(raw.get("train_fraction", 1.0)),
         trusted=bool(raw.get("trusted", False)),
+        drop=tuple(str(c) for c in drop),
+        class_names=None if names is None else tuple((k, str(v)) for k, v in names.items()),
+        feature_descriptions=None if descriptions is None
+        else tuple((str(k), str(v)) for k, v in descriptions.items()),
     )
 
 
@@ -305,13 +327,15 @@ class ScriptEnvironment:
 
         pred = pd.Series(np.asarray(self.model.predict(self.X)), index=self.X.index)
         proba = None
-        if hasattr(self.model, "predict_proba"):
+        classifier = hasattr(self.model, "predict_proba")
+        if classifier:
             proba = pd.DataFrame(np.asarray(self.model.predict_proba(self.X)),
                                  index=self.X.index,
                                  columns=list(getattr(self.model, "classes_", [])) or None)
         return {"data": self.data, "X": self.X, "y": self.y, "model": self.model, "np": np,
                 "pd": pd, "metrics": metrics, "pred": pred, "proba": proba,
-                "wrong": pred != self.y}
+                "wrong": pred != self.y if classifier else None,
+                "abs_error": None if classifier else (pred - self.y).abs()}
 
 
 def train_model(kind: str, X: Any, y: Any, train_fraction: float = 1.0) -> Any:
@@ -322,14 +346,19 @@ def train_model(kind: str, X: Any, y: Any, train_fraction: float = 1.0) -> Any:
     """
     import numpy as np
     from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.ensemble import (
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
+    from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.pipeline import Pipeline, make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     categorical = [c for c in X.columns if not _is_numeric(X[c])]
     numeric = [c for c in X.columns if c not in categorical]
-    scale = kind == "logistic_regression"
+    scale = kind in ("logistic_regression", "linear_regression")
     preprocess = ColumnTransformer(
         [("categories", OneHotEncoder(handle_unknown="ignore"), categorical),
          ("numbers", make_pipeline(StandardScaler()) if scale else "passthrough", numeric)],
@@ -339,8 +368,15 @@ def train_model(kind: str, X: Any, y: Any, train_fraction: float = 1.0) -> Any:
         "gradient_boosting": lambda: GradientBoostingClassifier(random_state=0),
         "random_forest": lambda: RandomForestClassifier(n_estimators=200, random_state=0),
         "logistic_regression": lambda: LogisticRegression(max_iter=2000),
+        "gradient_boosting_regressor": lambda: GradientBoostingRegressor(random_state=0),
+        "random_forest_regressor": lambda: RandomForestRegressor(n_estimators=200,
+                                                                 random_state=0),
+        "linear_regression": LinearRegression,
     }
-    model = Pipeline([("preprocess", preprocess), ("model", estimators[kind]())])
+    if kind == "plain_logistic_regression":  # numbers only, as a user would fit it by hand
+        model: Any = LogisticRegression(max_iter=5000)
+    else:
+        model = Pipeline([("preprocess", preprocess), ("model", estimators[kind]())])
     if train_fraction < 1.0:
         order = np.random.default_rng(0).permutation(len(X))
         rows = np.sort(order[: max(2, int(round(len(X) * train_fraction)))])
@@ -380,13 +416,23 @@ def build_environment(spec: DatasetSpec) -> ScriptEnvironment:
     if not spec.csv.is_file():
         raise ScriptSkipped(f"the dataset {spec.csv} is not here")
     raw = pd.read_csv(spec.csv)
+    missing = [c for c in spec.drop if c not in raw.columns]
+    if missing:
+        raise ScriptError(f"cannot drop {', '.join(missing)}: not in {spec.csv}")
+    raw = raw.drop(columns=list(spec.drop))
     id_column = _id_column(raw, spec.index_col)
     data = raw.set_index(id_column) if id_column is not None else raw
     if spec.target not in data.columns:
         raise ScriptError(f"the target column {spec.target!r} is not in {spec.csv}")
     X = data.drop(columns=[spec.target])
     y = data[spec.target]
+    extras = {"class_names": dict(spec.class_names) if spec.class_names else None,
+              "feature_descriptions": dict(spec.feature_descriptions)
+              if spec.feature_descriptions else None}
     if spec.model is None and spec.train is None:
+        if spec.drop or spec.class_names or spec.feature_descriptions:
+            raise ScriptError("'drop', 'class_names' and 'feature_descriptions' need a "
+                              "'model' or 'train'")
         workspace = Workspace.from_files(spec.csv, spec.target, index_col=id_column)
         return ScriptEnvironment(workspace, data, X, y, workspace.model)
     if spec.train:
@@ -398,7 +444,7 @@ def build_environment(spec: DatasetSpec) -> ScriptEnvironment:
         if not spec.model.is_file():
             raise ScriptSkipped(f"the model file {spec.model} is not here")
         model = load_model(spec.model, trusted=spec.trusted)
-    workspace = Workspace(raw, spec.target, model, index_col=id_column)
+    workspace = Workspace(raw, spec.target, model, index_col=id_column, **extras)
     return ScriptEnvironment(workspace, data, X, y, model)
 
 

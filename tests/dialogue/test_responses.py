@@ -27,10 +27,10 @@ def test_scores_keep_three_decimals_and_never_read_as_perfect_by_rounding(value,
 
 
 @pytest.mark.parametrize(("share", "text"), [
-    (0.9789, "98%"), (0.996, "99.6%"), (0.9996, "over 99.9%"), (0.0002, "under 0.1%"),
+    (0.9789, "97.9%"), (0.7234, "72.3%"), (0.25, "25%"), (0.996, "99.6%"), (0.9996, "over 99.9%"), (0.0002, "under 0.1%"),
     (0.004, "0.4%"), (1.0, "100%"), (0.0, "0%"),
 ])
-def test_shares_never_round_to_all_or_nothing(share, text):
+def test_shares_show_one_decimal_and_never_round_to_all_or_nothing(share, text):
     assert pct(share) == text
 
 
