@@ -57,6 +57,14 @@ ABBREVIATIONS: Mapping[str, tuple[str, ...]] = {
     "emp": ("employment",),
 }
 
+# Everyday phrasings of common column words that share no word with them ("homeowner" is said
+# "own their home"). General English, not tied to any dataset; matched as whole phrases only.
+PARAPHRASES: Mapping[str, tuple[str, ...]] = {
+    "homeowner": ("own their home", "own a home", "own their house", "own a house",
+                  "own the home", "own the house", "own his home", "own her home", "own home",
+                  "own their own home", "own a property", "own property"),
+}
+
 # Words that say nothing about which feature is meant, so they are never aliases on their own.
 GENERIC_WORDS = frozenset(
     """
@@ -104,6 +112,8 @@ def derive_aliases(name: str) -> tuple[str, ...]:
             trimmed = trimmed[:-1]
         if trimmed:
             phrases.append(" ".join(trimmed))
+    for word in words:
+        phrases += PARAPHRASES.get(word, ())
     # The reverse: "resting heart rate" is also typed "resting hr" (multiword expansions only).
     for phrase in list(phrases):
         for short, (long, *_) in ABBREVIATIONS.items():

@@ -40,6 +40,11 @@ VERB_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"cost\w*|priced?|spen[dt]\w*", ("price", "cost", "amount", "charges")),
 )
 
+VERB_VERBS = "|".join(verbs for verbs, _ in VERB_HINTS)
+
+# Past and present forms of the verb that opens a predicate alias ("owned their home").
+OWN_VERBS = frozenset({"own", "owns", "owned", "owning"})
+
 # Verbs after a bare row number that make it the subject: "how could 61 end up ...".
 ROW_VERBS = frozenset("""
     end get be have change flip receive obtain turn become avoid switch go move stop got had
@@ -170,7 +175,7 @@ class RuleParser:
                 continue
             noun = t.tokens[hit.start]
             # "number 5" / "no 5" alone are ids only when the number exists as an id
-            if noun in {"number", "no"} and not self.schema.has_id(number):
+            if noun in {"number", "no", "app"} and not self.schema.has_id(number):
                 continue
             if noun in {"patients", "pateints"} and not self.schema.has_id(number):
                 continue
@@ -386,6 +391,10 @@ class RuleParser:
             feature = age
         if feature is None:
             feature = self._unit_feature(a, index)
+        if feature is None and cstart > 0 and t.tokens[cstart - 1] == ",":
+            # "people with high bp, over 160": the comparison set off by a comma
+            feature_m = self.feature_near(a, cstart - 1, cend, after=-1)
+            feature = feature_m.feature if feature_m else None
         if feature is None and t.window(cstart - 1, cstart) in {"and", "or", "but"}:
             # "above 12 and below 15": the second bound is on the feature of the first
             bound = next((m.clause for m in a.filters if m.end == cstart - 1
@@ -484,6 +493,11 @@ class RuleParser:
                         r"(?:set|change\w*|increase\w*|decrease\w*) (?:\w+ )*to$", before):
                     return None, index, index
                 return comparison, index - words, index + 1
+        # "who exercise 0 hours a week", "who sleep 6 hours": an amount right after its verb
+        if re.search(r"(?:^| )(?:who|that|people|patients|someone|anyone|everyone|ones) (?:"
+                     + VERB_VERBS + r")$", before) and re.match(
+                r"(?:hours?|times?|days?|nights?|minutes?)\b", after):
+            return "equal to", index, index + 1
         # "patients aged 50", "who are 50 years old", "age 50"
         if re.search(r"(?:^| )(?:aged|age|age of|age is)$", before):
             return "equal to", index - 1, index + 1
@@ -535,6 +549,11 @@ class RuleParser:
                     continue
                 window_before = t.window(index - 3, index)
                 window_after = t.window(index + 1, index + 5)
+                # "dropped their bmi by 3": the verb, its object, then "by"
+                verb_by = re.search(r"(?:^| )(" + cues.DECREASE + "|" + cues.INCREASE
+                                    + r") (?:\w+ ){1,3}by$", t.window(index - 5, index))
+                if verb_by:
+                    window_before = verb_by.group(1) + " by"
                 kind = "set"
                 if re.match(r"(?:\w+ ){0,3}?(?:" + cues.DECREASE + r")", window_after) or \
                         re.search(r"(?:" + cues.DECREASE + r")(?: \w+)?(?: by| of)?$",
@@ -577,8 +596,10 @@ class RuleParser:
                 if re.search(r"(?:" + cues.BOOL_FALSE_VERBS + r")(?: a| an| any| the)?$", before):
                     value = False
                 elif re.search(r"(?:" + cues.BOOL_TRUE_VERBS + r")(?: a| an| any| the| all)?$",
-                               before):
-                    value = True
+                               before) or t.tokens[m.start] in OWN_VERBS or (
+                        t.tokens[m.start].endswith("ed") and re.search(
+                            r"(?:\d|\bhe|\bshe|\bthey|\bpatient|\bperson)$", before)):
+                    value = True  # "if 1050 owned their home", "if 40 smoked": the verb itself
                 else:
                     continue
                 if re.search(r"(?:with|who are|who have|patients|people)(?: a| an)?$", before):
@@ -677,6 +698,14 @@ class RuleParser:
                                         r"marked) as (?:a |an |class |label )?(?P<n>"
                                         + "|".join(re.escape(x) for x in labels) + r")"), ""))
         found: list[tuple[int, int, str]] = []
+        if self.positive is not None:
+            # "false positives": the rows predicted positive that are wrong (the mistake cue
+            # keeps the words, so they are not taken)
+            for hit in t.finditer(_compile(r"false (?P<c>positive|negative)s?")):
+                label = self.positive if hit.group("c") == "positive" else self.negative
+                found.append((hit.start, hit.end, ""))
+                a.filters.append(Mention(hit.start, hit.end, p.PredictionFilter(label or ""),
+                                         "filter"))
         for rx, label in patterns:
             for hit in t.finditer(rx):
                 if not a.free(hit.start, hit.end):
@@ -687,6 +716,8 @@ class RuleParser:
                 found.append((hit.start, hit.end, chosen or ""))
         has_id = any(isinstance(m.clause, p.IdFilter) for m in a.filters)
         for start, end, label in sorted(found):
+            if not label:
+                continue
             before = t.window(start - 7, start)
             near = t.window(start - 3, start)
             cstart, cend = self.clause_bounds(t, start)
@@ -712,7 +743,7 @@ class RuleParser:
                 a.take(start, end)  # "if ..., how many would have it?": what is predicted
                 continue
             prediction_cue = re.search(
-                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated|\bcalls?\b"
+                r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated|\bcall(?:s|ed)?\b"
                 r"|\blabels? (?:\w+ )?as"
                 r"|(?:model|classifier|algorithm)$", near) or re.match(
                 r"(?:predicted|forecast|classified|labell?ed|flagged|marked) as ",
@@ -720,7 +751,7 @@ class RuleParser:
                 r"(?:predict\w*|flag\w*|classif\w*) (?:\w+ ){0,2}(?:to have|to be|as|will have|"
                 r"would have|to develop)(?: \w+)?$", before) or re.match(
                 r"(?:\w+ )?(?:according to|per|by) (?:the |this |our |your )?(?:model|classifier|"
-                r"algorithm)", after)
+                r"algorithm)", after) or re.match(r"predictions\b", after)
             truth_cue = re.search(r"actual\w*|truly|really|true|ground|in reality|in fact|"
                                   r"diagnosed|confirmed", before)
             predicted_as = prediction_cue and re.search(
@@ -864,8 +895,21 @@ class RuleParser:
                 # "top 5 drivers", "which factors matter most": a ranking, not one explanation
                 kind, hit = next(((k, h) for _, k, h in clause_ops if k == "important"),
                                  ("important", hit))
+            if kind == "explain features" and not has_id and not a.filters and not a.values \
+                    and not a.features and re.fullmatch(r"driv\w*|drove|influenc\w*|factors?",
+                                                        hit.group()) and re.search(
+                    r"\bpredictions\b|\boverall\b|in general|globally", t.window(cstart, cend)) \
+                    and not re.search(cues.PRONOUN_ROWS, t.text):
+                # "what drives the model's predictions overall?": the global ranking
+                a.ops.append(Mention(hit.start, hit.start + 1, p.ImportantAll(), "op"))
+                continue
             if clause_has_mistake and not kind.startswith("mistake") and order.index(kind) > \
                     order.index("mistake sample"):
+                kind = "mistake sample"
+            if kind == "show" and after_mistakes and re.search(
+                    r"\b(?:some|few|examples?|a couple)\b", t.window(cstart, cend)) and \
+                    re.search(r"\b(?:them|those|these)\b", t.window(cstart, cend)):
+                # "show me some of them" right after "how many mistakes ...?"
                 kind = "mistake sample"
             self._emit_operation(a, kind, hit, cstart, cend, has_id)
 
@@ -1149,8 +1193,9 @@ class RuleParser:
         has_explicit_id = any(isinstance(m.clause, p.IdFilter) for m in filters)
         whole_data = t.search(_compile(cues.WHOLE_DATA)) is not None
         use_previous_filter = False
-        if partitive is not None and partitive.start <= first_filter:
-            use_previous_filter = True
+        if partitive is not None and (partitive.start <= first_filter or re.match(
+                r"(?:among|amongst|within) ", partitive.group() or "")):
+            use_previous_filter = True  # "... the ones with diabetes among them"
         elif pronouns and not has_explicit_id and (not filters or pronouns[0].start < first_filter):
             use_previous_filter = True
         carried: list[p.Clause] = []
@@ -1321,7 +1366,7 @@ METRIC_CUES: list[tuple[str, re.Pattern[str]]] = [
         ("accuracy", r"accura\w*|\bacc\b"),
         ("f1", r"\bf1\b|f 1 score|f-1|f score|f-score|f measure"),
         ("roc", r"\broc\b|\bauc\b|area under (?:the )?(?:curve|roc|receiver)"),
-        ("precision", r"precision"),
+        ("precision", r"precision|\bprecise\b"),
         ("recall", r"recall"),
         ("sensitivity", r"sensitiv\w*|true positive rate"),
         ("specificity", r"specificity|specific\b|true negative rate"),

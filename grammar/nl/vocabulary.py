@@ -24,6 +24,9 @@ PRONOUN_SYNONYMS = frozenset({"she", "her", "he", "him", "his"})
 
 AGE_WORDS = ("age", "years", "old", "aged")
 
+# A verb that opens an alias ("own their home"): the phrase is a predicate, never split up.
+PHRASE_VERBS = frozenset({"own", "owns", "has", "have", "is", "are"})
+
 
 def word_pattern(word: str) -> str:
     """A regex for a word and its inflections: ``smoker`` also matches smokers, smoking, smoke."""
@@ -69,6 +72,9 @@ class SchemaVocabulary:
         for feature in schema.features:
             for alias in feature.aliases:
                 words = alias.split()
+                if words[0] in PHRASE_VERBS:  # "own their home": only the whole phrase names it
+                    phrases.setdefault(alias, set()).add(feature.canonical)
+                    continue
                 for length in range(len(words), 0, -1):
                     for start in range(0, len(words) - length + 1):
                         sub = words[start:start + length]
