@@ -39,6 +39,9 @@ class ParseResult:
     # A courtesy ("thanks!") with no question in it: the parse language has no clause for it, so
     # ``error`` holds a friendly reply and no later stage should try to read it as a program.
     courtesy: bool = False
+    # The question asks for something no program can express (a filter on a regression's
+    # predicted values): ``error`` says so, and no later stage should guess another program.
+    unsupported: bool = False
 
     @property
     def text(self) -> str:
@@ -68,10 +71,13 @@ class NaturalLanguageParser:
             return ParseResult(None, 0.0, self.source,
                                f"I could not read that question ({type(error).__name__}).")
         if program is None:
-            from grammar.nl.parser import COURTESY, UNKNOWN_FEATURE
+            from grammar.nl.parser import COURTESY, UNKNOWN_FEATURE, UNSUPPORTED
 
             if note == COURTESY:
                 return ParseResult(None, 0.0, self.source, "You're welcome!", courtesy=True)
+            if note.startswith(UNSUPPORTED):
+                return ParseResult(None, 0.0, self.source, _unsupported_message(
+                    note[len(UNSUPPORTED):], self.schema), unsupported=True)
 
             unknown = (note[len(UNKNOWN_FEATURE):],) if note.startswith(UNKNOWN_FEATURE) else ()
             return ParseResult(None, confidence, self.source, self._explain_failure(note),
@@ -83,11 +89,23 @@ class NaturalLanguageParser:
     def _explain_failure(self, note: str) -> str:
         """A user-facing sentence for why nothing was parsed (names an unknown feature word)."""
         from grammar.nl.parser import UNKNOWN_FEATURE
+        from grammar.nl.vocabulary import SEX_WORDS
 
         if note.startswith(UNKNOWN_FEATURE):
             word = note[len(UNKNOWN_FEATURE):]
+            if word in SEX_WORDS:
+                return (f"The data has no sex or gender column, so I cannot pick out '{word}'. "
+                        "Ask about everyone, or about a group the data records.")
             names = ", ".join(f.name for f in self.schema.features[:12])
             more = " and others" if len(self.schema.features) > 12 else ""
             return (f"The data has no feature called '{word}', so I cannot answer about it. "
                     f"The features are: {names}{more}.")
         return "I did not understand that question about the data or the model."
+
+
+def _unsupported_message(what: str, schema: DatasetSchema) -> str:
+    """Why a question about a numeric target's values cannot be answered as asked."""
+    whose = "predicted values" if what == "prediction" else f"true values of {schema.target}"
+    return (f"I cannot select rows by the model's {whose}: groups can only be chosen by the "
+            f"features (and by class, for a classifier). Ask for the predictions of a group "
+            f"instead, e.g. 'what does the model predict for smokers?'.")

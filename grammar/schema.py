@@ -65,6 +65,14 @@ PARAPHRASES: Mapping[str, tuple[str, ...]] = {
                   "own their own home", "own a property", "own property"),
 }
 
+# Everyday words for the false side of a boolean column word ("renters" are not homeowners).
+# General English; a boolean feature whose name has the key word gets these as "false" phrases.
+OPPOSITES: Mapping[str, tuple[str, ...]] = {
+    "homeowner": ("renters", "renter", "renting", "rent their home", "rent a home", "tenants",
+                  "tenant"),
+    "employed": ("unemployed", "jobless", "out of work"),
+}
+
 # Words that say nothing about which feature is meant, so they are never aliases on their own.
 GENERIC_WORDS = frozenset(
     """

@@ -6,6 +6,10 @@ import re
 
 MISTAKE = r"(?:slips? up|slipp\w* up|screws? up|screw\w* up|mess\w* up|goof\w*|blunder\w*|mistakes?|errors?|erroneous\w*|erors?|wrong\w*|misclassif\w*|mis classif\w*|incorrect\w*|mispredict\w*|misses|missed|false positives?|false negatives?|inaccura\w*|get it wrong|fail\w*)"
 
+# Error measures of a regression model: the language has no token for them, and ``score default``
+# reports them, so they are the default score (and never "mistakes").
+REGRESSION_METRICS = r"(?:root )?mean (?:absolute|squared?|square) (?:error|deviation)|\bmae\b|\bmse\b|\brmse\b|rsquared|coefficient of determination|explained variance"
+
 OPERATION_CUES: list[tuple[str, str]] = [
     # (kind, regex) — earlier entries win within a clause
     ("self", r"who are you|(?:tell me )?who you are|what are you|your name|are you (?:a |an )?(?:person|human|bot|robot|ai|chatbot|machine|real|computer)|who am i (?:talking|speaking|chatting) (?:to|with)|introduce yourself|who is this|who made you|a chatbot|are you human"),
@@ -19,7 +23,7 @@ OPERATION_CUES: list[tuple[str, str]] = [
     ("explain lime", r"lime"),
     ("explain features", r"why|what is it about|what about (?:\w+ ){0,3}(?:makes?|made) |makes? (?:the model|it|the classifier)|explain\w*|explan\w*|reason\w*|driv\w*|drove|behind|influenc\w*|factors?|attribut\w*|pushed|push|contribut\w*|account(?:s|ed)? for|caused?|causes|responsible|led to|lead to|leads to|justif\w*|what made|made (?:the model|it)|rationale|interpret\w*|how come|walk me through|breakdown of (?:the|this|that) prediction|basis"),
     ("likelihood", r"how likely|likel(?:y|ihood|yhood)|probabilit\w*|probab\w*|\bprob\b|chances?|odds|confiden\w*|how sure|sure is|certain\w*|risk|percent chance"),
-    ("score", r"accura\w*|\bacc\b|\bf1\b|f 1 score|f-1|f score|f-score|f measure|\broc\b|\bauc\b|area under (?:the )?(?:curve|roc|receiver)|precision|recall|sensitiv\w*|true positive rate|specificity|true negative rate|\bppv\b|positive predictive|\bnpv\b|negative predictive|how (?:good|well|bad|reliable|precise|specific)\b|(?:precise|specific) is (?:the|this|your) (?:model|classifier)|any good|good is (?:the|this|your) (?:model|classifier)|perform\w*|how does (?:the model|it|the classifier) do|how (?:is|are) (?:the model|it|you) doing|quality|metrics?|evaluat\w*|\bscores?\b"),
+    ("score", r"accura\w*|\bacc\b|\bf1\b|f 1 score|f-1|f score|f-score|f measure|\broc\b|\bauc\b|area under (?:the )?(?:curve|roc|receiver)|precision|recall|sensitiv\w*|true positive rate|specificity|true negative rate|\bppv\b|positive predictive|\bnpv\b|negative predictive|how (?:good|well|bad|reliable|precise|specific)\b|(?:precise|specific) is (?:the|this|your) (?:model|classifier)|any good|good is (?:the|this|your) (?:model|classifier)|perform\w*|how does (?:the model|it|the classifier) do|how (?:is|are) (?:the model|it|you) doing|quality|metrics?|evaluat\w*|\bscores?\b|" + REGRESSION_METRICS),
     ("interact", r"interact\w*|interplay|jointly|combined effects?|work together|depend on each other"),
     ("important", r"important|importance|importnat|matter\w*|influential|rank\w*|\btop\b|most (?:predictive|relevant|significant|useful|impactful|influential|informative)|predictive|relevan\w*|significan\w*|key (?:features|factors|variables)|biggest (?:factors?|drivers?)|(?:big|major|key|main|strong|important|significant|large) (?:factor|driver|predictor|influence)s?|strongest|weigh(?:t|ts|s|ed)?\b|how much (?:does|do) (?:\w+ ){1,4}(?:count|affect)|rel(?:y|ies|ied|ying) (?:the )?(?:most )?(?:on|upon)|depends? (?:the )?most on|affect\w*|impact\w*|\b(?:use|uses|using|used) (?:\w+ ){1,4}(?:much|a lot|heavily|at all)\b"),
     ("label", r"(?:true|actual|real|correct|ground|gold|observed|recorded) (?:label|labels|outcome|outcomes|diagnos\w*|class|classes|value|values|answer|answers|result|results|status|decisions?|verdicts?|category|categories)|ground truth|truth|\blabels?\b(?! (?:\w+ )?as\b)|acutal|(?:does|did|do|is|was) (?:\S+ ){0,4}(?:actually|really|truly) (?:have|has|had|get|got|develop)|in reality|in fact|(?:is|was|are|were) (?:\S+ ){0,4}(?:actually|really|truly)\b"),
@@ -129,6 +133,7 @@ CUE_VOCABULARY = frozenset(
     likelihood likely accuracy accurate precision recall sensitivity specificity mistakes errors
     misclassified misclassification misclassifications incorrectly incorrect important importance
     interactions interaction interact features feature statistics average median distribution
+    absolute squared rsquared mae mse rmse
     counterfactual counterfactuals dataset patients patient records record show display define
     definition model classifier algorithm confident confidence chances typical common pattern
     actually actual label labels diagnosis outcome wrong predictions influential matter matters

@@ -82,6 +82,7 @@ def normalize(text: str) -> Normalized:
     text = text.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", " - ")
     text = text.replace("≥", " >= ").replace("≤", " <= ")
     text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\br(?:\^?2|²|[ -]squared?)(?![a-z0-9])", "rsquared", text)  # not "are 2"
     text = _expand_contractions(text)
     # possessives: "patient 56's" -> "patient 56", "everyone's" -> "everyone"
     text = re.sub(r"(\w)'s\b", r"\1", text)

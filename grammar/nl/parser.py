@@ -16,7 +16,7 @@ from grammar import program as p
 from grammar.nl import cues
 from grammar.nl.normalize import correct_typos, normalize
 from grammar.nl.text import Hit, TokenText
-from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
+from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SEX_WORDS, SchemaVocabulary
 from grammar.schema import DatasetSchema, Feature
 
 BOUNDARY = frozenset({",", "?", ".", ";", ":", "!", "and", "but", "also", "then", "plus"})
@@ -67,6 +67,9 @@ ARGUMENT_FILLERS = frozenset({"is", "are", "was", "of", "the", "a", "an", "s", "
 # The note that starts a "this names no feature" answer; the word follows it.
 UNKNOWN_FEATURE = "unknown feature: "
 
+# The note that starts a "no program can say this" answer; the reason follows it.
+UNSUPPORTED = "unsupported: "
+
 # The note for a message that only thanks the assistant.
 COURTESY = "courtesy"
 
@@ -98,6 +101,7 @@ class Mention:
     used: bool = False
     partial: bool = False  # a feature named by only part of a longer name ("blood" of "blood pressure")
     join: str = ""  # "or" for the later ids of a list ("patients 5 and 6"), else from the words
+    opposite: bool = False  # a word for the false side of a boolean ("renters": not homeowners)
 
 
 @dataclass
@@ -115,6 +119,8 @@ class Analysis:
     previous: p.Program | None = None
     notes: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # words that look like missing features
+    targets: list[tuple[int, int]] = field(default_factory=list)  # a numeric target's names
+    unsupported: list[str] = field(default_factory=list)  # notes for what no program can say
 
     def take(self, start: int, end: int) -> None:
         for i in range(start, end):
@@ -197,10 +203,21 @@ class RuleParser:
                 if any(m.start < hit.end and hit.start < m.end for m in spans):
                     continue
                 spans.append(Mention(hit.start, hit.end, kind="feature", feature=words.feature,
-                                     partial=not words.whole))
+                                     partial=not words.whole, opposite=words.opposite))
         # "the target" / the target column's own words are not features
         for m in sorted(spans, key=lambda m: m.start):
             a.features.append(m)
+
+    def find_targets(self, a: Analysis) -> None:
+        """A numeric target's names ("average blood pressure" when it is the target): kept
+        from being read as features, missing features or class words."""
+        rx = self.vocab.numeric_target_pattern
+        if rx is None:
+            return
+        for hit in a.text.finditer(rx):
+            if a.free(hit.start, hit.end):
+                a.take(hit.start, hit.end)
+                a.targets.append((hit.start, hit.end))
 
     def find_values(self, a: Analysis) -> None:
         t = a.text
@@ -379,6 +396,13 @@ class RuleParser:
             return
         if comparison is None or not a.free(cstart, cend):
             return
+        numeric_target = self._numeric_target_before(a, cstart)
+        if numeric_target is not None:
+            # "predicted above 150" on a regression: the language filters on classes only
+            a.take(cstart, cend)
+            a.numbers_used.add(index)
+            a.unsupported.append(numeric_target)
+            return
         value = float(token)
         phrase = t.window(cstart, cend + 2)
         age = self.vocab.age_feature
@@ -419,6 +443,20 @@ class RuleParser:
         a.numbers_used.add(index)
         a.filters.append(Mention(cstart, cend, p.NumericFilter(
             feature.canonical, comparison, _number(token)), "filter"))  # type: ignore[arg-type]
+
+    def _numeric_target_before(self, a: Analysis, cstart: int) -> str | None:
+        """"prediction" or "target" when a comparison is about a regression's predicted or true
+        value ("the model predicts above 150", "systolic bp over 150" when that is the target)."""
+        if self.schema.task != "regression":
+            return None
+        window = a.text.window(cstart - 4, cstart)
+        if re.search(r"(?:predict\w*|forecast\w*|estimat\w*)(?: (?:values?|to be|as|is|are|was|"
+                     r"were|of|a|an|the|scores?|numbers?))*$", window):
+            return "prediction"
+        if any(0 <= cstart - e <= 2 and all(tok in BETWEEN_OK for tok in a.text.tokens[e:cstart])
+               for _, e in a.targets):
+            return "target"
+        return None
 
     def _unknown_feature_word(self, a: Analysis, cstart: int) -> str | None:
         """"have a glucose over 100" on a table without glucose: the word that names no feature.
@@ -606,8 +644,8 @@ class RuleParser:
                     continue
                 m.used = True
                 a.take(m.start, m.end)
-                a.changes.append(Mention(m.start, m.end, p.BoolChange(m.feature.canonical, value),
-                                         "change"))
+                a.changes.append(Mention(m.start, m.end, p.BoolChange(
+                    m.feature.canonical, value != m.opposite), "change"))
             # "quit" / "stopped" with no object: the boolean feature talked about
             for hit in t.finditer(_compile(r"(?:all )?(?:quit|quits|stopped|stop|gave up|give up)")):
                 if not (start <= hit.start < end) or not a.free(hit.start, hit.end):
@@ -801,8 +839,8 @@ class RuleParser:
                 or token.startswith("non")
             m.used = True
             a.take(m.start, m.end)
-            a.filters.append(Mention(m.start, m.end, p.BoolFilter(m.feature.canonical,
-                                                                  not negated), "filter"))
+            a.filters.append(Mention(m.start, m.end, p.BoolFilter(
+                m.feature.canonical, negated == m.opposite), "filter"))
         for m in a.values:
             if m.used or m.feature is None or m.value is None or m.kind == "pronoun-value":
                 continue
@@ -825,8 +863,9 @@ class RuleParser:
         feature_spans = [(m.start, m.end) for m in a.features]
         whole_data = [(h.start, h.end) for h in t.finditer(_compile(cues.WHOLE_DATA))]
         # "symmetry error" names a feature, not a mistake of the model
+        metric_spans = [(h.start, h.end) for h in t.finditer(_compile(cues.REGRESSION_METRICS))]
         mistake_hits = [h for h in t.finditer(mistake_rx)
-                        if not any(s <= h.start < e for s, e in feature_spans)]
+                        if not any(s <= h.start < e for s, e in feature_spans + metric_spans)]
         any_mistake = bool(mistake_hits)
         # "what do they have in common?" right after a turn about the model's mistakes
         after_mistakes = a.previous is not None and any(
@@ -948,8 +987,16 @@ class RuleParser:
                                            r"how common|distribut|stat|breakdown", clause_text)):
                 a.ops.append(Mention(pos, pos + 1, p.Statistic(None), "op"))
                 return
+        if kind == "statistic" and self._names_target(a, hit, cstart, cend):
+            a.ops.append(Mention(pos, pos + 1, p.Statistic(None), "op"))
+            return
         if kind in {"statistic", "define"} and self._missing_argument(a, hit, cend):
             return
+        if kind == "statistic" and a.previous is not None and re.search(
+                r"\b(?:on|in) average$", t.window(hit.start - 1, hit.end)) and not any(
+                not m.used and m.feature is not None and cstart <= m.start < cend
+                for m in a.features):
+            return  # "and smokers, on average?": how the previous question is asked, not a stat
         if kind in {"statistic", "define"}:
             arg = self._feature_argument(a, hit, cstart, cend) or self._previous_feature(a)
             if kind == "define":
@@ -976,6 +1023,19 @@ class RuleParser:
             "countdata": p.CountData(), "show": p.Show(), "predict": p.Predict(),
         }
         a.ops.append(Mention(pos, pos + 1, simple[kind], "op"))
+
+    def _names_target(self, a: Analysis, hit: Hit, cstart: int, cend: int) -> bool:
+        """Is the statistic about a numeric target named in its clause, nearer than any feature?"""
+        spans = [(s, e) for s, e in a.targets if cstart <= s < cend]
+        if not spans:
+            return False
+
+        def distance(start: int, end: int) -> int:
+            return 2 * (start - hit.end) if start >= hit.end else 2 * (hit.start - end) + 1
+
+        nearest = min(distance(s, e) for s, e in spans)
+        return not any(not m.used and m.feature is not None and cstart <= m.start < cend
+                       and distance(m.start, m.end) < nearest for m in a.features)
 
     def _missing_argument(self, a: Analysis, hit: Hit, cend: int) -> bool:
         """"average glucose", "how important is blood pressure" on a table without them: record
@@ -1105,6 +1165,7 @@ class RuleParser:
                     context_bool = self.schema.feature(clause.feature)
         a.previous = previous
         self.find_ids(a)
+        self.find_targets(a)
         self.find_features(a)
         self.find_values(a)
         self.find_changes(a, context_bool)
@@ -1115,9 +1176,21 @@ class RuleParser:
         self.find_operations(a, has_id)
         self.find_simple_filters(a)
         self._bare_id(a)
+        self._unmatched_sex_word(a)
+        if a.unsupported:
+            return None, 0.0, UNSUPPORTED + a.unsupported[0]
         if a.unknown:
             return None, 0.0, UNKNOWN_FEATURE + a.unknown[0]
         return self._assemble(a, previous)
+
+    def _unmatched_sex_word(self, a: Analysis) -> None:
+        """"the precision for women" on a table with no sex column: report the word rather
+        than answer for everyone."""
+        for index, token in enumerate(a.text.tokens):
+            if token in SEX_WORDS and not a.taken[index] and not any(
+                    m.start <= index < m.end for m in (*a.values, *a.features)):
+                a.unknown.append(token)
+                return
 
     def _bare_id(self, a: Analysis) -> None:
         """"what would change the outcome for 12?": a lone number that is an id."""

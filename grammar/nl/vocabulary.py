@@ -9,7 +9,15 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
-from grammar.schema import ABBREVIATIONS, GENERIC_WORDS, DatasetSchema, Feature, split_words
+from grammar.schema import (
+    ABBREVIATIONS,
+    GENERIC_WORDS,
+    OPPOSITES,
+    DatasetSchema,
+    Feature,
+    derive_aliases,
+    split_words,
+)
 
 # General English synonyms for values that often appear in tables.
 VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -21,6 +29,10 @@ VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "no": ("no",),
 }
 PRONOUN_SYNONYMS = frozenset({"she", "her", "he", "him", "his"})
+
+# Words that pick out a group by sex: on a table without such a column they name nothing.
+SEX_WORDS = frozenset({"women", "woman", "men", "man", "females", "female", "males", "male",
+                       "ladies", "lady", "gentlemen", "gentleman"})
 
 AGE_WORDS = ("age", "years", "old", "aged")
 
@@ -52,6 +64,7 @@ class FeatureWords:
     pattern: re.Pattern[str]
     specificity: int  # number of words: longer phrases win
     whole: bool = True  # the phrase is a whole name or alias, not a part of one
+    opposite: bool = False  # the phrase names the false side of a boolean ("renters")
 
 
 @dataclass(frozen=True)
@@ -103,9 +116,30 @@ class SchemaVocabulary:
             pattern = re.compile(phrase_pattern(words))
             features.append(FeatureWords(feature, pattern, len(words) * 10 + len(phrase),
                                          whole))
+        for feature in schema.features_of_kind("boolean"):
+            for word in split_words(feature.name):
+                for phrase in OPPOSITES.get(word, ()):
+                    words = phrase.split()
+                    features.append(FeatureWords(feature, re.compile(phrase_pattern(words)),
+                                                 len(words) * 10 + len(phrase), True, True))
         features.sort(key=lambda fw: -fw.specificity)
         self.features = tuple(features)
         self.target_pattern = re.compile(phrase_pattern(self.target_words)) if self.target_words else None
+        # A numeric target's names ("systolic blood pressure", "blood pressure"): the target,
+        # never a feature the table lacks.
+        self.numeric_target_pattern: re.Pattern[str] | None = None
+        if schema.task == "regression":
+            names: set[str] = set()
+            for alias in derive_aliases(schema.target):
+                words = alias.split()
+                for length in range(len(words), 0, -1):
+                    for start in range(0, len(words) - length + 1):
+                        sub = " ".join(words[start:start + length])
+                        if not all(w in GENERIC_WORDS for w in sub.split()) and sub not in phrases:
+                            names.add(sub)
+            if names:
+                self.numeric_target_pattern = re.compile("|".join(
+                    phrase_pattern(n.split()) for n in sorted(names, key=len, reverse=True)))
 
         values: list[ValueWords] = []
         for feature in schema.features_of_kind("categorical"):

@@ -20,6 +20,24 @@ DEV = Path(__file__).resolve().parents[2].parent / "shared" / "dev"
 @functools.cache
 def clinic() -> DatasetSchema:
     """The development clinic table when present, else a synthetic table with its columns."""
+    return DatasetSchema.from_frame(clinic_frame(), "heart_disease", index_col="patient_id")
+
+
+@functools.cache
+def clinic_regression() -> DatasetSchema:
+    """The clinic table with a numeric target: systolic blood pressure, as a regression."""
+    return DatasetSchema.from_frame(clinic_frame(), "systolic_bp", index_col="patient_id")
+
+
+@functools.cache
+def clinic_without_sex() -> DatasetSchema:
+    """The clinic table without its sex column: "women" names nothing here."""
+    return DatasetSchema.from_frame(clinic_frame().drop(columns=["sex"]), "heart_disease",
+                                    index_col="patient_id")
+
+
+def clinic_frame() -> pd.DataFrame:
+    """The clinic rows: the development csv when present, else synthetic rows (fixed seed)."""
     if (DEV / "clinic.csv").exists():
         frame = pd.read_csv(DEV / "clinic.csv")
     else:
@@ -41,7 +59,7 @@ def clinic() -> DatasetSchema:
             "family_history": rng.integers(0, 2, n),
             "heart_disease": rng.integers(0, 2, n),
         })
-    return DatasetSchema.from_frame(frame, "heart_disease", index_col="patient_id")
+    return frame
 
 
 @functools.cache

@@ -160,3 +160,93 @@ def test_thanks_is_answered_kindly_not_parsed(clinic_parser, question):
 def test_yes_please_after_an_offer_is_still_a_followup(clinic_parser):
     result = clinic_parser.parse("yes, thanks", ParseContext(offered_followup=True))
     assert result.text == "followup [E]"
+
+
+@pytest.fixture(scope="module")
+def regression_parser() -> NaturalLanguageParser:
+    from tests.grammar.tables import clinic_regression
+
+    return NaturalLanguageParser(clinic_regression())
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("what is the average systolic blood pressure of diabetics?",
+     "filter diabetic true and statistic target [E]"),
+    ("what is the average blood pressure?", "statistic target [E]"),
+    ("median systolic bp for smokers", "filter smoker true and statistic target [E]"),
+])
+def test_a_statistic_of_a_numeric_target_is_a_statistic_of_the_target(regression_parser,
+                                                                       question, expected):
+    assert regression_parser.parse(question).text == expected
+
+
+def test_on_average_in_an_and_followup_keeps_the_previous_operation(clinic_parser):
+    previous = parse_program("filter id 88 and likelihood", clinic_parser.schema)
+    result = clinic_parser.parse("and patients with a family history, on average?",
+                                 ParseContext(previous=previous))
+    assert result.text == "filter familyhistory true and previousoperation [E]"
+
+
+def test_on_average_with_a_feature_is_still_a_statistic(clinic_parser):
+    previous = parse_program("filter id 88 and likelihood", clinic_parser.schema)
+    result = clinic_parser.parse("and what is the cholesterol on average?",
+                                 ParseContext(previous=previous))
+    assert result.text.endswith("statistic cholesterol [E]")
+
+
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    ("what's the mean absolute error?", None, "score default [E]"),
+    ("what's the rmse for women?", None, "filter sex female and score default [E]"),
+    ("and the r2?", "score default", "score default [E]"),
+    ("what is the r-squared of the model?", None, "score default [E]"),
+    ("mean squared error on smokers", None, "filter smoker true and score default [E]"),
+])
+def test_regression_error_metrics_are_the_default_score(regression_parser, question, previous,
+                                                        expected):
+    context = ParseContext(previous=parse_program(previous, regression_parser.schema)
+                           if previous else None)
+    assert regression_parser.parse(question, context).text == expected
+
+
+def test_a_group_word_the_table_cannot_pick_out_is_reported_not_dropped():
+    from tests.grammar.tables import clinic_without_sex
+
+    result = NaturalLanguageParser(clinic_without_sex()).parse("what's the precision for women?")
+    assert result.program is None
+    assert result.unknown_features == ("women",)
+    assert result.error is not None and "women" in result.error
+
+
+def test_a_group_word_the_table_has_still_filters(clinic_parser):
+    assert clinic_parser.parse("what's the precision for women?").text == (
+        "filter sex female and score precision [E]")
+
+
+@pytest.mark.parametrize("question", [
+    "how many patients does the model predict above 150?",
+    "show the patients whose predicted value is over 150",
+])
+def test_a_numeric_prediction_filter_is_refused_not_moved_to_a_feature(regression_parser,
+                                                                       question):
+    result = regression_parser.parse(question)
+    assert result.program is None
+    assert "cholesterol" not in result.text
+    assert result.unsupported
+    assert result.error is not None and "predicted" in result.error
+
+
+def test_a_numeric_feature_filter_still_works_on_a_regression_table(regression_parser):
+    assert regression_parser.parse("how many patients have cholesterol above 150?").text == (
+        "filter cholesterol greater than 150 and countdata [E]")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("how many renters were approved?",
+     "filter homeowner false and filter labelfilter approved and countdata [E]"),
+    ("show renters", "filter homeowner false and show [E]"),
+    ("show homeowners", "filter homeowner true and show [E]"),
+])
+def test_an_opposite_meaning_word_is_the_false_side_of_a_boolean(question, expected):
+    from tests.grammar.tables import loans
+
+    assert NaturalLanguageParser(loans()).parse(question).text == expected
