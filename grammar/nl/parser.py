@@ -298,6 +298,26 @@ class RuleParser:
                     noun in alias.split() for alias in f.aliases for noun in nouns)]
         return result
 
+    _BOUND_WORDS = {">=": "greater equal than", "<=": "less equal than", "<": "less than"}
+
+    def _add_interval(self, a: Analysis, hit: Hit, lower: tuple[str, p.Number],
+                      upper: tuple[str, p.Number]) -> None:
+        """Two filters for one interval mention ("between 40 and 50", "in their fifties") on the
+        feature named next to it, else the one its numbers imply; nothing if neither exists."""
+        if not a.free(hit.start, hit.end):
+            return
+        feature_m = self.feature_near(a, hit.start, hit.end)
+        feature = feature_m.feature if feature_m else self.implied_numeric_feature(
+            a, hit.start, hit.end, lower[1])
+        if feature is None:
+            return
+        if feature_m:
+            feature_m.used = True
+        a.take(hit.start, hit.end)
+        for offset, (bound, value) in enumerate((lower, upper)):
+            a.filters.append(Mention(hit.start + offset, hit.end, p.NumericFilter(
+                feature.canonical, self._BOUND_WORDS[bound], value), "filter"))
+
     def find_conditions(self, a: Analysis) -> None:
         """Numeric filters: "over 60", "bmi of 30 or more", "between 40 and 50", "aged 40 to 50"."""
         t = a.text
@@ -307,40 +327,14 @@ class RuleParser:
                               + NUMBER + r") (?:and|to|-)"
                               r" (?P<b>" + NUMBER + r")(?: inclusive| years| years old)?")
         for hit in t.finditer(range_rx):
-            if not a.free(hit.start, hit.end):
-                continue
             low, high = float(hit.group("a")), float(hit.group("b"))
-            feature_m = self.feature_near(a, hit.start, hit.end)
-            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
-                a, hit.start, hit.end, low)
-            if feature is None:
-                continue
-            if feature_m:
-                feature_m.used = True
-            a.take(hit.start, hit.end)
-            a.filters.append(Mention(hit.start, hit.end, p.NumericFilter(
-                feature.canonical, "greater equal than", _number(str(low))), "filter"))
-            a.filters.append(Mention(hit.start + 1, hit.end, p.NumericFilter(
-                feature.canonical, "less equal than", _number(str(high))), "filter"))
+            self._add_interval(a, hit, (">=", _number(str(low))), ("<=", _number(str(high))))
         # "in their fifties" / "in their 50s": the decade, as >= 50 and < 60
         decade_rx = re.compile(r"(?:(?:in|of) (?:their|his|her|the|its|your|my|our) )?"
                                r"(?P<a>[1-9]0) s")
         for hit in t.finditer(decade_rx):
-            if not a.free(hit.start, hit.end):
-                continue
             low = int(hit.group("a"))
-            feature_m = self.feature_near(a, hit.start, hit.end)
-            feature = feature_m.feature if feature_m else self.implied_numeric_feature(
-                a, hit.start, hit.end, low)
-            if feature is None:
-                continue
-            if feature_m:
-                feature_m.used = True
-            a.take(hit.start, hit.end)
-            a.filters.append(Mention(hit.start, hit.end, p.NumericFilter(
-                feature.canonical, "greater equal than", low), "filter"))
-            a.filters.append(Mention(hit.start + 1, hit.end, p.NumericFilter(
-                feature.canonical, "less than", low + 10), "filter"))
+            self._add_interval(a, hit, (">=", low), ("<", low + 10))
         inclusive = re.compile(r"(?P<a>" + NUMBER + r") (?:to|-) (?P<b>" + NUMBER + r") inclusive")
         for hit in t.finditer(inclusive):
             if not a.free(hit.start, hit.end):
