@@ -918,7 +918,8 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
             tally = f", {fmt(round(m.value * res.selection.n))} of {fmt(res.selection.n)} right"
         meaning = METRIC_MEANING.get(m.name, "").format(noun=ws.noun(), pos=pos)
         if res.positive_class is None and m.name not in {"accuracy", "roc"}:
-            meaning = "averaged over the classes"
+            meaning = (f"macro-averaged over the {fmt(len(ws.classes))} classes, "
+                       "each class counting equally")
         elif res.positive_class is None and m.name == "roc":
             meaning = "one class against the rest, averaged; 0.5 is guessing, 1 is perfect"
         parts.append(f"The model's {name} on {scope} is **{value}**{tally}"

@@ -58,7 +58,8 @@ FACT_KINDS = (
 )
 TRAINABLE = ("gradient_boosting", "random_forest", "logistic_regression",
              "plain_logistic_regression", "gradient_boosting_regressor",
-             "random_forest_regressor", "linear_regression")
+             "random_forest_regressor", "linear_regression", "hist_gradient_boosting",
+             "xgboost")
 
 # Stating a number more coarsely than this (relative to its size) does not count as stating it,
 # unless it is shown to two decimals / a whole percent (0.143 as "14%").
@@ -349,6 +350,7 @@ def train_model(kind: str, X: Any, y: Any, train_fraction: float = 1.0) -> Any:
     from sklearn.ensemble import (
         GradientBoostingClassifier,
         GradientBoostingRegressor,
+        HistGradientBoostingClassifier,
         RandomForestClassifier,
         RandomForestRegressor,
     )
@@ -372,6 +374,8 @@ def train_model(kind: str, X: Any, y: Any, train_fraction: float = 1.0) -> Any:
         "random_forest_regressor": lambda: RandomForestRegressor(n_estimators=200,
                                                                  random_state=0),
         "linear_regression": LinearRegression,
+        "hist_gradient_boosting": lambda: HistGradientBoostingClassifier(random_state=0),
+        "xgboost": _xgboost_classifier,
     }
     if kind == "plain_logistic_regression":  # numbers only, as a user would fit it by hand
         model: Any = LogisticRegression(max_iter=5000)
@@ -382,6 +386,14 @@ def train_model(kind: str, X: Any, y: Any, train_fraction: float = 1.0) -> Any:
         rows = np.sort(order[: max(2, int(round(len(X) * train_fraction)))])
         return model.fit(X.iloc[rows], y.iloc[rows])
     return model.fit(X, y)
+
+
+def _xgboost_classifier() -> Any:
+    """XGBoost as users fit it: small, single-threaded and seeded so that tests repeat."""
+    from xgboost import XGBClassifier
+
+    return XGBClassifier(n_estimators=100, max_depth=3, learning_rate=0.1, n_jobs=1,
+                         random_state=0)
 
 
 def _is_numeric(series: Any) -> bool:
