@@ -517,8 +517,8 @@ class RuleParser:
         if re.search(r"(?:with|have|has|had) (?:a |an )(?:\w+ ){1,4}of$", before):
             return "equal to", index - 1, index + 1
         for comparison, rx in cues.COMPARATORS_PREFIX:
-            m = re.search(r"(?:^| )(?:" + rx + r")(?: (?:a|an|the|of|about|around|roughly|"
-                          r"approximately))*$", before)
+            m = re.search(r"(?:^| )(?:" + rx + r")(?: the ages? of)?(?: (?:a|an|the|of|about|"
+                          r"around|roughly|approximately))*$", before)
             if m:
                 words = len(m.group(0).split())
                 if comparison == "equal to" and t.tokens[index - 1] == "to" and re.search(
@@ -551,6 +551,9 @@ class RuleParser:
                 if t.tokens[end] in {"what", "how", "would", "will"} and end > hit.end + 1:
                     break
                 end += 1
+            if t.tokens[hit.start] == "what" and t.tokens[hit.end - 1] == "happen" and \
+                    "if" in t.tokens[hit.end:end]:
+                continue  # "what would happen to men over 50 if ...": the group, then the change
             regions.append((hit.start, end))
         # imperative changes: "increase bmi by 2.5 for patient 186", "set cholesterol to 250"
         imperative = _compile(r"(?:increase|raise|decrease|lower|reduce|set|change|make|add|"
@@ -717,7 +720,8 @@ class RuleParser:
         if self.positive is not None:
             if self.vocab.target_pattern is not None:
                 patterns.append((self.vocab.target_pattern, self.positive))
-            patterns.append((re.compile(r"positive(?!(?: \w+)? (?:predictive|rate))|positives"),
+            patterns.append((re.compile(r"positive(?!(?: \w+)? (?:predictive|rate))|positives"
+                                        r"|\bsick\b"),
                              self.positive))
             patterns.append((re.compile(r"negative(?!(?: \w+)? (?:predictive|rate))|negatives|"
                                         r"healthy"), self.negative or ""))
@@ -774,6 +778,10 @@ class RuleParser:
                     r"\b(?:would|will)(?: \w+)? (?:have|has|be|get|develop)$", near):
                 a.take(start, end)  # "if ..., how many would have it?": what is predicted
                 continue
+            if a.changes and re.search(r"\b(?:would|will) (?:be |get )?(?:predicted|classified|"
+                                       r"flagged) (?:to have|to be|as|with)$", before):
+                a.take(start, end)  # "if all smokers quit, how many would be predicted to have it"
+                continue
             prediction_cue = re.search(
                 r"predict\w*|flag\w*|classif\w*|\bsays?\b|thinks?|labell?ed|estimated|\bcall(?:s|ed)?\b"
                 r"|\blabels? (?:\w+ )?as"
@@ -805,6 +813,12 @@ class RuleParser:
                     a.take(start, end)  # "why did the model predict heart disease for ..."
                     continue
                 clause: p.Clause = p.PredictionFilter(label)
+                if self.negative is not None and re.match(
+                        r"but (?:actually |really |in fact )?(?:do|does|did|are|is|were) not"
+                        r"(?: (?:actually|really))?(?: have it| have one| have)?(?: [?.!,]|$)",
+                        after):  # "predicted to have heart disease but don't": the truth differs
+                    other = self.negative if label == self.positive else self.positive
+                    a.filters.append(Mention(end, end, p.LabelFilter(other), "filter"))
                 cue_at = re.search(r"(?:the model |it |model )?(?:predicts?|predicted|flagged|flags"
                                    r"|says?|thinks?|classifies|classified)(?: \w+){0,3}$", before)
                 if cue_at:
@@ -829,8 +843,8 @@ class RuleParser:
                 continue
             before = t.window(m.start - 4, m.start)
             token = t.tokens[m.start]
-            negated = bool(re.search(r"(?:" + cues.NEGATION_BEFORE + r")(?: \w+)?$", before)) \
-                or token.startswith("non")
+            negated = bool(re.search(r"(?:" + cues.NEGATION_BEFORE + r")(?: \w+)?(?: an?| any)?$",
+                                     before)) or token.startswith("non")
             m.used = True
             a.take(m.start, m.end)
             a.filters.append(Mention(m.start, m.end, p.BoolFilter(

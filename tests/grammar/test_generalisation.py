@@ -2,9 +2,9 @@
 
 generalisation_set.yaml guided the rule changes (129/165 before them). Each holdout file was
 written after the previous round of changes and scored before the next (holdout: 49/56,
-holdout2: 34/42, holdout3: 31/37, holdout4: 45/60, holdout5: 50/60), then used for general
-fixes. The bar is the measured rate on all six (417/420 when written) minus a small margin, so a
-change that loses ground fails here.
+holdout2: 34/42, holdout3: 31/37, holdout4: 45/60, holdout5: 50/60, holdout6: 55/60), then used
+for general fixes. The bar is the measured rate on all seven (479/480 when holdout6 was added)
+minus a small margin, so a change that loses ground fails here.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ SETS = (Path(__file__).with_name("generalisation_set.yaml"),
         Path(__file__).with_name("generalisation_holdout2.yaml"),
         Path(__file__).with_name("generalisation_holdout3.yaml"),
         Path(__file__).with_name("generalisation_holdout4.yaml"),
-        Path(__file__).with_name("generalisation_holdout5.yaml"))
+        Path(__file__).with_name("generalisation_holdout5.yaml"),
+        Path(__file__).with_name("generalisation_holdout6.yaml"))
 BAR = 0.96
 
 
