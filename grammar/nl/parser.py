@@ -606,6 +606,8 @@ class RuleParser:
                                                 window_after):
                     feature = self.vocab.age_feature
                 if feature is None:
+                    feature = self._age_of_person(t, index, start)
+                if feature is None:
                     hinted = self._verb_hinted(t.window(max(start, index - 4), index),
                                                self.schema.features_of_kind("numeric"))
                     feature = hinted[0] if len(hinted) == 1 else None
@@ -680,6 +682,21 @@ class RuleParser:
                     assert feature is not None and m.value is not None
                     a.changes.append(Mention(m.start, m.end, p.CategoryChange(
                         feature.canonical, m.value), "change"))
+
+    def _age_of_person(self, t: TokenText, index: int, start: int) -> Feature | None:
+        """"what if he was 63?": a bare number said of a person is their age (when plausible)."""
+        age = self.vocab.age_feature
+        if age is None:
+            return None
+        subject = re.search(r"(?:\b(?:he|she|they|i|you|someone|person)|\d+) (?:was|were|is|are)$",
+                            t.window(max(start, index - 4), index))
+        after = t.tokens[index + 1] if index + 1 < len(t.tokens) else "?"
+        if not subject or re.fullmatch(r"[a-z]\w*", after) and after not in {"and", "instead",
+                                                                              "then", "how"}:
+            return None
+        value = float(t.tokens[index])
+        low, high = (age.minimum or 0) - 20, (age.maximum or 100) + 20
+        return age if low <= value <= high else None
 
     def _change_feature(self, a: Analysis, index: int, start: int, end: int) -> Mention | None:
         best: tuple[int, Mention] | None = None

@@ -250,3 +250,22 @@ def test_an_opposite_meaning_word_is_the_false_side_of_a_boolean(question, expec
     from tests.grammar.tables import loans
 
     assert NaturalLanguageParser(loans()).parse(question).text == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("what if he was 63?", "previousfilter and change age set 63 and predict [E]"),
+    ("what if she were 70 and a smoker?",
+     "previousfilter and change age set 70 and change smoker true and predict [E]"),
+    ("what if patient 64 was 63?", "filter id 64 and change age set 63 and predict [E]"),
+])
+def test_a_bare_number_said_of_a_person_in_a_what_if_is_their_age(clinic_parser, question,
+                                                                  expected):
+    previous = clinic_parser.parse("what would it take to change the prediction for patient 64?")
+    result = clinic_parser.parse(question, ParseContext(previous=previous.program))
+    assert result.text == expected
+
+
+def test_a_number_no_age_could_be_is_not_read_as_an_age(clinic_parser):
+    previous = clinic_parser.parse("why did the model predict that for patient 64?")
+    result = clinic_parser.parse("what if she was 300?", ParseContext(previous=previous.program))
+    assert "age" not in result.text
