@@ -13,22 +13,14 @@ import numpy as np
 import pandas as pd
 
 from dialogue import results as r
+from grammar import describe
 from grammar import program as p
+from grammar.describe import METRIC_NAMES
 
-COMPARISON_WORDS = {
-    "greater than": "above", "less than": "below", "greater equal than": "at least",
-    "less equal than": "at most", "equal to": "equal to", "not equal to": "not equal to",
-}
 COMPARISON_SENTENCE = {
     "greater than": "greater than", "less than": "less than",
     "greater equal than": "at least", "less equal than": "at most",
     "equal to": "equal to", "not equal to": "different from",
-}
-METRIC_NAMES = {
-    "accuracy": "accuracy", "f1": "F1 score", "roc": "ROC AUC", "precision": "precision",
-    "recall": "recall", "sensitivity": "sensitivity", "specificity": "specificity",
-    "ppv": "positive predictive value (PPV)", "npv": "negative predictive value (NPV)",
-    "mae": "mean absolute error", "rmse": "root mean squared error", "r2": "R²",
 }
 METRIC_MEANING = {
     "accuracy": "the share of {noun} it classifies correctly",
@@ -148,163 +140,53 @@ def feature_label(ws: Any, name: str) -> str:
         return name
 
 
-def _bool_word(ws: Any, name: str, value: bool) -> str:
-    return f"{feature_label(ws, name)} {'yes' if value else 'no'}"
+class _WorkspaceNames:
+    """The workspace's names for the shared describer: the user's class names, the row noun,
+    and the answers' number format."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.target = ws.target
+
+    def feature(self, name: str) -> str:
+        return feature_label(self.ws, name)
+
+    def class_label(self, label: str) -> str:
+        try:
+            return self.ws.class_name(self.ws.raw_class(label))
+        except KeyError:
+            return str(label)
+
+    def outcome(self) -> str:
+        return outcome_word(self.ws)
+
+    def noun(self, count: int = 2) -> str:
+        return self.ws.noun(count)
+
+    def number(self, value: object) -> str:
+        return fmt(value)
+
+    def metric(self, token: str) -> str:
+        return METRIC_NAMES.get(token, token)
 
 
 def filter_words(ws: Any, clause: p.Clause) -> str:
-    match clause:
-        case p.IdFilter(row_id):
-            return f"{ws.noun(1)} {row_id}"
-        case p.NumericFilter(name, comparison, value):
-            return f"{feature_label(ws, name)} {COMPARISON_WORDS[comparison]} {fmt(value)}"
-        case p.BoolFilter(name, value):
-            return _bool_word(ws, name, value)
-        case p.CategoryFilter(name, value):
-            return f"{feature_label(ws, name)} {value}"
-        case p.LabelFilter(label):
-            return f"a true {outcome_word(ws)} of {_class_words(ws, label)}"
-        case p.PredictionFilter(label):
-            return f"a predicted {outcome_word(ws)} of {_class_words(ws, label)}"
-        case p.PreviousFilter():
-            return "the previous selection"
-    return str(clause)
-
-
-def _class_words(ws: Any, label: str) -> str:
-    try:
-        return ws.class_name(ws.raw_class(label))
-    except KeyError:
-        return str(label)
+    return describe.filter_words(_WorkspaceNames(ws), clause)
 
 
 def change_words(ws: Any, clause: p.Clause) -> str:
-    match clause:
-        case p.NumericChange(name, "increase", value):
-            return f"{feature_label(ws, name)} {fmt(value)} higher"
-        case p.NumericChange(name, "decrease", value):
-            return f"{feature_label(ws, name)} {fmt(value)} lower"
-        case p.NumericChange(name, _, value):
-            return f"{feature_label(ws, name)} set to {fmt(value)}"
-        case p.BoolChange(name, value):
-            return f"{feature_label(ws, name)} set to {'yes' if value else 'no'}"
-        case p.CategoryChange(name, value):
-            return f"{feature_label(ws, name)} set to {value}"
-    return str(clause)
+    return describe.change_words(_WorkspaceNames(ws), clause)
 
 
 def operation_words(ws: Any, op: p.Clause) -> str:
-    match op:
-        case p.Predict():
-            return "what the model predicts"
-        case p.Likelihood():
-            return "how likely each outcome is"
-        case p.Explain("cfe"):
-            return "what would have to change to flip the prediction"
-        case p.Explain("shap"):
-            return "why the model predicts this (SHAP values)"
-        case p.Explain("lime"):
-            return "why the model predicts this (LIME)"
-        case p.Explain():
-            return "why the model predicts this"
-        case p.ImportantTopK(k):
-            return f"the {fmt(k)} most important feature{'s' if k != 1 else ''}"
-        case p.ImportantAll():
-            return "all features ranked by importance"
-        case p.ImportantFeature(name):
-            return f"how important {feature_label(ws, name)} is"
-        case p.Interact():
-            return "which features interact most"
-        case p.Show():
-            return "show their data"
-        case p.ShowLabel():
-            return f"their true {outcome_word(ws)}"
-        case p.CountData():
-            return "count them"
-        case p.DataSummary():
-            return "describe the data"
-        case p.Statistic(None):
-            return f"how {ws.target} is distributed"
-        case p.Statistic(name):
-            return f"summary statistics of {feature_label(ws, name)}"
-        case p.Define(name):
-            return f"what {feature_label(ws, name)} means"
-        case p.Mistake("count"):
-            return "count the model's mistakes"
-        case p.Mistake("sample"):
-            return "show some of the model's mistakes"
-        case p.Mistake():
-            return "what the model's mistakes have in common"
-        case p.Score("default"):
-            return "how well the model does"
-        case p.Score(metric):
-            return f"the model's {METRIC_NAMES.get(metric, metric)}"
-        case p.ModelInfo():
-            return "what kind of model this is"
-        case p.Function():
-            return "what I can do"
-        case p.SelfInfo():
-            return "who I am"
-        case p.FollowUp():
-            return "yes to my suggestion"
-        case p.PreviousOperation():
-            return "the same question as before"
-    return str(op)
-
-
-def selection_words(ws: Any, program: p.Program) -> str | None:
-    """'Patients with age above 50 and sex female'; None when the program has no filter."""
-    filters = [(i, c) for i, c in enumerate(program.clauses) if p.is_filter(c)]
-    if not filters:
-        return None
-    ids = [c for _, c in filters if isinstance(c, p.IdFilter)]
-    others = [(i, c) for i, c in filters if not isinstance(c, p.IdFilter)]
-    previous = any(isinstance(c, p.PreviousFilter) for _, c in others)
-    others = [(i, c) for i, c in others if not isinstance(c, p.PreviousFilter)]
-    parts: list[str] = []
-    for index, (i, clause) in enumerate(others):
-        if index:
-            parts.append("or" if program.joins[i - 1] == "or" else "and")
-        parts.append(filter_words(ws, clause))
-    condition = " ".join(parts)
-    if ids and not others and not previous:
-        return (ws.noun(1) if len(ids) == 1 else ws.noun()).capitalize() + " " + " and ".join(
-            str(c.row_id) for c in ids)
-    if previous and not condition and not ids:
-        return "The same selection as before"
-    head = f"Of the {ws.noun()} from before, those" if previous else ws.noun().capitalize()
-    if ids:
-        condition = " and ".join([f"id {c.row_id}" for c in ids] + ([condition] if condition
-                                                                        else []))
-    return f"{head} with {condition}"
+    return describe.operation_words(_WorkspaceNames(ws), op)
 
 
 def understood_text(ws: Any, program: p.Program, *, followup_of: p.Program | None = None,
                     previous_operations: Sequence[p.Clause] = ()) -> str:
     """How a program was understood, in plain words (``previousoperation`` spelled out)."""
-    if followup_of is not None:
-        return "Yes to my suggestion: " + understood_text(ws, followup_of)
-    who = selection_words(ws, program)
-    changes = [change_words(ws, c) for c in program.changes]
-    ops = []
-    for op in program.operations:
-        if isinstance(op, p.PreviousOperation) and previous_operations:
-            ops.append(" and ".join(operation_words(ws, o) for o in previous_operations)
-                       + " (same question as before)")
-        else:
-            ops.append(operation_words(ws, op))
-    if not ops:
-        ops = ["what the model predicts"] if changes else ["count them"]
-    what = ", then ".join(ops)
-    if changes:
-        what = f"if {', '.join(changes)}: {what}"
-    if who is None:
-        meta = all(isinstance(op, (p.Define, p.ModelInfo, p.Function, p.SelfInfo, p.FollowUp,
-                                   p.DataSummary)) for op in program.operations)
-        if meta and program.operations:
-            return what[:1].upper() + what[1:]
-        who = f"All {ws.noun()}"
-    return f"{who} — {what}"
+    return describe.understood_text(_WorkspaceNames(ws), program, followup_of=followup_of,
+                                    previous_operations=previous_operations)
 
 
 def offer_question(ws: Any, offer: p.Program) -> str:
@@ -383,17 +265,10 @@ def _count_prev(log: Sequence[tuple[p.Clause, int]]) -> int:
 
 
 def _filter_sentence(ws: Any, clause: p.Clause) -> str:
-    match clause:
-        case p.NumericFilter(name, comparison, value):
-            return f"{feature_label(ws, name)} {COMPARISON_SENTENCE[comparison]} {fmt(value)}"
-        case p.BoolFilter(name, value):
-            return f"{feature_label(ws, name)} {'yes' if value else 'no'}"
-        case p.CategoryFilter(name, value):
-            return f"{feature_label(ws, name)} {value}"
-        case p.LabelFilter(label):
-            return f"a true {outcome_word(ws)} of {_class_words(ws, label)}"
-        case p.PredictionFilter(label):
-            return f"a predicted {outcome_word(ws)} of {_class_words(ws, label)}"
+    """A filter inside a sentence: comparisons in words ("greater than"), the rest as listed."""
+    if isinstance(clause, p.NumericFilter):
+        return (f"{feature_label(ws, clause.feature)} {COMPARISON_SENTENCE[clause.comparison]} "
+                f"{fmt(clause.value)}")
     return filter_words(ws, clause)
 
 

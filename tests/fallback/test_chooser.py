@@ -61,7 +61,7 @@ def test_both_unsure_asks_with_the_likeliest_readings(schema, char_lm_factory):
     assert 2 <= len(result.options) <= 3
     assert {prog for prog, _ in result.alternatives} >= {first, second}
     assert len(result.options) == len(result.alternatives)
-    assert any("over 40" in option for option in result.options)
+    assert any("age above 40" in option for option in result.options)
 
 
 def test_without_a_backend_unsure_readings_become_options(schema):
