@@ -449,6 +449,8 @@ class _Run:
             attribution = engine.shap(rows)
         elif op.method == "lime":
             attribution = engine.lime(rows)
+        elif op.method == "ig":
+            attribution = engine.integrated_gradients(rows)
         else:
             attribution = engine.explain(rows)
         vector = attribution.values.mean(axis=0)

@@ -119,6 +119,8 @@ def operation_words(names: Names, op: p.Clause) -> str:
             return "why the model predicts this (SHAP values)"
         case p.Explain("lime"):
             return "why the model predicts this (LIME)"
+        case p.Explain("ig"):
+            return "why the model predicts this (integrated gradients)"
         case p.Explain():
             return "why the model predicts this"
         case p.ImportantTopK(k):

@@ -26,7 +26,7 @@ COMPARISONS: tuple[str, ...] = (
     "equal to",
 )
 Join = Literal["and", "or"]
-ExplainMethod = Literal["features", "shap", "lime", "cfe"]
+ExplainMethod = Literal["features", "shap", "lime", "ig", "cfe"]
 MistakeKind = Literal["count", "sample", "typical"]
 METRICS: tuple[str, ...] = (
     "accuracy",
@@ -134,7 +134,7 @@ class Likelihood:
 
 @dataclass(frozen=True)
 class Explain:
-    """``explain features|shap|lime|cfe``."""
+    """``explain features|shap|lime|ig|cfe`` (``ig``: integrated gradients)."""
 
     method: ExplainMethod = "features"
 

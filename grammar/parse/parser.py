@@ -1,0 +1,225 @@
+"""The learned parser: question -> mentions -> model decisions -> validated programs.
+
+``LearnedParser(schema).readings(text, context)`` returns the likeliest distinct programs with
+their probabilities; ``parse`` returns the best one as a ``ParseResult`` whose confidence is
+calibrated (on held-out generated data) and which asks, offering the best readings, when the
+parser is unsure.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from grammar import program as p
+from grammar.errors import ProgramError
+from grammar.language import parse_program
+from grammar.parse.decisions import (
+    COMPARISON_TAGS,
+    LINKED_TAGS,
+    OPERATION_INDEX,
+    TAGS,
+    AssemblyError,
+    Decisions,
+    assemble,
+    previous_numeric_feature,
+)
+from grammar.parse.encoding import (
+    SPECIAL_LINKS,
+    Encoded,
+    context_kind,
+    decisions_from_words,
+    encode,
+)
+from grammar.parse.mentions import MentionFinder, Mentions
+from grammar.parse.model import MODEL_DIR, DecisionModel, Outputs
+from grammar.schema import DatasetSchema
+
+MAX_READINGS = 3
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read a question: its program and the model's probability for it."""
+
+    program: p.Program
+    probability: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the parser worked out for one question (for tests and the harness)."""
+
+    mentions: Mentions
+    encoded: Encoded
+    outputs: Outputs
+    readings: tuple[Reading, ...]
+    unknown_feature: str | None = None
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> DecisionModel:
+    return DecisionModel.load(MODEL_DIR)
+
+
+class LearnedParser:
+    """Reads questions about one dataset (thread-safe; no per-call state)."""
+
+    source = "learned"
+
+    def __init__(self, schema: DatasetSchema, model: DecisionModel | None = None) -> None:
+        self.schema = schema
+        self.finder = MentionFinder(schema)
+        self.model = model or default_model()
+
+    # ------------------------------------------------------------------ reading
+    def analyse(self, utterance: str, previous: p.Program | None = None,
+                offered: bool = False) -> Analysis:
+        mentions = self.finder.find(utterance)
+        context = context_kind(previous is not None, bool(previous and previous.changes),
+                               offered)
+        encoded = encode(mentions, self.schema.class_labels, context,
+                         previous_numeric_feature(previous) is not None)
+        outputs = self.model.predict(encoded)
+        readings, unknown = self._readings(mentions, encoded, outputs, previous)
+        return Analysis(mentions, encoded, outputs, readings, unknown)
+
+    def _readings(self, mentions: Mentions, encoded: Encoded, outputs: Outputs,
+                  previous: p.Program | None) -> tuple[tuple[Reading, ...], str | None]:
+        candidates = list(self._candidates(encoded, outputs))
+        seen: dict[p.Program, float] = {}
+        unknown: str | None = None
+        for decisions, probability in sorted(candidates, key=lambda c: -c[1]):
+            decided = decisions_from_words(encoded, mentions, *decisions)
+            try:
+                program = assemble(decided, mentions, self.schema, previous)
+                program = parse_program(str(program), self.schema)  # the dataset grammar
+            except (AssemblyError, ProgramError) as exc:
+                if unknown is None and not seen and "no feature" in str(exc):
+                    unknown = self._unknown_words(mentions, decided)
+                continue
+            if program not in seen:
+                seen[program] = probability
+            if len(seen) >= MAX_READINGS:
+                break
+        readings = tuple(Reading(prog, prob) for prog, prob in seen.items())
+        return readings, unknown
+
+    def _candidates(self, enc: Encoded, out: Outputs):
+        """The best decisions and single-decision variants, with joint probabilities."""
+        n = len(enc.words)
+        tags = out.tags.argmax(-1)
+        links = out.links.argmax(-1)
+        joins = out.joins.argmax(-1)
+        segments = out.segments.argmax(-1)
+        flags = out.flags.argmax(-1)
+
+        def score(ops_p: float, tags_, links_, joins_, segments_, flags_) -> float:
+            logp = math.log(max(ops_p, 1e-12))
+            for w in range(n):
+                logp += math.log(max(float(out.tags[w, tags_[w]]), 1e-12))
+                tag = TAGS[tags_[w]]
+                if tag in LINKED_TAGS:
+                    logp += math.log(max(float(out.links[w, links_[w]]), 1e-12))
+            for f in range(3):
+                logp += math.log(max(float(out.flags[f, flags_[f]]), 1e-12))
+            return math.exp(logp)
+
+        def pack(ops, tags_, links_, joins_, segments_, flags_):
+            return (list(ops), [TAGS[t] for t in tags_], [int(x) for x in links_],
+                    [int(x) for x in joins_], [int(x) for x in segments_],
+                    tuple(bool(f) for f in flags_))
+
+        best_ops, best_ops_p = out.operations[0]
+        yield pack(best_ops, tags, links, joins, segments, flags), score(
+            best_ops_p, tags, links, joins, segments, flags)
+        for ops, ops_p in out.operations[1:]:
+            yield pack(ops, tags, links, joins, segments, flags), score(
+                ops_p, tags, links, joins, segments, flags)
+        for w in range(n):
+            order = np.argsort(-out.tags[w])
+            second = order[1]
+            if out.tags[w, second] > 0.02:
+                alt = tags.copy()
+                alt[w] = second
+                yield pack(best_ops, alt, links, joins, segments, flags), score(
+                    best_ops_p, alt, links, joins, segments, flags)
+            if TAGS[tags[w]] in LINKED_TAGS:
+                order = np.argsort(-out.links[w])
+                if out.links[w, order[1]] > 0.02:
+                    alt = links.copy()
+                    alt[w] = order[1]
+                    yield pack(best_ops, tags, alt, joins, segments, flags), score(
+                        best_ops_p, tags, alt, joins, segments, flags)
+            if out.joins[w].max() < 0.98:
+                alt = joins.copy()
+                alt[w] = 1 - alt[w]
+                yield pack(best_ops, tags, links, alt, segments, flags), score(
+                    best_ops_p, tags, links, joins, segments, flags) * float(
+                    out.joins[w, alt[w]] / max(out.joins[w, joins[w]], 1e-12))
+        for f in range(3):
+            if out.flags[f].max() < 0.98:
+                alt = flags.copy()
+                alt[f] = 1 - alt[f]
+                yield pack(best_ops, tags, links, joins, segments, alt), score(
+                    best_ops_p, tags, links, joins, segments, alt)
+
+    def _unknown_words(self, mentions: Mentions, decided: Decisions) -> str | None:
+        """The words before a threshold the model found no feature for ("glucose over 100")."""
+        for index, tag in enumerate(decided.tags):
+            if tag in COMPARISON_TAGS and decided.links[index] == SPECIAL_LINKS[0]:
+                words = []
+                for t in range(index - 1, max(index - 5, -1), -1):
+                    token = mentions.tokens[t]
+                    if mentions.at(t) is not None or not token.isalpha():
+                        break
+                    words.insert(0, token)
+                content = [w for w in words if w not in _FILLERS]
+                if content:
+                    return " ".join(content[-2:])
+        return None
+
+    # ------------------------------------------------------------------ ParseResult
+    def confidence(self, probability: float) -> float:
+        a, b = self.model.config.calibration
+        z = a * math.log(max(probability, 1e-9)) + b
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def parse(self, utterance: str, context=None):
+        from grammar.nl_parser import ParseContext, ParseResult
+
+        context = context or ParseContext()
+        if not isinstance(utterance, str) or not utterance.strip():
+            return ParseResult(None, 0.0, self.source, "The message is empty: ask me a "
+                               "question about the data or the model.")
+        analysis = self.analyse(utterance, context.previous, context.offered_followup)
+        if not analysis.readings:
+            if analysis.unknown_feature:
+                return ParseResult(None, 0.0, self.source, _unknown_message(
+                    analysis.unknown_feature, self.schema),
+                    unknown_features=(analysis.unknown_feature,))
+            return ParseResult(None, 0.0, self.source,
+                               "I did not understand that question about the data or the model.")
+        best = analysis.readings[0]
+        confidence = self.confidence(best.probability)
+        alternatives = tuple((r.program, self.confidence(r.probability))
+                             for r in analysis.readings)
+        return ParseResult(best.program, confidence, self.source, alternatives=alternatives)
+
+
+_FILLERS = frozenset("""a an the their his her its my our your with whose where who that which
+    is are was were of for and or by has have had having level levels value values""".split())
+
+
+def _unknown_message(word: str, schema: DatasetSchema) -> str:
+    names = ", ".join(f.name for f in schema.features[:12])
+    more = " and others" if len(schema.features) > 12 else ""
+    return (f"The data has no feature called '{word}', so I cannot answer about it. "
+            f"The features are: {names}{more}.")
+
+
+def operation_index(name: str) -> int:
+    return OPERATION_INDEX[name]

@@ -1,0 +1,324 @@
+"""Train the learned parser from a seed: generate the corpus, fit the model, calibrate, save.
+
+    python -m grammar.training.train [--seed 0] [--size 40000] [--epochs 4] [--design a|b]
+                                     [--out grammar/data/parser]
+
+Domains are split by the seed: most train the model; the held-out ones (tables the model never
+sees) give a calibration slice (fits the confidence) and a test slice (the figures reported
+in ``report.json``). Nothing is downloaded: the base encoder is the offline MiniLM package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from grammar.parse.decisions import previous_numeric_feature
+from grammar.parse.encoding import (
+    MAX_OPERATION_STEPS,
+    Encoded,
+    Targets,
+    context_kind,
+    encode,
+    targets,
+)
+from grammar.parse.model import MODEL_DIR, DecisionModel, ModelConfig
+from grammar.training.corpus import CorpusStats, Example, generate
+from grammar.training.domains import EXAMPLES, DomainSpec
+from grammar.training.network import Bottom, Top
+
+DESIGNS = {"a": (4, 0), "b": (6, 1)}  # (trainable_from, extra_layers)
+
+
+@dataclass
+class Item:
+    """One encoded training question."""
+
+    example: Example
+    encoded: Encoded
+    targets: Targets
+    hidden: np.ndarray | None = None  # the frozen layers' output (float16)
+
+
+def all_domains() -> list[DomainSpec]:
+    from grammar.training.domain_bank import DOMAINS
+
+    return [*EXAMPLES, *DOMAINS]
+
+
+def split_domains(domains: Sequence[DomainSpec], seed: int,
+                  held_out: float = 0.15) -> tuple[list[DomainSpec], list[DomainSpec]]:
+    rng = random.Random(seed)
+    shuffled = list(domains)
+    rng.shuffle(shuffled)
+    cut = max(2, int(len(shuffled) * held_out))
+    return shuffled[cut:], shuffled[:cut]
+
+
+def cache_hidden(items: list[Item], bottom: Bottom, batch_size: int = 128) -> None:
+    """Run the frozen layers once for every question."""
+    order = sorted(range(len(items)), key=lambda i: len(items[i].encoded.piece_ids))
+    for start in range(0, len(order), batch_size):
+        chunk = [items[i] for i in order[start:start + batch_size]]
+        width = max(len(it.encoded.piece_ids) for it in chunk)
+        ids = torch.zeros(len(chunk), width, dtype=torch.long)
+        mask = torch.zeros(len(chunk), width, dtype=torch.bool)
+        for row, it in enumerate(chunk):
+            n = len(it.encoded.piece_ids)
+            ids[row, :n] = torch.from_numpy(it.encoded.piece_ids)
+            mask[row, :n] = True
+        hidden = bottom(ids, mask).numpy().astype(np.float16)
+        for row, it in enumerate(chunk):
+            it.hidden = hidden[row, :len(it.encoded.piece_ids)]
+
+
+def collate(items: Sequence[Item]) -> dict[str, torch.Tensor]:
+    width = max(len(it.encoded.piece_ids) for it in items)
+    words = max(len(it.encoded.words) for it in items)
+    b = len(items)
+    n_links = words + 3
+    batch = {
+        "hidden": torch.zeros(b, width, items[0].hidden.shape[-1], dtype=torch.float16),
+        "mask": torch.zeros(b, width, dtype=torch.bool),
+        "kinds": torch.zeros(b, width, dtype=torch.long),
+        "number_class": torch.zeros(b, width, dtype=torch.long),
+        "positions": torch.zeros(b, width, dtype=torch.long),
+        "word_piece": torch.full((b, words), -1, dtype=torch.long),
+        "tag_mask": torch.zeros(b, words, items[0].encoded.tag_mask.shape[1], dtype=torch.bool),
+        "link_mask": torch.zeros(b, n_links, dtype=torch.bool),
+        "tags": torch.full((b, words), -100, dtype=torch.long),
+        "links": torch.full((b, words), -100, dtype=torch.long),
+        "joins": torch.full((b, words), -100, dtype=torch.long),
+        "segments": torch.full((b, words), -100, dtype=torch.long),
+        "operations": torch.full((b, MAX_OPERATION_STEPS), -100, dtype=torch.long),
+        "flags": torch.zeros(b, 3, dtype=torch.long),
+    }
+    for row, it in enumerate(items):
+        e, t = it.encoded, it.targets
+        n, w = len(e.piece_ids), len(e.words)
+        batch["hidden"][row, :n] = torch.from_numpy(it.hidden)
+        batch["mask"][row, :n] = True
+        batch["kinds"][row, :n] = torch.from_numpy(e.kinds)
+        batch["number_class"][row, :n] = torch.from_numpy(e.number_class)
+        batch["positions"][row, :n] = torch.from_numpy(e.positions)
+        batch["word_piece"][row, :w] = torch.from_numpy(e.word_piece)
+        batch["tag_mask"][row, :w] = torch.from_numpy(e.tag_mask)
+        batch["tag_mask"][row, w:, 0] = True
+        # link targets: words first, then the three specials (moved to the padded width)
+        batch["link_mask"][row, :w] = torch.from_numpy(e.link_mask[:w])
+        batch["link_mask"][row, words:] = torch.from_numpy(e.link_mask[w:])
+        links = t.links.copy()
+        links[links >= w] += words - w
+        batch["tags"][row, :w] = torch.from_numpy(t.tags)
+        batch["links"][row, :w] = torch.from_numpy(links)
+        batch["joins"][row, :w] = torch.from_numpy(t.joins)
+        batch["segments"][row, :w] = torch.from_numpy(t.segments)
+        ops = t.operations.copy()
+        ended = False
+        for step in range(len(ops)):  # train on the first END, ignore the steps after it
+            if ended:
+                ops[step] = -100
+            elif ops[step] == len(_operations()):
+                ended = True
+        batch["operations"][row] = torch.from_numpy(ops)
+        batch["flags"][row] = torch.from_numpy(t.flags)
+    return batch
+
+
+def _operations():
+    from grammar.parse.decisions import OPERATIONS
+
+    return OPERATIONS
+
+
+def loss_of(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    ce = torch.nn.functional.cross_entropy
+    loss = ce(out["tags"].flatten(0, 1), batch["tags"].flatten(), ignore_index=-100)
+    if (batch["links"] >= 0).any():
+        loss = loss + ce(out["links"].flatten(0, 1), batch["links"].flatten(), ignore_index=-100)
+    if (batch["joins"] >= 0).any():
+        loss = loss + 0.5 * ce(out["joins"].flatten(0, 1), batch["joins"].flatten(),
+                               ignore_index=-100)
+        loss = loss + 0.5 * ce(out["segments"].flatten(0, 1), batch["segments"].flatten(),
+                               ignore_index=-100)
+    loss = loss + ce(out["flags"].flatten(0, 1), batch["flags"].flatten())
+    loss = loss + ce(out["operations"].flatten(0, 1), batch["operations"].flatten(),
+                     ignore_index=-100)
+    return loss
+
+
+def fit(items: list[Item], design: str, epochs: int, seed: int, batch_size: int = 32,
+        lr: float = 1e-4, log=print) -> Top:
+    torch.manual_seed(seed)
+    trainable_from, extra = DESIGNS[design]
+    top = Top(trainable_from, extra)
+    pretrained = [p for n, p in top.named_parameters() if n.startswith("layers.")]
+    fresh = [p for n, p in top.named_parameters() if not n.startswith("layers.")]
+    optimiser = torch.optim.AdamW([{"params": pretrained, "lr": lr},
+                                   {"params": fresh, "lr": lr * 10}], weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(items) / batch_size)
+    total = steps_per_epoch * epochs
+    warmup = max(1, total // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.05, 1 - s / total))
+    rng = random.Random(seed)
+    step = 0
+    for epoch in range(epochs):
+        top.train()
+        # batches of similar length, in random order
+        order = sorted(range(len(items)), key=lambda i: (len(items[i].encoded.piece_ids),
+                                                         rng.random()))
+        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        rng.shuffle(batches)
+        started, running = time.perf_counter(), 0.0
+        for number, indexes in enumerate(batches, start=1):
+            batch = collate([items[i] for i in indexes])
+            loss = loss_of(top(batch), batch)
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            running += float(loss.detach())
+            if number % 200 == 0 or number == len(batches):
+                log(f"epoch {epoch + 1} step {number}/{len(batches)} loss "
+                    f"{running / number:.4f} ({time.perf_counter() - started:.0f} s)")
+    top.eval()
+    return top
+
+
+def export(top: Top, config: ModelConfig, out: Path) -> DecisionModel:
+    from safetensors.numpy import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    weights = {k: np.ascontiguousarray(v.astype(np.float16)) for k, v in top.export().items()}
+    save_file(weights, str(out / "weights.safetensors"))
+    (out / "config.json").write_text(config.to_json())
+    return DecisionModel(weights, config)
+
+
+def evaluate(model: DecisionModel, examples: Sequence[Example], tables: dict,
+             calibration: tuple[float, float] | None = None) -> dict:
+    """Exact match of the whole program on generated questions (through the real parser)."""
+    from grammar.language import parse_program
+    from grammar.parse.parser import LearnedParser
+
+    parsers: dict[int, LearnedParser] = {}
+    rows = []
+    for example in examples:
+        schema = tables[example.table]
+        parser = parsers.get(example.table)
+        if parser is None:
+            parser = parsers[example.table] = LearnedParser(schema, model)
+        previous = parse_program(example.previous, schema) if example.previous else None
+        analysis = parser.analyse(example.text, previous, example.context.offered)
+        gold = parse_program(example.program, schema)
+        got = analysis.readings[0] if analysis.readings else None
+        rows.append((got.probability if got else 0.0, got is not None and got.program == gold,
+                     example.kind))
+    return {"rows": rows, "exact": sum(r[1] for r in rows) / max(len(rows), 1)}
+
+
+def fit_calibration(rows: list[tuple[float, bool, str]]) -> tuple[float, float]:
+    """Platt scaling of log(probability) against exact match."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.log(np.maximum(np.asarray([r[0] for r in rows]), 1e-9))[:, None]
+    y = np.asarray([r[1] for r in rows], dtype=int)
+    if len(set(y.tolist())) < 2:
+        return (1.0, 0.0)
+    fitted = LogisticRegression(C=10.0).fit(x, y)
+    return (float(fitted.coef_[0, 0]), float(fitted.intercept_[0]))
+
+
+def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+    total = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [i for i, c in enumerate(confidences) if low <= c < high or (c == 1.0 and
+                                                                                b == bins - 1)]
+        if members:
+            accuracy = sum(correct[i] for i in members) / len(members)
+            confidence = sum(confidences[i] for i in members) / len(members)
+            total += len(members) * abs(accuracy - confidence)
+    return total / max(len(confidences), 1)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--size", type=int, default=40000)
+    parser.add_argument("--held-out-size", type=int, default=3000)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--design", choices=sorted(DESIGNS), default="a")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    parser.add_argument("--out", default=str(MODEL_DIR))
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    started = time.perf_counter()
+    train_domains, held_domains = split_domains(all_domains(), args.seed)
+    stats = CorpusStats()
+    train = generate(args.seed, args.size, train_domains, stats=stats)
+    held = generate(args.seed + 1, args.held_out_size, held_domains)
+    calibration, test = held[: len(held) // 2], held[len(held) // 2:]
+    print(f"corpus: {len(train)} training questions from {len(train_domains)} domains, "
+          f"{len(held)} held-out from {len(held_domains)} unseen domains "
+          f"({time.perf_counter() - started:.0f} s)\n{stats.report()}", flush=True)
+    trainable_from, extra = DESIGNS[args.design]
+    items = [_item(e) for e in train]
+    bottom = Bottom(trainable_from)
+    cache_hidden(items, bottom)
+    print(f"frozen layers cached ({time.perf_counter() - started:.0f} s)", flush=True)
+    top = fit(items, args.design, args.epochs, args.seed, args.batch_size, args.lr)
+    trained = time.perf_counter() - started
+    config = ModelConfig(trainable_from=trainable_from, extra_layers=extra)
+    out = Path(args.out)
+    model = export(top, config, out)
+    tables = {e.table: e.schema for e in held}
+    cal = evaluate(model, calibration, tables)
+    a_b = fit_calibration(cal["rows"])
+    config = ModelConfig(trainable_from=trainable_from, extra_layers=extra, calibration=a_b,
+                         notes={"seed": args.seed, "size": len(train), "epochs": args.epochs,
+                                "design": args.design})
+    model = export(top, config, out)
+    result = evaluate(model, test, tables)
+    confidences = [1 / (1 + math.exp(-(a_b[0] * math.log(max(r[0], 1e-9)) + a_b[1])))
+                   for r in result["rows"]]
+    report = {
+        "design": args.design, "seed": args.seed, "training_questions": len(train),
+        "epochs": args.epochs, "train_seconds": round(trained, 1),
+        "held_out_exact": round(result["exact"], 4),
+        "held_out_ece": round(ece(confidences, [r[1] for r in result["rows"]]), 4),
+        "calibration": a_b, "held_out_domains": [d.name for d in held_domains],
+    }
+    (out / "report.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _item(example: Example) -> Item:
+    from grammar.language import parse_program
+
+    previous = parse_program(example.previous, example.schema) if example.previous else None
+    ctx = example.context
+    context = context_kind(ctx.has_previous, ctx.previous_changes, ctx.offered)
+    encoded = encode(example.mentions, example.schema.class_labels, context,
+                     previous_numeric_feature(previous) is not None)
+    return Item(example, encoded, targets(example.decisions, encoded))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
