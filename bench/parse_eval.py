@@ -180,13 +180,19 @@ def clauses(program: str) -> list[tuple[str, str]]:
     return list(zip(kinds, texts, strict=False))
 
 
-def evaluate(items: list[Item], data: str, target: str, index_col: str | None) -> Report:
+def evaluate(items: list[Item], data: str, target: str, index_col: str | None,
+             parser: str = "product") -> Report:
     from dialogue.__main__ import _build_parse_function, _build_schema, _index_col, parse_line
     from grammar import ParseContext
     from grammar.language import parse_program
 
     schema = _build_schema(data, target, _index_col(index_col))
-    parse = _build_parse_function(schema, None)
+    if parser == "rules":  # the old rule-based first stage, as a baseline (never asks)
+        from bench.baseline_rules import RuleBaselineParser
+
+        parse = RuleBaselineParser(schema).parse
+    else:
+        parse = _build_parse_function(schema, None)
     report = Report()
     gold_cache: dict[str, object] = {}
 
@@ -263,6 +269,28 @@ def print_report(name: str, report: Report, misses: int) -> None:
                   f"  [{tag}]")
 
 
+def startup_seconds(data: str, target: str, index_col: str | None, runs: int = 3) -> float:
+    """Median wall time from starting ``python -m dialogue parse`` to its first answer."""
+    import subprocess
+
+    command = [sys.executable, "-m", "dialogue", "parse", "--data", data, "--target", target]
+    if index_col:
+        command += ["--index-col", index_col]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   text=True, cwd=ROOT)
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write("how many rows are there?\n")
+        process.stdin.flush()
+        process.stdout.readline()
+        times.append(time.perf_counter() - started)
+        process.stdin.close()
+        process.wait()
+    return statistics.median(times)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sets", nargs="*", help="question files (question line, gold line)")
@@ -272,16 +300,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-col")
     parser.add_argument("--misses", type=int, default=0, help="list this many misses")
     parser.add_argument("--json", help="write the summaries as JSON to this file")
+    parser.add_argument("--parser", choices=("product", "rules"), default="product",
+                        help="the product's parser (default) or the old rules, as a baseline")
+    parser.add_argument("--startup", action="store_true",
+                        help="also time `python -m dialogue parse` from start to first answer")
     args = parser.parse_args(argv)
-    if not args.sets and not args.dialogues:
+    if not args.sets and not args.dialogues and not args.startup:
         parser.error("give at least one question set or --dialogues file")
+    if args.startup:
+        print(f"ready (start to first answer, median of 3): "
+              f"{startup_seconds(args.data, args.target, args.index_col):.2f} s")
     summaries = {}
     for path in args.sets:
-        report = evaluate(read_set(Path(path)), args.data, args.target, args.index_col)
+        report = evaluate(read_set(Path(path)), args.data, args.target, args.index_col,
+                          args.parser)
         print_report(Path(path).name, report, args.misses)
         summaries[Path(path).name] = report.summary()
     for path in args.dialogues:
-        report = evaluate(read_dialogues(Path(path)), args.data, args.target, args.index_col)
+        report = evaluate(read_dialogues(Path(path)), args.data, args.target, args.index_col,
+                          args.parser)
         print_report(Path(path).name + " (turns)", report, args.misses)
         summaries[Path(path).name] = report.summary()
     if args.json:

@@ -97,12 +97,18 @@ class ParsedLine:
     # When the parser asks instead of answering: (plain words, program text) per reading.
     options: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def clarify(self) -> bool:
+        """True exactly when a conversation would ask which reading was meant."""
+        return not self.parse and bool(self.options)
+
     def to_json(self) -> str:
         record: dict[str, object] = {
             "utterance": self.utterance,
             "parse": self.parse,
             "source": self.source,
             "confidence": self.confidence,
+            "clarify": self.clarify,
         }
         if self.error is not None:
             record["error"] = self.error
@@ -124,18 +130,14 @@ def _fallback_setting(value: str | None) -> str | None:
 
 
 def _build_parse_function(schema: DatasetSchema, fallback: str | None) -> ParseFunction:
-    """The first-stage parser, or ``grammar.fallback.build_parser(schema, backend)``."""
-    if fallback:
-        from grammar.fallback import build_parser
+    """The parser a conversation uses: ``grammar.fallback.build_parser(schema, backend)``, with
+    no language model unless one is named, so that it asks exactly when a chat would ask."""
+    from grammar.fallback import build_parser
 
-        try:
-            parser = build_parser(schema, fallback)
-        except Exception as exc:  # noqa: BLE001 - unknown backend, missing settings, ...
-            raise CliError(f"could not build the {fallback!r} fallback parser: {exc}") from exc
-    else:
-        from grammar import NaturalLanguageParser
-
-        parser = NaturalLanguageParser(schema)
+    try:
+        parser = build_parser(schema, fallback or "off")
+    except Exception as exc:  # noqa: BLE001 - unknown backend, missing settings, ...
+        raise CliError(f"could not build the {fallback!r} fallback parser: {exc}") from exc
     return parser.parse
 
 

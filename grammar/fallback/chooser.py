@@ -118,7 +118,9 @@ class FallbackParser:
     ) -> None:
         self.schema = schema
         self.first = first or NaturalLanguageParser(schema)
-        self.config = config or FallbackConfig()
+        # ask below the first stage's own calibrated threshold unless told otherwise
+        self.config = config or FallbackConfig(
+            ask_below=getattr(self.first, "ask_below", FallbackConfig.ask_below))
         self.grammar = ProgramGrammar(schema)
         self._lm_factory = lm_factory
         self._lm: TransformersLM | ChatEndpoint | None = None
@@ -176,7 +178,7 @@ class FallbackParser:
             first = self.first.parse(utterance, context)
         except Exception as error:  # noqa: BLE001 - a first-stage bug must not end the turn
             log.exception("first-stage parser failed")
-            first = ParseResult(None, 0.0, "rules", error=f"{type(error).__name__}")
+            first = ParseResult(None, 0.0, "learned", error=f"{type(error).__name__}")
         self.last_timing = {"first": time.perf_counter() - started}
         if first.program is None and (first.unknown_features or first.courtesy
                                        or first.unsupported):

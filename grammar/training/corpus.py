@@ -9,9 +9,10 @@ determined by the seed.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from grammar import program as p
 from grammar.parse.decisions import Decisions, derive
@@ -62,14 +63,46 @@ class CorpusStats:
         return "\n".join(lines)
 
 
-TURN_KINDS = {"single": 66, "pronoun": 12, "previousoperation": 8, "followup": 3,
-              "correction": 4, "carry": 2, "fresh": 3, "unreferenced": 2}
+TURN_KINDS = {"single": 62, "pronoun": 12, "previousoperation": 8, "followup": 3,
+              "correction": 4, "carry": 2, "fresh": 3, "unreferenced": 5, "courtesy": 1,
+              "missing": 2}
+MISSING_OPEN, MISSING_CLOSE = "\u27ea", "\u27eb"  # around words naming what the table lacks
 
 
 def generate(seed: int, size: int, domains: Sequence[DomainSpec],
              per_table: int = 24, stats: CorpusStats | None = None) -> list[Example]:
     """``size`` examples from tables of ``domains`` (about ``per_table`` from each table)."""
     return list(iterate(seed, size, domains, per_table, stats))
+
+
+CHUNK = 4000  # a corpus is made of chunks with their own seeds, so workers can share the work
+
+
+def generate_chunked(seed: int, size: int, domains: Sequence[DomainSpec], workers: int = 1,
+                     stats: CorpusStats | None = None) -> list[Example]:
+    """``size`` examples in chunks seeded from ``seed`` (the same corpus for any ``workers``)."""
+    jobs = [(seed * 100_003 + index, min(CHUNK, size - start), tuple(domains))
+            for index, start in enumerate(range(0, size, CHUNK))]
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            results = pool.starmap(_chunk, jobs)
+    else:
+        results = [_chunk(*job) for job in jobs]
+    examples: list[Example] = []
+    for chunk_examples, chunk_stats in results:
+        examples.extend(chunk_examples)
+        if stats is not None:
+            stats.attempted.update(chunk_stats.attempted)
+            stats.kept.update(chunk_stats.kept)
+    return examples
+
+
+def _chunk(seed: int, size: int, domains: Sequence[DomainSpec]) -> tuple[list[Example],
+                                                                         CorpusStats]:
+    stats = CorpusStats()
+    return generate(seed, size, domains, stats=stats), stats
 
 
 def iterate(seed: int, size: int, domains: Sequence[DomainSpec], per_table: int = 24,
@@ -111,6 +144,12 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
     if kind == "single":
         program = sampler.sample()
         return renderer.question(program).text, program, None, Context()
+    if kind == "courtesy":
+        from grammar.training import phrasing as ph
+
+        return rng.choice(ph.COURTESY_TURNS), COURTESY, None, Context(rng.random() < 0.7)
+    if kind == "missing":
+        return _missing(table, sampler, renderer, rng)
     previous = sampler.sample()
     for _ in range(8):  # a what-if to carry over, a filter to correct
         if (kind != "carry" or previous.changes) and (kind != "correction" or previous.filters):
@@ -121,6 +160,8 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
     prev_ops = [c for c in previous.clauses if p.is_operation(c)]
     if kind == "followup":
         program = p.Program.of(p.FollowUp())
+        if rng.random() < 0.25:  # "yes please" read on its own still accepts an offer
+            return renderer.followup_turn(), program, None, Context()
         return renderer.followup_turn(), program, previous, Context(True, context.previous_changes,
                                                                     True)
     if kind in {"fresh", "unreferenced"}:
@@ -176,6 +217,45 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
     return None
 
 
+COURTESY = p.Program.of(p.Function())  # stands for "no program"; the decisions say courtesy
+
+
+def _missing(table: Table, sampler: ProgramSampler, renderer: Renderer,
+             rng: random.Random) -> tuple[str, p.Program, None, Context] | None:
+    """A question with a condition on something the table does not have: a feature of another
+    domain, or a value no column holds. Its words are marked; the answer must name them."""
+    from grammar.training import phrasing as ph
+    from grammar.training.domain_bank import DOMAINS
+    from grammar.training.domains import CategoricalSpec
+    from grammar.training.templates import expand
+
+    program = sampler.sample()
+    others = [d for d in DOMAINS if d.name != table.domain.name]
+    spec = rng.choice(rng.choice(others).features)
+    known = {w for f in table.schema.features for a in f.aliases for w in a.split()}
+    if isinstance(spec, CategoricalSpec) and rng.random() < 0.6:
+        value = rng.choice(spec.values)
+        if any(w in known for w in value.split()):
+            return None
+        phrase = expand(rng.choice(ph.MISSING_VALUE), rng,
+                        {"v": MISSING_OPEN + value + MISSING_CLOSE})
+    else:
+        name = rng.choice(spec.names).replace("_", " ").lower()
+        words = [w for w in name.split() if not w.isdigit()]
+        if not words or any(w in known for w in words):
+            return None
+        phrase = expand(rng.choice(ph.MISSING_CONDITION), rng, {
+            "f": MISSING_OPEN + " ".join(words) + MISSING_CLOSE,
+            "n": str(rng.choice([2, 5, 10, 30, 50, 100, 250]))})
+    rendered = renderer.question(program).text
+    rows = table.row_plural
+    if rows in rendered and rng.random() < 0.7:
+        text = rendered.replace(rows, f"{rows} {phrase}", 1)
+    else:
+        text = rendered.rstrip("?.! ") + f" for {rows} {phrase}"
+    return text, program, None, Context()
+
+
 def _with_previous_filter(sampler: ProgramSampler, rng: random.Random) -> p.Program:
     """A program on the previous selection (``previousfilter``), maybe narrowed further."""
     base = sampler.sample()
@@ -209,13 +289,31 @@ def _replacement(target: p.Clause, sampler: ProgramSampler) -> p.Clause | None:
 def _label(text: str, program: p.Program, previous: p.Program | None, context: Context,
            finder: MentionFinder, table: Table, rng: random.Random, kind: str,
            table_index: int) -> Example | None:
-    noisy = add_noise(text, rng)
+    noisy = add_noise(text, rng) if kind != "missing" else text
+    missing = re.findall(f"{MISSING_OPEN}(.*?){MISSING_CLOSE}", noisy)
+    noisy = noisy.replace(MISSING_OPEN, "").replace(MISSING_CLOSE, "")
     clean, phrases = strip_marks(noisy)
     mentions = finder.find(clean)
+    if kind == "courtesy":
+        n = len(mentions.tokens)
+        decisions = Decisions(("courtesy",), ("O",) * n, (-1,) * n, ("and",) * n, (0,) * n)
+        return Example(clean, str(program), None, context, mentions, decisions,
+                       table.domain.name, table_index, kind, table.schema)
     spans = _phrase_spans(mentions, phrases, finder)
     decisions = derive(program, mentions, table.schema, previous, spans)
     if decisions is None:
         return None
+    if missing:
+        tags = list(decisions.tags)
+        found = _phrase_spans(mentions, missing, finder)
+        if not found:
+            return None
+        for start, end in found:
+            for t in range(start, end):
+                if mentions.at(t) is not None:
+                    return None  # the "missing" words name something after all
+                tags[t] = "MISSING"
+        decisions = replace(decisions, tags=tuple(tags))
     return Example(clean, str(program), str(previous) if previous else None, context, mentions,
                    decisions, table.domain.name, table_index, kind, table.schema)
 

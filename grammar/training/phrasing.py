@@ -37,7 +37,7 @@ COMPARISON_WORDS: dict[str, tuple[str, ...]] = {
                            "<n> and above", "not below <n>", "greater than or equal to <n>",
                            "equal to or greater than <n>", "<n> or greater", "minimum <n>",
                            "not less than <n>", "no lower than <n>", "from <n> upwards",
-                           "at or above <n>", "greater or equal to <n>", "<n> plus"),
+                           "at or above <n>", "greater or equal to <n>", "<n> plus", "<n>+"),
     "less than": ("under <n>", "below <n>", "less than <n>", "lower than <n>", "smaller than <n>",
                   "< <n>", "beneath <n>", "less then <n>", "short of <n>", "inferior to <n>",
                   "strictly below <n>", "not reaching <n>", "lower then <n>"),
@@ -84,7 +84,7 @@ AGE_CONDITION = {
                   "below age <n>", "not yet <n>", "younger than <n> years"),
     "greater equal than": ("<n> or older", "aged <n> or over", "at least <n> years old",
                            "<n> and older", "<n> or over", "aged at least <n>",
-                           "<n> years or older", "no younger than <n>"),
+                           "<n> years or older", "no younger than <n>", "<n>+", "aged <n>+"),
     "less equal than": ("<n> or younger", "aged <n> or under", "at most <n> years old",
                         "<n> and younger", "<n> or under", "no older than <n>",
                         "<n> years or younger", "up to age <n>"),
@@ -171,13 +171,18 @@ GROUP_PP = ("for <g>", "for <g>", "for <g>", "among <g>", "in <g>", "on <g>", "f
             "about <g>", "for just <g>", "limited to <g>")
 PREVIOUS_NP = ("them", "those", "those <rows>", "these <rows>", "that group", "the same <rows>",
                "this group", "the ones from before", "those ones", "the previous group",
-               "this subset", "that subset", "the same group", "these", "those same <rows>")
+               "this subset", "that subset", "the same group", "these", "those same <rows>",
+               "that selection", "this selection", "the selection", "the current selection",
+               "those records", "these cases", "this set", "the group above", "the same subset",
+               "the ones you just showed", "the rows we were looking at")
 PREVIOUS_ROW_NP = ("them", "that <row>", "this <row>", "the same <row>", "that one", "this one",
                    "her", "him", "that instance", "this case", "the same one")
 PREVIOUS_PP = ("for them", "for those", "for those <rows>", "for these <rows>",
                "for that group", "among them", "among those", "on them", "for the same <rows>",
                "in that group", "for this group", "on those", "in this subset",
-               "on the same group")
+               "on the same group", "within that selection", "in this selection",
+               "for the selection", "in that subset", "among these", "for the current selection",
+               "in the group we just looked at")
 PREVIOUS_ROW_PP = ("for that <row>", "for this <row>", "for her", "for him", "for them",
                    "for that one", "for this one", "for the same <row>", "on that instance")
 PREVIOUS_NARROW = ("of them, <g>", "<g> among them", "those of them <post>",
@@ -563,6 +568,12 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("q", "what is the standard deviation of <feat> <for_rows>?"),
         ("q", "how {high|low|big} is <feat> {on average|typically} <for_rows>?"),
         ("q", "what {does|do} <feat> typically look like <for_rows>?"),
+        ("q", "what is the <feat> of <rows>?"),
+        ("q", "what <feat> {does|do} <subj> have?"),
+        ("q", "<feat> of <rows>?"),
+        ("q", "what is <rows>'s <feat>?"),
+        ("q", "{tell me|give me|what is} the <feat> {value|reading|level} {for|of} <rows>"),
+        ("q", "what was the recorded <feat> <for_rows>?"),
         ("np", "the {average|mean|median|distribution|statistics|spread} of <feat> <for_rows>"),
         ("np", "summary statistics for <feat> <for_rows>"),
         ("emb", "what the {average|typical|mean} <feat> is <for_rows>"),
@@ -653,7 +664,7 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "what the <metric> is <for_rows>"),
     ),
     "score default": (
-        ("q", "how {good|well|accurate|reliable} is <model> <for_rows>?"),
+        ("q", "how {good|reliable|strong} is <model> <for_rows>?"),
         ("q", "how well does <model> {do|perform|work} <for_rows>?"),
         ("q", "how {is|does} <model> {doing|performing} <for_rows>?"),
         ("q", "{is|how} <model> {any good|good} <for_rows>?"),
@@ -666,6 +677,17 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("np", "<model_poss> performance <for_rows>"),
         ("np", "the {performance|evaluation|quality} of <model> <for_rows>"),
         ("emb", "how well <model> {performs|does|works} <for_rows>"),
+    ),
+    "score accuracy": (
+        ("q", "how accurate is <model> <for_rows>?"),
+        ("q", "how accurate are <model_poss> predictions <for_rows>?"),
+        ("q", "how often is <model> {right|correct} <for_rows>?"),
+        ("q", "what share of the predictions are {right|correct} <for_rows>?"),
+        ("q", "how {precise|exact} is <model> overall <for_rows>?"),
+        ("q", "how many predictions does <model> get right <for_rows>, as a percentage?"),
+        ("np", "how accurate <model> is <for_rows>"),
+        ("emb", "how accurate <model> is <for_rows>"),
+        ("emb", "how often <model> gets it right <for_rows>"),
     ),
     "model": (
         ("q", "what {kind|type|sort} of model {is this|is it|are you using|is <model>}?"),
@@ -763,3 +785,57 @@ CARRY_TURNS = ("and <q> then?", "<q> in that case?", "and <q> with that change?"
                "<q> after that change?", "and <q>, given that?", "then <q>?",
                "in that scenario, <q>", "with that change, <q>", "and <q> now?",
                "what about <q> in that case?", "so then <q>?")
+
+# Two operations of one kind said together.
+COMPACT_IMPORTANCE = ("how important are <f1> and <f2> <for_rows>?",
+                      "which is more important <for_rows>, <f1> or <f2>?",
+                      "compare the importance of <f1> and <f2> <for_rows>",
+                      "do <f1> and <f2> matter <for_rows>?",
+                      "how much do <f1> and <f2> {matter|count|influence <model>} <for_rows>?",
+                      "importance of <f1> and <f2> <for_rows>?",
+                      "is <f1> or <f2> more influential <for_rows>?",
+                      "how do <f1> and <f2> rank in importance <for_rows>?")
+COMPACT_STATISTIC = ("what are the average <f1> and <f2> <for_rows>?",
+                     "{average|mean|median} <f1> and <f2> <for_rows>?",
+                     "{show|give} me statistics for <f1> and <f2> <for_rows>",
+                     "summarise <f1> and <f2> <for_rows>",
+                     "how are <f1> and <f2> distributed <for_rows>?",
+                     "distribution of <f1> and <f2> <for_rows>?")
+COMPACT_SCORE = ("<m1> and <m2> <for_rows>?", "what are the <m1> and <m2> <for_rows>?",
+                 "{show|give|tell} me the <m1> and <m2> <for_rows>",
+                 "what are <model_poss> <m1> and <m2> <for_rows>?",
+                 "how about <m1> and <m2> <for_rows>?", "<m1> & <m2> <for_rows>",
+                 "compute <m1> as well as <m2> <for_rows>")
+COMPACT_EXPLAIN = ("explain <rows> with <e1> and <e2>", "{show|give} me <e1> and <e2> <for_rows>",
+                   "compare <e1> and <e2> explanations <for_rows>",
+                   "run <e1> and then <e2> on <rows>", "<e1> and <e2> explanations <for_rows>?")
+
+# A thank-you with no question in it.
+COURTESY_TURNS = ("thanks", "thank you", "thanks!", "great, thanks", "ok thanks", "cheers",
+                  "thank you so much", "perfect, thank you", "that helps, thanks", "thx",
+                  "many thanks", "awesome, thank you!", "thanks a lot", "much appreciated",
+                  "cool, thanks", "nice, thank you", "thanks for the help", "ty",
+                  "brilliant, cheers", "ok, that is helpful. thanks")
+# Conditions on what the table lacks (<f> a feature name, <v> a value, <n> a number).
+MISSING_CONDITION = ("with <f> over <n>", "whose <f> is below <n>", "with a <f> of <n>",
+                     "having <f> above <n>", "where <f> exceeds <n>", "with high <f>",
+                     "with <f> under <n>", "who have <f>", "with <f>")
+MISSING_VALUE = ("from <v>", "living in <v>", "in <v>", "who are <v>", "with a <v> status",
+                 "based in <v>", "of type <v>", "on the <v> plan")
+
+# A count of zero said in words (the finder reads "no" before a numeric feature as 0).
+ZERO_CONDITION = ("with no <f>", "who have no <f>", "that have no <f>", "with zero <f>",
+                  "having no <f>", "with 0 <f>", "that had no <f>", "who had no <f>")
+# A distractor time span after an outcome: "readmitted within 30 days" (not a condition).
+HORIZONS = ("within 30 days", "in the next 12 months", "within a year", "within 6 months",
+            "in the next 2 years", "by 2025", "within 90 days", "in the coming 3 months",
+            "over the next 5 years", "within 7 days")
+# Changes said for everyone at once.
+BOOL_SET_ALL_TRUE = ("everyone had <f>", "all of them had <f>", "every one of them had <f>",
+                     "<f> were true for everyone", "we set <f> to true for all")
+BOOL_SET_ALL_FALSE = ("none of them had <f>", "nobody had <f>", "no one had <f>",
+                      "<f> were false for everyone", "we set <f> to false for all",
+                      "none of the <rows> had <f>")
+CATEGORY_SET_MORE = ("had {they|he|she} been <v>", "{they|he|she} had been <v>",
+                     "{they|he|she} had gone to <v>", "everyone were <v>",
+                     "all of them were <v>", "<f> had been <v>")

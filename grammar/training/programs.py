@@ -103,6 +103,9 @@ class ProgramSampler:
         assert isinstance(spec, NumericSpec)
         comparison = self.rng.choices(
             list(p.COMPARISONS), [2, 1.5, 0.5, 3, 3, 1])[0]
+        if spec.low == 0 and spec.integer and self.rng.random() < 0.12:  # "no prior visits"
+            return p.NumericFilter(feature.canonical, self.rng.choice(
+                ["equal to", "equal to", "greater than"]), 0)  # type: ignore[arg-type]
         return p.NumericFilter(feature.canonical, comparison,  # type: ignore[arg-type]
                                nice_number(self.rng, spec.low, spec.high, spec.integer))
 
@@ -251,7 +254,7 @@ class ProgramSampler:
                 joins_or = True
         elif "group" in shape or shape == "interleaved":
             filters = self.group_filters(rng.choices([1, 2, 3], [6, 3, 1])[0])
-            joins_or = len(filters) == 2 and rng.random() < 0.12
+            joins_or = len(filters) == 2 and rng.random() < 0.25
         if shape.startswith("whatif") or shape == "interleaved":
             avoid = {getattr(c, "feature", "") for c in filters} if rng.random() < 0.85 else set()
             count = rng.choices([1, 2], [9, 1])[0]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import inflect
 
 from grammar import program as p
-from grammar.nl.vocabulary import VALUE_SYNONYMS
+from grammar.parse.vocabulary import VALUE_SYNONYMS
 from grammar.schema import GENERIC_WORDS, derive_aliases
 from grammar.training import phrasing as ph
 from grammar.training.domains import BooleanSpec, CategoricalSpec, NumericSpec, Outcome
@@ -199,6 +199,9 @@ class Renderer:
             template = self.pick(ph.COMPARATIVE_FORMS[clause.comparison])
             return expand(template, rng, {"n": number, "more": self.pick(spec.more),
                                           "less": self.pick(spec.less or spec.more)})
+        if clause.comparison == "equal to" and clause.value == 0 and rng.random() < 0.6:
+            return expand(self.pick(ph.ZERO_CONDITION), rng,
+                          {"f": self.feature_phrase(clause.feature)})
         comparison = expand(self.pick(ph.COMPARISON_WORDS[clause.comparison]), rng,
                             {"n": number})
         return expand(self.pick(ph.NUMERIC_CONDITION), rng,
@@ -295,7 +298,8 @@ class Renderer:
         rows = self.row(plural=True)
         rng = self.rng
         use_or = "or" in joins
-        joiner = (self.pick((" or ", " or ", ", or ", " or those ")) if use_or
+        joiner = (self.pick((" or ", " or ", ", or ", " or those ", " or who are ",
+                             " or else ", " or alternatively ")) if use_or
                   else self.pick((" and ", " and ", " ", ", ", " who are also ", " and also ",
                                   " as well as ", " that are ")))
         if len(phrases) == 1 and rng.random() < 0.3:
@@ -352,6 +356,8 @@ class Renderer:
         idcol = self.table.index_col or "id"
         if not first and self.rng.random() < 0.6:
             return row_id
+        if row_id.isdigit() and int(row_id) < 100 and self.rng.random() < 0.08:
+            row_id = _INFLECT.number_to_words(int(row_id), andword="", comma="")
         return expand(self.pick(ph.ID_FORMS), self.rng,
                       {"row": self.row(), "id": row_id, "idcol": idcol.replace("_", " ")
                        if self.rng.random() < 0.5 else idcol})
@@ -377,9 +383,13 @@ class Renderer:
                 lead = self.pick(("they ", "he ", "she ", "everyone ", "we "))
                 return lead + domain_template(self.pick(own)).replace("<rows>", "they")
             bank = ph.BOOL_SET_TRUE if clause.value else ph.BOOL_SET_FALSE
-            return expand(self.pick(bank), rng, {"f": self.feature_phrase(clause.feature)})
+            if rng.random() < 0.2:
+                bank = ph.BOOL_SET_ALL_TRUE if clause.value else ph.BOOL_SET_ALL_FALSE
+            return expand(self.pick(bank), rng, {"f": self.feature_phrase(clause.feature),
+                                                 "rows": self.row(plural=True)})
         if isinstance(clause, p.CategoryChange):
-            return expand(self.pick(ph.CATEGORY_SET), rng, {
+            bank = ph.CATEGORY_SET if rng.random() < 0.75 else ph.CATEGORY_SET_MORE
+            return expand(self.pick(bank), rng, {
                 "f": self.feature_phrase(clause.feature),
                 "v": self.value_text(clause.feature, clause.value)})
         raise RenderError(f"no phrase for {clause}")
@@ -397,6 +407,8 @@ class Renderer:
         key = name
         if name.startswith("score "):
             key = "score default" if name == "score default" else "score"
+            if name == "score accuracy" and self.rng.random() < 0.5:
+                key = "score accuracy"
         templates = ph.OPERATION_TEMPLATES.get(key)
         if not templates:
             raise RenderError(f"no templates for {name}")
@@ -428,8 +440,9 @@ class Renderer:
         }
         outcome = self.positive if self.binary else None
         if outcome is not None:
-            slots["pos"] = self.pick(outcome.verb)
-            slots["pos_past"] = self.pick(outcome.past)
+            horizon = " " + self.pick(ph.HORIZONS) if rng.random() < 0.12 else ""
+            slots["pos"] = self.pick(outcome.verb) + horizon
+            slots["pos_past"] = self.pick(outcome.past) + horizon
             verb = slots["pos"]
             slots["pos_present"] = _present(verb, plural)
             if outcome.noun:
@@ -466,6 +479,9 @@ class Renderer:
                 pending = []
         if not segments:
             raise RenderError("a program needs an operation")
+        compact = self.compact_pair(segments, sel)
+        if compact is not None:
+            return self.finish(compact)
         texts: list[str] = []
         later = Selection("", "", "it" if not sel.plural else "they", sel.plural, sel.kind)
         for number, (changes, operation) in enumerate(segments):
@@ -483,6 +499,31 @@ class Renderer:
             # front the group: "for women over 60, what is ..."
             text = sel.pp + ", " + text.replace(" " + sel.pp, "").replace(sel.pp, "").strip()
         return self.finish(text)
+
+    def compact_pair(self, segments: list[tuple[list[p.Clause], p.Clause]],
+                     sel: Selection) -> str | None:
+        """Two operations of one kind said at once: "how important are age and bmi?"."""
+        if len(segments) != 2 or segments[0][0] or segments[1][0] or self.rng.random() < 0.5:
+            return None
+        (_, a), (_, b) = segments
+        slots = {"for_rows": sel.pp, "rows": sel.np, "model": self.model(),
+                 "model_poss": self.pick(ph.MODEL_POSSESSIVE)}
+        if isinstance(a, p.ImportantFeature) and isinstance(b, p.ImportantFeature):
+            slots.update(f1=self.feature_phrase(a.feature), f2=self.feature_phrase(b.feature))
+            return expand(self.pick(ph.COMPACT_IMPORTANCE), self.rng, slots)
+        if isinstance(a, p.Statistic) and isinstance(b, p.Statistic) and a.feature and b.feature:
+            slots.update(f1=self.feature_phrase(a.feature), f2=self.feature_phrase(b.feature))
+            return expand(self.pick(ph.COMPACT_STATISTIC), self.rng, slots)
+        if isinstance(a, p.Score) and isinstance(b, p.Score) and "default" not in (
+                a.metric, b.metric):
+            slots.update(m1=self.pick(ph.METRIC_WORDS[a.metric]),
+                         m2=self.pick(ph.METRIC_WORDS[b.metric]))
+            return expand(self.pick(ph.COMPACT_SCORE), self.rng, slots)
+        if isinstance(a, p.Explain) and isinstance(b, p.Explain) and {a.method, b.method} <= {
+                "lime", "shap"}:
+            slots.update(e1=a.method, e2=b.method)
+            return expand(self.pick(ph.COMPACT_EXPLAIN), self.rng, slots)
+        return None
 
     def _later_selection(self, first: Selection, later: Selection) -> Selection:
         """How a second operation in the same question refers to the same rows."""

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 
 Slot = str | Callable[[], str]
-SLOT = re.compile(r"<([a-z_]+)>")  # a "<" not starting a slot is literal ("age < 30")
+SLOT = re.compile(r"<([a-z][a-z_0-9]*)>")  # a "<" not starting a slot is literal ("age < 30")
 
 
 def expand(template: str, rng: random.Random, slots: Mapping[str, Slot] | None = None,

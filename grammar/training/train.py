@@ -32,7 +32,7 @@ from grammar.parse.encoding import (
     targets,
 )
 from grammar.parse.model import MODEL_DIR, DecisionModel, ModelConfig
-from grammar.training.corpus import CorpusStats, Example, generate
+from grammar.training.corpus import CorpusStats, Example, generate_chunked
 from grammar.training.domains import EXAMPLES, DomainSpec
 from grammar.training.network import Bottom, Top
 
@@ -64,7 +64,8 @@ def split_domains(domains: Sequence[DomainSpec], seed: int,
     return shuffled[cut:], shuffled[:cut]
 
 
-def cache_hidden(items: list[Item], bottom: Bottom, batch_size: int = 128) -> None:
+def cache_hidden(items: list[Item], bottom: Bottom, batch_size: int = 128,
+                 device: torch.device | None = None) -> None:
     """Run the frozen layers once for every question."""
     order = sorted(range(len(items)), key=lambda i: len(items[i].encoded.piece_ids))
     for start in range(0, len(order), batch_size):
@@ -76,7 +77,9 @@ def cache_hidden(items: list[Item], bottom: Bottom, batch_size: int = 128) -> No
             n = len(it.encoded.piece_ids)
             ids[row, :n] = torch.from_numpy(it.encoded.piece_ids)
             mask[row, :n] = True
-        hidden = bottom(ids, mask).numpy().astype(np.float16)
+        if device is not None:
+            ids, mask = ids.to(device), mask.to(device)
+        hidden = bottom(ids, mask).float().cpu().numpy().astype(np.float16)
         for row, it in enumerate(chunk):
             it.hidden = hidden[row, :len(it.encoded.piece_ids)]
 
@@ -142,7 +145,15 @@ def _operations():
 
 def loss_of(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -> torch.Tensor:
     ce = torch.nn.functional.cross_entropy
-    loss = ce(out["tags"].flatten(0, 1), batch["tags"].flatten(), ignore_index=-100)
+    # Most words are "O": averaged over every word, the loss would be ruled by them and the
+    # few decisions that matter (a number's comparison, a class word) would barely train. So
+    # the words that do something and the words that do not count half each.
+    tags, gold = out["tags"].flatten(0, 1), batch["tags"].flatten()
+    active = gold > 0
+    idle = gold == 0
+    loss = ce(tags[idle], gold[idle]) if idle.any() else tags.sum() * 0
+    if active.any():
+        loss = loss + ce(tags[active], gold[active])
     if (batch["links"] >= 0).any():
         loss = loss + ce(out["links"].flatten(0, 1), batch["links"].flatten(), ignore_index=-100)
     if (batch["joins"] >= 0).any():
@@ -157,10 +168,11 @@ def loss_of(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -> tor
 
 
 def fit(items: list[Item], design: str, epochs: int, seed: int, batch_size: int = 32,
-        lr: float = 1e-4, log=print) -> Top:
+        lr: float = 1e-4, log=print, device: torch.device | None = None) -> Top:
     torch.manual_seed(seed)
     trainable_from, extra = DESIGNS[design]
-    top = Top(trainable_from, extra)
+    device = device or torch.device("cpu")
+    top = Top(trainable_from, extra).to(device)
     pretrained = [p for n, p in top.named_parameters() if n.startswith("layers.")]
     fresh = [p for n, p in top.named_parameters() if not n.startswith("layers.")]
     optimiser = torch.optim.AdamW([{"params": pretrained, "lr": lr},
@@ -182,6 +194,7 @@ def fit(items: list[Item], design: str, epochs: int, seed: int, batch_size: int 
         started, running = time.perf_counter(), 0.0
         for number, indexes in enumerate(batches, start=1):
             batch = collate([items[i] for i in indexes])
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
             loss = loss_of(top(batch), batch)
             optimiser.zero_grad()
             loss.backward()
@@ -207,8 +220,7 @@ def export(top: Top, config: ModelConfig, out: Path) -> DecisionModel:
     return DecisionModel(weights, config)
 
 
-def evaluate(model: DecisionModel, examples: Sequence[Example], tables: dict,
-             calibration: tuple[float, float] | None = None) -> dict:
+def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
     """Exact match of the whole program on generated questions (through the real parser)."""
     from grammar.language import parse_program
     from grammar.parse.parser import LearnedParser
@@ -216,16 +228,21 @@ def evaluate(model: DecisionModel, examples: Sequence[Example], tables: dict,
     parsers: dict[int, LearnedParser] = {}
     rows = []
     for example in examples:
-        schema = tables[example.table]
-        parser = parsers.get(example.table)
+        schema = example.schema
+        parser = parsers.get(id(schema))
         if parser is None:
-            parser = parsers[example.table] = LearnedParser(schema, model)
+            parser = parsers[id(schema)] = LearnedParser(schema, model)
         previous = parse_program(example.previous, schema) if example.previous else None
         analysis = parser.analyse(example.text, previous, example.context.offered)
-        gold = parse_program(example.program, schema)
+        result = parser.result_of(analysis)
         got = analysis.readings[0] if analysis.readings else None
-        rows.append((got.probability if got else 0.0, got is not None and got.program == gold,
-                     example.kind))
+        if example.kind == "missing":
+            correct = bool(result.unknown_features)
+        elif example.kind == "courtesy":
+            correct = result.courtesy
+        else:
+            correct = result.program == parse_program(example.program, schema)
+        rows.append((got.probability if got else 0.0, correct, example.kind))
     return {"rows": rows, "exact": sum(r[1] for r in rows) / max(len(rows), 1)}
 
 
@@ -265,36 +282,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--out", default=str(MODEL_DIR))
+    parser.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
+    parser.add_argument("--workers", type=int, default=1, help="processes generating the corpus")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
     train_domains, held_domains = split_domains(all_domains(), args.seed)
     stats = CorpusStats()
-    train = generate(args.seed, args.size, train_domains, stats=stats)
-    held = generate(args.seed + 1, args.held_out_size, held_domains)
+    train = generate_chunked(args.seed, args.size, train_domains, args.workers, stats)
+    held = generate_chunked(args.seed + 1, args.held_out_size, held_domains, args.workers)
     calibration, test = held[: len(held) // 2], held[len(held) // 2:]
     print(f"corpus: {len(train)} training questions from {len(train_domains)} domains, "
           f"{len(held)} held-out from {len(held_domains)} unseen domains "
           f"({time.perf_counter() - started:.0f} s)\n{stats.report()}", flush=True)
     trainable_from, extra = DESIGNS[args.design]
     items = [_item(e) for e in train]
-    bottom = Bottom(trainable_from)
-    cache_hidden(items, bottom)
+    device = torch.device(args.device)
+    bottom = Bottom(trainable_from).to(device)
+    cache_hidden(items, bottom, device=device)
     print(f"frozen layers cached ({time.perf_counter() - started:.0f} s)", flush=True)
-    top = fit(items, args.design, args.epochs, args.seed, args.batch_size, args.lr)
+    top = fit(items, args.design, args.epochs, args.seed, args.batch_size, args.lr,
+              device=device).cpu()
     trained = time.perf_counter() - started
     config = ModelConfig(trainable_from=trainable_from, extra_layers=extra)
     out = Path(args.out)
     model = export(top, config, out)
-    tables = {e.table: e.schema for e in held}
-    cal = evaluate(model, calibration, tables)
+    cal = evaluate(model, calibration)
     a_b = fit_calibration(cal["rows"])
     config = ModelConfig(trainable_from=trainable_from, extra_layers=extra, calibration=a_b,
                          notes={"seed": args.seed, "size": len(train), "epochs": args.epochs,
                                 "design": args.design})
     model = export(top, config, out)
-    result = evaluate(model, test, tables)
+    result = evaluate(model, test)
     confidences = [1 / (1 + math.exp(-(a_b[0] * math.log(max(r[0], 1e-9)) + a_b[1])))
                    for r in result["rows"]]
     report = {

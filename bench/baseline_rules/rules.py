@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grammar import program as p
-from grammar.nl import cues
-from grammar.nl.normalize import correct_typos, normalize
-from grammar.nl.text import Hit, TokenText
-from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SEX_WORDS, SchemaVocabulary
+from bench.baseline_rules import cues
+from grammar.parse.normalise import correct_typos, normalize
+from grammar.parse.text import Hit, TokenText
+from grammar.parse.vocabulary import PRONOUN_SYNONYMS, SEX_WORDS, SchemaVocabulary
 from grammar.schema import DatasetSchema, Feature
 
 BOUNDARY = frozenset({",", "?", ".", ";", ":", "!", "and", "but", "also", "then", "plus"})

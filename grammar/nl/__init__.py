@@ -1,1 +1,0 @@
-"""First-stage natural-language parser: normalisation, schema mentions, operation cues."""

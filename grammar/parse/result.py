@@ -1,0 +1,41 @@
+"""What a parser returns: the program (or why there is none), its confidence and other readings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grammar.program import Program
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What the parser may know about the conversation so far."""
+
+    previous: Program | None = None  # the previous turn's program
+    offered_followup: bool = False  # the assistant ended its last reply with an offer
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    program: Program | None
+    confidence: float
+    source: str
+    error: str | None = None
+    # Other readings the parser considered, best first, with their confidences: used to ask a
+    # clarifying question when the parser is unsure.
+    alternatives: tuple[tuple[Program, float], ...] = ()
+    # Clarifying options to offer the user (plain-language questions), when unsure.
+    options: tuple[str, ...] = ()
+    # Words the user used as a feature that the dataset does not have ("glucose"): a later stage
+    # should report them rather than guess another feature.
+    unknown_features: tuple[str, ...] = ()
+    # A courtesy ("thanks!") with no question in it: the parse language has no clause for it, so
+    # ``error`` holds a friendly reply and no later stage should try to read it as a program.
+    courtesy: bool = False
+    # The question asks for something no program can express (a filter on a regression's
+    # predicted values): ``error`` says so, and no later stage should guess another program.
+    unsupported: bool = False
+
+    @property
+    def text(self) -> str:
+        return str(self.program) if self.program is not None else ""

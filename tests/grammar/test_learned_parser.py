@@ -1,0 +1,162 @@
+"""The learned parser's pieces: decisions round-trip, the numpy model equals the torch one, and
+training runs end to end on a small generated corpus."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grammar import program as p
+from grammar.language import parse_program
+from grammar.parse.decisions import assemble, derive
+from grammar.parse.encoding import context_kind, encode
+from grammar.parse.mentions import MentionFinder
+from grammar.schema import DatasetSchema
+from grammar.training.templates import expand, slots_of
+from tests.grammar.tables import DEV
+
+
+@pytest.fixture(scope="module")
+def clinic() -> DatasetSchema:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "patient_id": range(1, 101),
+        "age": rng.integers(20, 90, 100),
+        "sex": rng.choice(["female", "male"], 100),
+        "smoker": rng.integers(0, 2, 100),
+        "bmi": rng.uniform(18, 40, 100).round(1),
+        "systolic_bp": rng.integers(90, 180, 100),
+        "chest_pain_type": rng.choice(["typical", "atypical", "non-anginal"], 100),
+        "heart_disease": rng.integers(0, 2, 100),
+    })
+    return DatasetSchema.from_frame(frame, "heart_disease", index_col="patient_id")
+
+
+@pytest.mark.parametrize("question, program", [
+    ("why did the model predict patient 12?", "filter id 12 and explain features"),
+    ("how many women over 60 smoke?",
+     "filter sex female and filter age greater than 60 and filter smoker true and countdata"),
+    ("what if patient 5 had a bmi 3 lower?", "filter id 5 and change bmi decrease 3 and predict"),
+    ("top 3 features for smokers or people with bmi over 30",
+     "filter smoker true or filter bmi greater than 30 and important topk 3"),
+    ("patients in their 50s: how likely is heart disease?",
+     "filter age greater equal than 50 and filter age less than 60 and likelihood"),
+    ("how important is systolic blood pressure and what does bmi mean?",
+     "important systolicbp and define bmi"),
+    ("how many does the model predict have heart disease?",
+     "filter predictionfilter 1 and countdata"),
+])
+def test_a_program_is_derived_from_its_question_and_assembled_back(clinic, question, program):
+    finder = MentionFinder(clinic)
+    gold = parse_program(program, clinic)
+    mentions = finder.find(question)
+    decisions = derive(gold, mentions, clinic)
+    assert decisions is not None
+    assert assemble(decisions, mentions, clinic) == gold
+
+
+def test_a_correction_replaces_the_filter_it_corrects(clinic):
+    finder = MentionFinder(clinic)
+    previous = parse_program("filter sex male and filter age greater than 70 and countdata", clinic)
+    gold = parse_program("filter sex female and filter age greater than 70 and countdata", clinic)
+    mentions = finder.find("no, I meant women")
+    decisions = derive(gold, mentions, clinic, previous)
+    assert decisions is not None and decisions.correction
+    assert assemble(decisions, mentions, clinic, previous) == gold
+
+
+def test_numbers_are_only_numbers_until_the_model_decides(clinic):
+    mentions = MentionFinder(clinic).find("top 3 features for patient 12 with bmi over 30.5")
+    numbers = [m for m in mentions.items if m.kind == "number"]
+    assert [m.number for m in numbers] == [3, 12, 30.5]
+    assert [m.is_id for m in numbers] == [True, True, False]
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
+def test_the_mentions_account_for_almost_every_development_question():
+    schema = DatasetSchema.from_frame(pd.read_csv(DEV / "clinic.csv"), "heart_disease",
+                                      index_col="patient_id")
+    finder = MentionFinder(schema)
+    blocks = [b.strip().splitlines() for b in (DEV / "clinic_parses.txt").read_text()
+              .split("\n\n") if b.strip()]
+    derived = sum(derive(parse_program(g, schema), finder.find(q), schema) is not None
+                  for q, g in blocks)
+    assert derived / len(blocks) >= 0.95
+
+
+def test_templates_expand_alternatives_options_and_slots():
+    rng = random.Random(0)
+    seen = {expand("{why|how come} [exactly] <who>?", rng, {"who": "them"}) for _ in range(40)}
+    assert seen == {"why them?", "why exactly them?", "how come them?", "how come exactly them?"}
+    assert expand("age < 30", rng) == "age < 30"  # a "<" that opens no slot is literal
+    assert slots_of("<a> {b|<c>}") == {"a", "c"}
+
+
+def test_the_corpus_is_determined_by_its_seed_and_every_example_is_derivable():
+    from grammar.training.corpus import generate
+    from grammar.training.domains import EXAMPLES
+
+    first = generate(7, 150, EXAMPLES)
+    second = generate(7, 150, EXAMPLES)
+    assert [e.text for e in first] == [e.text for e in second]
+    for example in first:
+        if example.kind == "missing":  # no program: the words of what the table lacks
+            assert "MISSING" in example.decisions.tags
+            continue
+        if example.kind == "courtesy":
+            assert example.decisions.operations == ("courtesy",)
+            continue
+        program = parse_program(example.program, example.schema)
+        previous = parse_program(example.previous, example.schema) if example.previous else None
+        assert assemble(example.decisions, example.mentions, example.schema, previous) == program
+
+
+def test_the_numpy_model_computes_what_the_torch_model_computes(clinic):
+    torch = pytest.importorskip("torch")
+    from grammar.parse.model import DecisionModel, ModelConfig
+    from grammar.training.network import Bottom, Top
+    from grammar.training.train import Item, cache_hidden, collate
+
+    torch.manual_seed(0)
+    top = Top(4, 0, dropout=0.0).eval()
+    model = DecisionModel(top.export(), ModelConfig(trainable_from=4))
+    finder = MentionFinder(clinic)
+    mentions = finder.find("what if patient 12 were 10 years older, and why?")
+    encoded = encode(mentions, clinic.class_labels, context_kind(False, False, False), False)
+    outputs = model.predict(encoded)
+    item = Item(None, encoded, _no_targets(encoded))  # type: ignore[arg-type]
+    cache_hidden([item], Bottom(4))
+    with torch.no_grad():
+        got = top(collate([item]))
+    tags = torch.softmax(got["tags"][0], -1).numpy()
+    assert np.allclose(tags, outputs.tags, atol=2e-3)
+    links = torch.softmax(got["links"][0], -1).numpy()
+    assert np.allclose(links[:, :encoded.link_mask.shape[0]], outputs.links, atol=2e-3)
+
+
+def _no_targets(encoded):
+    from grammar.parse.decisions import Decisions
+    from grammar.parse.encoding import targets
+
+    n = max(w.end for w in encoded.words)
+    blank = Decisions(("predict",), ("O",) * n, (-1,) * n, ("and",) * n, (0,) * n)
+    return targets(blank, encoded)
+
+
+@pytest.mark.skipif(pytest.importorskip("torch") is None, reason="torch is not installed")
+def test_training_runs_end_to_end_on_a_small_corpus(tmp_path, clinic):
+    from grammar.parse.model import DecisionModel
+    from grammar.parse.parser import LearnedParser
+    from grammar.training.train import main
+
+    assert main(["--size", "120", "--held-out-size", "40", "--epochs", "1",
+                 "--out", str(tmp_path)]) == 0
+    for name in ("weights.safetensors", "config.json", "report.json"):
+        assert (tmp_path / name).is_file()
+    parser = LearnedParser(clinic, DecisionModel.load(tmp_path))
+    result = parser.parse("why did the model predict patient 12?")
+    assert result.program is None or isinstance(result.program, p.Program)
+    assert 0.0 <= result.confidence <= 1.0
