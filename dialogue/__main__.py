@@ -307,8 +307,22 @@ def _open_conversation(args: argparse.Namespace) -> Any:
             trusted=args.trust_model,
             fallback=args.fallback,
         )
-    except (ValueError, KeyError, OSError, RuntimeError) as exc:
-        raise CliError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - every load failure is one line, never a traceback
+        raise CliError(_load_error_line(exc)) from exc
+
+
+def _load_error_line(exc: BaseException) -> str:
+    """One line for a data or model file that cannot be used (the API's wording, CLI flags)."""
+    import logging
+
+    from explainers import ExplainerError
+
+    logging.getLogger(__name__).info("loading failed", exc_info=exc)
+    if isinstance(exc, (ValueError, KeyError, OSError, RuntimeError, ExplainerError)):
+        text = str(exc).strip().strip("'\"") or type(exc).__name__
+    else:
+        text = "the data and model could not be loaded (run with --debug for details)"
+    return " ".join(text.replace("trusted=True", "--trust-model").split())
 
 
 def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interactive: bool,

@@ -437,16 +437,13 @@ def _build_default_model(X: pd.DataFrame, y: pd.Series, seed: int) -> Any:
 
 
 def _load_cached(path: Path) -> Any | None:
-    """Load a cached skops model, trusting only scikit-learn / numpy types."""
+    """Load a cached model through the same safe loader as a user's file (the cache directory
+    is only as trustworthy as whoever can write to it); ``None`` means retrain."""
     try:
-        import skops.io as sio
+        from explainers import load_model
 
-        untrusted = sio.get_untrusted_types(file=path)
-        allowed = ("sklearn.", "numpy.", "builtins.", "collections.")
-        if any(not t.startswith(allowed) for t in untrusted):
-            return None
-        return sio.load(path, trusted=untrusted)
-    except Exception:  # noqa: BLE001 - a broken cache entry is simply rebuilt
+        return load_model(path)
+    except Exception:  # noqa: BLE001 - a broken or refused cache entry is simply rebuilt
         return None
 
 
