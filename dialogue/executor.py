@@ -189,9 +189,10 @@ class _Run:
                     raise DialogueError(
                         f"{feature.name} is a category ({_values_text(feature)}), so it cannot "
                         f"be compared with a number.")
+                number = within_reach(self.ws, feature, value)
                 values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
                 with np.errstate(invalid="ignore"):
-                    return _compare(values, comparison, float(value))
+                    return _compare(values, comparison, number)
             case p.BoolFilter(name, value):
                 feature = self.feature(name)
                 return self._bool_mask(feature, value)
@@ -260,13 +261,23 @@ class _Run:
                     raise DialogueError(
                         f"{feature.name} is a category ({_values_text(feature)}); set it to one "
                         "of those values instead of changing it by a number.")
+                number = within_reach(self.ws, feature, value)
                 values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float).copy()
-                if kind == "increase":
-                    values[positions] += float(value)
-                elif kind == "decrease":
-                    values[positions] -= float(value)
-                else:
-                    values[positions] = float(value)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    if kind == "increase":
+                        values[positions] += number
+                    elif kind == "decrease":
+                        values[positions] -= number
+                    else:
+                        values[positions] = number
+                changed = values[positions]
+                changed = changed[~np.isnan(changed)]
+                if not np.all(np.isfinite(changed)) or np.any(np.abs(changed) > _largest_input(
+                        column.dtype)):
+                    if kind == "set":
+                        raise beyond_the_data(self.ws, feature, value)
+                    raise beyond_the_data(self.ws, feature, -1 if kind == "decrease" else 1,
+                                          f"{change_verb(kind)} {feature.name} by {_fmt(value)}")
                 new = pd.Series(values, index=column.index, name=column.name)
                 if pd.api.types.is_integer_dtype(column.dtype) and np.all(
                         np.mod(values[~np.isnan(values)], 1) == 0):
@@ -1096,6 +1107,66 @@ def distinct_counterfactuals(options: Sequence[r.CounterfactualOption],
         seen.add(key)
         kept.append(option)
     return tuple(kept[:limit])
+
+
+def within_reach(ws: Any, feature: Any, value: Any) -> float:
+    """``value`` as a float the feature's column can be compared with or set to.
+
+    The check sits here, not in a parser, so it holds for every program: a number beyond what a
+    float can hold (400 digits, infinity) or not a number at all becomes a sentence that names
+    the data's largest (or smallest) value, never an exception further down."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DialogueError(f"That is not a number I can compare {feature.name} with. "
+                            f"{feature.name} holds {_values_text(feature)}.")
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number too large for a float
+        raise beyond_the_data(ws, feature, value) from None
+    if np.isnan(number):
+        raise DialogueError(f"That is not a number I can compare {feature.name} with. "
+                            f"{feature.name} holds {_values_text(feature)}.")
+    if not np.isfinite(number):
+        raise beyond_the_data(ws, feature, value)
+    return number
+
+
+def _is_negative(value: Any) -> bool | None:
+    try:
+        return bool(value < 0)
+    except TypeError:
+        return None
+
+
+def _largest_input(dtype: Any) -> float:
+    """The largest magnitude a changed value may have: what the column's type holds, and at most
+    float32's range, in which tree models (scikit-learn, XGBoost, LightGBM) compute."""
+    limit = float(np.finfo(np.float32).max)
+    if pd.api.types.is_integer_dtype(dtype):
+        limit = min(limit, float(np.iinfo(dtype).max))
+    return limit
+
+
+def change_verb(kind: str) -> str:
+    return {"increase": "raising", "decrease": "lowering"}.get(kind, "setting")
+
+
+def beyond_the_data(ws: Any, feature: Any, value: Any, action: str | None = None
+                    ) -> DialogueError:
+    """'A 401-digit number is beyond any value in the data; the largest income is 19,990.'"""
+    low = _is_negative(value)
+    column = pd.to_numeric(ws.X[feature.name], errors="coerce")
+    end, extreme = ("smallest", column.min()) if low else ("largest", column.max())
+    subject = (action[0].upper() + action[1:] + " takes it") if action else (
+        _fmt(value)[0].upper() + _fmt(value)[1:] + " is")
+    return DialogueError(
+        f"{subject} beyond any value in the data; the {end} {feature.name} is "
+        f"{_fmt(_plain(extreme))}. Try a number within the data's range.")
+
+
+def _fmt(value: Any) -> str:
+    from dialogue.responses import fmt
+
+    return fmt(value)
 
 
 def unknown_feature(ws: Any, name: str) -> DialogueError:

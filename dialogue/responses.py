@@ -45,12 +45,22 @@ def fmt(value: Any, digits: int = 3) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, int):
+        if abs(value) >= 10**21:  # nobody reads 400 digits: 9.99×10^399 (no float involved)
+            from decimal import Decimal
+
+            mantissa, exponent = format(Decimal(value), ".3e").split("e")
+            mantissa = mantissa.rstrip("0").rstrip(".")
+            return f"{mantissa}×10^{int(exponent)}"
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     if isinstance(value, float):
         if np.isnan(value):
             return "n/a"
+        if np.isinf(value):
+            return "infinity" if value > 0 else "minus infinity"
         if value.is_integer() and abs(value) < 1e15:
             return fmt(int(value))
+        if abs(value) >= 1e15:
+            return f"{value:.3g}"
         magnitude = abs(value)
         decimals = max(digits - 1 - int(np.floor(np.log10(magnitude))), 0) if magnitude else 0
         if 100 <= magnitude < 1000:

@@ -16,9 +16,11 @@ always the canonical ``Program``, whose text (``grammar.printer.to_text``) is ca
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import replace
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -257,7 +259,12 @@ def _row_id(text: str) -> p.Number | str:
 
 
 def _number(text: str) -> p.Number:
-    return float(text) if "." in text else int(text)
+    """Exact: whole numbers are ints of any size; a fraction too large for a float keeps its
+    whole part (``float`` would make it infinity)."""
+    if "." not in text:
+        return int(text)
+    value = float(text)
+    return value if math.isfinite(value) else int(Decimal(text))
 
 
 class _ToProgram(Transformer):

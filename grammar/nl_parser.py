@@ -6,6 +6,7 @@ program, a confidence in [0, 1] and the stage that produced it. It never raises 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from grammar.program import Program
@@ -67,9 +68,9 @@ class NaturalLanguageParser:
         too_long = len(utterance) > MAX_CHARACTERS
         try:
             program, confidence, note = self._rules.parse(utterance, context.previous)
-        except Exception as error:  # never let user text crash the caller
-            return ParseResult(None, 0.0, self.source,
-                               f"I could not read that question ({type(error).__name__}).")
+        except Exception:  # never let user text crash the caller; details go to the log only
+            logging.getLogger(__name__).exception("the rule parser failed on a message")
+            return ParseResult(None, 0.0, self.source, "I could not read that question.")
         if program is None:
             from grammar.nl.parser import COURTESY, UNKNOWN_FEATURE, UNSUPPORTED
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grammar import program as p
 from grammar.nl import cues
-from grammar.nl.normalize import correct_typos, normalize
+from grammar.nl.normalize import correct_typos, normalize, number_value
 from grammar.nl.text import Hit, TokenText
 from grammar.nl.vocabulary import PRONOUN_SYNONYMS, SEX_WORDS, SchemaVocabulary
 from grammar.schema import DatasetSchema, Feature
@@ -327,8 +327,8 @@ class RuleParser:
                               + NUMBER + r") (?:and|to|-)"
                               r" (?P<b>" + NUMBER + r")(?: inclusive| years| years old)?")
         for hit in t.finditer(range_rx):
-            low, high = float(hit.group("a")), float(hit.group("b"))
-            self._add_interval(a, hit, (">=", _number(str(low))), ("<=", _number(str(high))))
+            low, high = _number(hit.group("a")), _number(hit.group("b"))
+            self._add_interval(a, hit, (">=", low), ("<=", high))
         # "in their fifties" / "in their 50s": the decade, as >= 50 and < 60
         decade_rx = re.compile(r"(?:(?:in|of) (?:their|his|her|the|its|your|my|our) )?"
                                r"(?P<a>[1-9]0) s")
@@ -1501,5 +1501,4 @@ def _label_word_pattern(word: str) -> str:
 
 
 def _number(text: str) -> int | float:
-    value = float(text)
-    return int(value) if value.is_integer() else value
+    return number_value(text)
