@@ -462,8 +462,9 @@ def workspace_summary_markdown(
     lines.append("")
     try:
         lines.append(_quality_line(workspace))
-    except Exception as exc:  # noqa: BLE001 - the panel must render even if scoring fails
-        lines.append(f"Accuracy could not be computed: {exc}")
+    except Exception:  # noqa: BLE001 - the panel must render even if scoring fails
+        LOG.exception("scoring the model for the side panel failed")
+        lines.append("Accuracy could not be computed: the model failed on these rows.")
     lines += ["", "<details><summary>Features</summary>", ""]
     lines += ["| feature | kind | values |", "| --- | --- | --- |"]
     for feature in schema.features:

@@ -924,8 +924,8 @@ def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba
         try:
             return r.MetricValue(name, float(roc_auc_score(
                 index, proba, multi_class="ovr", labels=list(range(k)))))
-        except ValueError as exc:
-            return r.MetricValue(name, None, str(exc))
+        except ValueError:  # sklearn's reason is jargon; this is what it means here
+            return r.MetricValue(name, None, "not every class occurs in this selection")
     targets = [classes[-1]] if k == 2 else list(classes)
     values = []
     reasons = []

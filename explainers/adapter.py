@@ -40,6 +40,7 @@ from explainers.errors import (
     UnknownFeatureError,
     UnsupportedModelError,
     UntrustedFileError,
+    exception_detail,
 )
 
 Task = Literal["classification", "regression"]
@@ -441,7 +442,8 @@ class ModelAdapter:
             with torch.no_grad():
                 raw = module(torch.as_tensor(X.to_numpy(dtype=np.float32)))
         except Exception as exc:  # noqa: BLE001 - any failure of the user's module
-            raise ModelError(f"The PyTorch model raised an error: {exc}") from exc
+            raise ModelError("The PyTorch model raised an error when asked for a prediction.",
+                             detail=exception_detail(exc)) from exc
         raw = raw.detach().cpu().numpy()
         width = 1 if raw.ndim == 1 else raw.shape[1]
         if task is None:
@@ -599,7 +601,8 @@ class ModelAdapter:
         try:
             return _dense(pre.transform(data)).astype(float)
         except Exception as exc:  # noqa: BLE001 - user's preprocessing failed
-            raise ModelError(f"The model's preprocessing raised an error: {exc}") from exc
+            raise ModelError("The model's preprocessing raised an error on these rows.",
+                             detail=exception_detail(exc)) from exc
 
     @property
     def torch_module(self) -> Any | None:
@@ -635,7 +638,8 @@ class ModelAdapter:
             with torch.no_grad():
                 out = fn(torch.as_tensor(X.to_numpy(dtype=np.float32)))
         except Exception as exc:  # noqa: BLE001 - user's module failed
-            raise ModelError(f"The PyTorch model raised an error: {exc}") from exc
+            raise ModelError("The PyTorch model raised an error when asked for a prediction.",
+                             detail=exception_detail(exc)) from exc
         return out.detach().cpu().numpy().astype(float)
 
 
@@ -669,7 +673,8 @@ def _call(fn: Callable[[pd.DataFrame], Any] | None, X: pd.DataFrame) -> np.ndarr
     except ExplainerError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure inside the user's model
-        raise ModelError(f"The model raised an error: {type(exc).__name__}: {exc}") from exc
+        raise ModelError("The model raised an error when asked for a prediction.",
+                         detail=exception_detail(exc)) from exc
 
 
 def _one_hot_fn(label_fn: Callable, classes: tuple) -> Callable[[pd.DataFrame], np.ndarray]:
@@ -731,7 +736,7 @@ def load_model(path: str | Path, *, trusted: bool = False) -> object:
         try:
             return joblib.load(p)
         except Exception as exc:  # noqa: BLE001
-            raise ExplainerError(f"Could not load {str(p)!r}: {exc}") from exc
+            raise ExplainerError(f"Could not load the model file {p.name!r}.") from exc
     raise UnsupportedModelError(
         f"Unsupported model file type {suffix or '(none)'!r}; use .skops (preferred) or "
         ".joblib/.pkl with trusted=True.")
