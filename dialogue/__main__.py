@@ -289,8 +289,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
     from dialogue import Conversation
 
     if not args.data:
-        if args.target or args.model:
-            raise CliError("--target/--model need --data")
+        if args.target or args.model or args.split_column or args.test_data:
+            raise CliError("--target/--model/--split-column/--test-data need --data")
         try:
             return Conversation.demo(fallback=args.fallback)
         except RuntimeError as exc:  # BackendUnavailable: e.g. an endpoint without a URL
@@ -301,6 +301,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
         raise CliError(f"no such data file: {args.data}")
     if args.model and not Path(args.model).is_file():
         raise CliError(f"no such model file: {args.model}")
+    if args.test_data and not Path(args.test_data).is_file():
+        raise CliError(f"no such test data file: {args.test_data}")
     try:
         return Conversation.from_files(
             args.data,
@@ -309,6 +311,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
             index_col=_index_col(args.index_col),
             trusted=args.trust_model,
             fallback=args.fallback,
+            split_column=args.split_column or None,
+            test_path=args.test_data or None,
         )
     except Exception as exc:  # noqa: BLE001 - every load failure is one line, never a traceback
         raise CliError(_load_error_line(exc)) from exc
@@ -470,6 +474,12 @@ def build_argument_parser() -> argparse.ArgumentParser:
     chat.add_argument("--target", help="the column the model predicts")
     chat.add_argument("--model", help="a saved model (.skops, .joblib, .pkl); default: train one")
     chat.add_argument("--index-col", help="id column: a name or a 0-based position")
+    chat.add_argument("--split-column", metavar="COLUMN",
+                      help="a column saying train/test for each row: scores use the test rows "
+                      "(the column is not a feature)")
+    chat.add_argument("--test-data", metavar="FILE",
+                      help="a second CSV of rows the model was not trained on (same columns); "
+                      "scores use those rows")
     chat.add_argument("--trust-model", action="store_true",
                       help="allow loading model files that can run code (pickle/joblib)")
     chat.add_argument("--save-figures", nargs="?", const="", default=None, metavar="DIR",

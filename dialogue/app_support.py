@@ -134,6 +134,45 @@ def check_target(frame: pd.DataFrame, target: str | None, index_col: str | None 
         )
 
 
+def guess_split_column(frame: pd.DataFrame) -> str | None:
+    """A column that says train/test for every row (``split``, ``is_test``...), or ``None``."""
+    from dialogue.holdout import trained_from_split_column
+
+    for column in frame.columns:
+        name = str(column).lower()
+        if not any(word in name for word in ("split", "test", "train", "holdout", "fold")):
+            continue
+        try:
+            trained = trained_from_split_column(frame, column)
+        except ValueError:
+            continue
+        if 0 < trained.sum() < len(trained):
+            return str(column)
+    return None
+
+
+def check_split(frame: pd.DataFrame, split_column: str | None, target: str | None,
+                index_col: str | None, test_path: str | Path | None) -> None:
+    """Refuse a split column that is the target or the id, or one given with a test file."""
+    if split_column is None:
+        return
+    if test_path:
+        raise UploadError("Give either a split column or a test file for the held-out rows, "
+                          "not both.")
+    if split_column in (target, index_col):
+        raise UploadError("The split column must be a column of its own, not the target or the "
+                          "id column.")
+    from dialogue.holdout import trained_from_split_column
+
+    try:
+        trained = trained_from_split_column(frame, split_column)
+    except ValueError as exc:
+        raise UploadError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
+    if trained.all():
+        raise UploadError(f"The split column “{split_column}” marks every row as training "
+                          "data, so there are no held-out rows to measure the model on.")
+
+
 def check_model_file(path: str | Path | None, trusted: bool) -> None:
     """Accept skops files; accept joblib/pickle only when the user said they trust the file."""
     if path is None:
@@ -483,20 +522,47 @@ def workspace_summary_markdown(
 
 
 def _quality_line(workspace: Workspace) -> str:
+    """The model's accuracy (R² and MAE for regression), honestly: on the rows it was not
+    trained on when those are known, else on every row with a warning that they may include
+    its training rows."""
     import numpy as np
 
     predicted = np.asarray(workspace.predictions())
     actual = workspace.y.to_numpy()
     n = len(actual)
+    training = workspace.training
+    everything = np.ones(n, dtype=bool)
+    if training is not None and training.n_heldout:
+        held = ~training.trained
+        rows = f"on the {training.n_heldout:,} {workspace.noun(training.n_heldout)} it was not trained on"
+        tail = (f" ({_quality(workspace, predicted, actual, everything, short=True)} on all "
+                f"{n:,}, including the {training.n_trained:,} it was trained on.)")
+        return f"{_quality(workspace, predicted, actual, held)} {rows}.{tail}"
+    if training is not None:
+        return (f"{_quality(workspace, predicted, actual, everything)} on all {n:,} "
+                f"{workspace.noun(n)}, all of them used to train it, so this overstates how it "
+                "does on new ones.")
+    return (f"{_quality(workspace, predicted, actual, everything)} on all {n:,} "
+            f"{workspace.noun(n)}. They may include the rows the model was trained on, so this "
+            "may overstate it; give a split column or a test file to measure it on held-out rows.")
+
+
+def _quality(workspace: Workspace, predicted: Any, actual: Any, rows: Any, *,
+             short: bool = False) -> str:
+    import numpy as np
+
+    predicted, actual = predicted[rows], actual[rows]
     if workspace.schema.task == "classification":
         if predicted.dtype.kind in "biuf" and actual.dtype.kind in "biuf":
             hits = predicted == actual
         else:
             hits = predicted.astype(str) == actual.astype(str)
         accuracy = float(np.mean(hits))
-        return f"**Accuracy: {accuracy:.1%}** on all {n:,} {workspace.noun(n)}."
+        return f"{accuracy:.1%}" if short else f"**Accuracy: {accuracy:.1%}**"
     from sklearn.metrics import mean_absolute_error, r2_score
 
-    r2 = r2_score(actual, predicted)
+    r2 = r2_score(actual, predicted) if len(actual) > 1 else float("nan")
     mae = mean_absolute_error(actual, predicted)
-    return f"**R²: {r2:.3f}**, mean absolute error {mae:.4g}, on all {n:,} {workspace.noun(n)}."
+    if short:
+        return f"R² {r2:.3f}"
+    return f"**R²: {r2:.3f}**, mean absolute error {mae:.4g},"

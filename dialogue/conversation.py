@@ -78,25 +78,24 @@ class Conversation:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        split_column: str | None = None,
+        test_frame: Any = None,
     ) -> Conversation:
         """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``).
 
-        ``fallback``: ``"off"`` (the default, or ``$ASKMODEL_FALLBACK``: no language model, but
-        unsure readings are offered as options), ``"auto"``, ``"smollm2"``, a ``.gguf`` file or
-        model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
+        ``split_column`` (train/test per row) or ``test_frame`` (held-out rows with the same
+        columns) say which rows the model was not trained on, so that scores are measured on
+        those; without either (for your own model), answers say the rows may include training
+        data. ``fallback``: ``"off"`` (the default, or ``$ASKMODEL_FALLBACK``: no language model,
+        but unsure readings are offered as options), ``"auto"``, ``"smollm2"``, a ``.gguf`` file
+        or model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
         """
-        from dialogue.workspace import Workspace, train_default_model
+        from dialogue.workspace import Workspace
 
-        note = None
-        if model is None:
-            features = df.drop(columns=[target])
-            if index_col is not None:
-                column = df.columns[index_col] if isinstance(index_col, int) else index_col
-                features = features.drop(columns=[column])
-            model, note = train_default_model(features, df[target])
-        workspace = Workspace(df, target, model, index_col=index_col, class_names=class_names,
-                              feature_descriptions=feature_descriptions, model_note=note,
-                              fallback=fallback)
+        workspace = Workspace.build(df, target, model, index_col=index_col,
+                                    split_column=split_column, test_frame=test_frame,
+                                    class_names=class_names,
+                                    feature_descriptions=feature_descriptions, fallback=fallback)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return cls(workspace, fallback=fallback)
 
@@ -112,13 +111,16 @@ class Conversation:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        split_column: str | None = None,
+        test_path: str | os.PathLike | None = None,
     ) -> Conversation:
         from dialogue.workspace import Workspace
 
         return cls(Workspace.from_files(
             data_path, target, model_path, index_col=index_col, trusted=trusted,
             class_names=class_names, feature_descriptions=feature_descriptions,
-            fallback=fallback), fallback=fallback)
+            fallback=fallback, split_column=split_column, test_path=test_path),
+            fallback=fallback)
 
     @classmethod
     def demo(cls, *, fallback: str | None = None) -> Conversation:

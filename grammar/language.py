@@ -230,7 +230,7 @@ def dataset_grammar(schema: DatasetSchema) -> str:
             'predictionfilter: "filter"i _SP "predictionfilter"i _SP classlabel',
             f"!classlabel: {_alternatives(schema.class_labels)}",
         ]
-    filters.append("previousfilter")
+    filters += ["previousfilter", "splitfilter"]
     names = list(schema.canonical_names)
     if not add("feature", names):
         raise ValueError("a dataset grammar needs at least one feature")
@@ -320,6 +320,12 @@ class _ToProgram(Transformer):
 
     def previousfilter(self, _):
         return p.PreviousFilter()
+
+    def split_kind(self, children):
+        return self._words(children)
+
+    def splitfilter(self, c):
+        return p.SplitFilter(c[0])
 
     def numchange(self, c):
         return p.NumericChange(c[0], c[1], c[2])

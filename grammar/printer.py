@@ -40,6 +40,8 @@ def clause_text(clause: p.Clause) -> str:
             return f"filter predictionfilter {label}"
         case p.PreviousFilter():
             return "previousfilter"
+        case p.SplitFilter(kind):
+            return f"split {kind}"
         case p.NumericChange(feature, kind, value):
             return f"change {feature} {kind} {format_number(value)}"
         case p.BoolChange(feature, value):

@@ -159,7 +159,7 @@ def test_python_m_dialogue_chat_refuses_the_numpy_payload(setting):
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_app_upload_refuses_hostile_files(setting, kind, upload_app):
     session, _panel, _examples, _chat, status = upload_app.load_upload(
-        str(setting["csv"]), "outcome", None, str(setting["files"][kind]), False, None)
+        str(setting["csv"]), "outcome", None, str(setting["files"][kind]), False, session=None)
     assert status.startswith("⚠️") and "could run code" in status, status
     assert "I trust this file" in status
     assert session.label.startswith("Demo"), "a refused upload keeps the demo"
