@@ -393,6 +393,8 @@ class AskModelApp:
             examples=example_questions(workspace.schema, workspace.noun(1), workspace.noun(2)),
         )
         status = f"✅ Loaded **{label}** (target: `{target}`). The chat now talks about this data."
+        if workspace.notes:
+            status += " Note: " + " ".join(workspace.notes)
         return new, new.panel, _samples(new.examples), [], status
 
     def back_to_demo(self, session: Session | None) -> tuple[Session, str, Any, list, str]:

@@ -45,15 +45,19 @@ def _index_col(value: str | None) -> str | int | None:
 
 def _read_csv(path: str) -> Any:
     """The CSV as a DataFrame, or a ``CliError`` a user can act on."""
-    import pandas as pd
+
+    from dialogue.data_checks import DataError, read_table
 
     file = Path(path)
     if not file.is_file():
         raise CliError(f"no such data file: {path}")
     try:
-        return pd.read_csv(file)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
-        raise CliError(f"could not read {path} as CSV: {exc}") from exc
+        table = read_table(file)
+    except (DataError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+    for note in table.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return table.frame
 
 
 def _build_schema(path: str, target: str, index_col: str | int | None) -> DatasetSchema:
@@ -382,6 +386,8 @@ def command_chat(args: argparse.Namespace) -> int:
     if interactive:
         print("Loading the model and explainers...", flush=True)
     conversation = _open_conversation(args)
+    for note in getattr(conversation.workspace, "notes", ()):
+        print(f"note: {note}", file=sys.stderr, flush=True)
     figure_dir: Path | None = None
     if args.save_figures is not None:
         import tempfile

@@ -69,10 +69,12 @@ def read_upload_csv(path: str | Path) -> pd.DataFrame:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
+    from dialogue.data_checks import DataError, read_table
+
     try:
-        frame = pd.read_csv(p, sep=delimiter, nrows=MAX_UPLOAD_ROWS + 1)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UploadError(f"“{name}” could not be read as a CSV table: {exc}") from exc
+        frame = read_table(p, sep=delimiter, nrows=MAX_UPLOAD_ROWS + 1).frame
+    except DataError as exc:
+        raise UploadError(str(exc)) from exc
     if frame.shape[1] < 2:
         raise UploadError(
             f"“{name}” has only {frame.shape[1]} column; a model needs at least one feature "
@@ -127,11 +129,7 @@ def check_target(frame: pd.DataFrame, target: str | None, index_col: str | None 
             f"The target “{target}” has a single value ({series.dropna().iloc[0]!r}), so there "
             "is nothing to predict. Did you pick the wrong column?"
         )
-    if series.isna().any():
-        raise UploadError(
-            f"The target “{target}” is missing in {int(series.isna().sum())} rows; "
-            "please remove those rows or choose another column."
-        )
+    # rows without a target value are left out at load, and the status says so
 
 
 def guess_split_column(frame: pd.DataFrame) -> str | None:
@@ -213,7 +211,9 @@ def describe_load_error(exc: BaseException, paths: Sequence[str | Path | None] =
     for path in paths:
         if path:
             text = text.replace(str(path), Path(path).name)
-    if isinstance(exc, UploadError):
+    from dialogue.data_checks import DataError
+
+    if isinstance(exc, UploadError | DataError):
         return text
     if isinstance(exc, UntrustedFileError):
         return f"{text} Tick “I trust this file” only if you trust where the model file came from."
@@ -498,6 +498,8 @@ def workspace_summary_markdown(
     lines.append(f"{model_kind(workspace.model)}{source}.")
     if workspace.model_note:
         lines.append(workspace.model_note)
+    if getattr(workspace, "notes", ()):
+        lines += ["", "*Adjusted at load:* " + " ".join(workspace.notes)]
     lines.append("")
     try:
         lines.append(_quality_line(workspace))

@@ -44,16 +44,6 @@ def cache_dir() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "askmodel"
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A CSV (or Parquet) file as a DataFrame."""
-    file = Path(path)
-    if not file.exists():
-        raise FileNotFoundError(f"no data file at {str(file)!r}")
-    if file.suffix.lower() in {".parquet", ".pq"}:
-        return pd.read_parquet(file)
-    return pd.read_csv(file)
-
-
 FALLBACK_ENV = "ASKMODEL_FALLBACK"
 
 
@@ -101,6 +91,7 @@ class Workspace:
         training_rows: Sequence[bool] | np.ndarray | None = None,
         training_source: str = "it was trained here",
         split_column: str | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         """``training_rows`` (one True/False per row of ``frame``) or ``split_column`` (a column
         saying train/test, dropped from the features) tell which rows the model was trained on,
@@ -153,6 +144,8 @@ class Workspace:
         )
         self.row_noun = row_noun or _noun_from_index(frame.index.name)
         self.model_note = model_note
+        # what was adjusted in the data at load, one sentence each ("3 rows without ... left out")
+        self.notes: tuple[str, ...] = tuple(notes)
         self.assistant_name = assistant_name
         self.X: pd.DataFrame = frame.drop(columns=[self.target])
         self.y: pd.Series = frame[self.target]
@@ -199,10 +192,9 @@ class Workspace:
         rows), or, for a model trained here, the rows it was trained on. A model trained here
         with a split column or a test file is trained on exactly the training rows."""
         from dialogue import holdout
+        from dialogue.data_checks import check_table
 
-        if target not in frame.columns:
-            raise ValueError(f"the target column {target!r} is not in the data; columns are: "
-                             + ", ".join(map(str, frame.columns)))
+        check_table(frame, target, index_col=index_col)  # duplicate names, no target: say so first
         trained: np.ndarray | None = None
         source = "it was trained here"
         if test_frame is not None:
@@ -213,6 +205,18 @@ class Workspace:
             trained = holdout.trained_from_split_column(frame, split_column)
             frame = frame.drop(columns=[split_column])
             source = f"the split column {split_column!r}"
+        needed = None
+        if model is not None:
+            known = getattr(model, "feature_names_in_", None)
+            needed = [str(c) for c in known] if known is not None else list(map(str, frame.columns))
+        checked = check_table(frame, target, index_col=index_col, training_here=model is None,
+                              name=options.pop("data_name", "the data"), model_features=needed)
+        frame = checked.frame
+        if trained is not None and checked.kept is not None:
+            trained = trained[checked.kept]
+        options["notes"] = (*options.get("notes", ()), *checked.notes)
+        for note in checked.notes:
+            LOG.info("data adjusted at load: %s", note)
         has_target = frame[target].notna().to_numpy()
         if model is None:
             features = frame.drop(columns=[target])
@@ -255,13 +259,17 @@ class Workspace:
 
         ``split_column`` or ``test_path`` (a second file of held-out rows with the same columns)
         say which rows the model was not trained on; see ``build``."""
-        frame = read_table(data_path)
+        from dialogue.data_checks import read_table
+
+        data = read_table(data_path)
+        frame = data.frame
         if target not in frame.columns:
             raise ValueError(
                 f"the target column {target!r} is not in {Path(data_path).name}; columns are: "
                 + ", ".join(map(str, frame.columns))
             )
-        test_frame = read_table(test_path) if test_path is not None else None
+        test = read_table(test_path) if test_path is not None else None
+        test_frame = test.frame if test is not None else None
         model = None
         if model_path is not None:
             from explainers import load_model
@@ -272,7 +280,8 @@ class Workspace:
                               test_name=f"the test file {Path(test_path).name}"
                               if test_path is not None else "the test file",
                               class_names=class_names, feature_descriptions=feature_descriptions,
-                              fallback=fallback)
+                              fallback=fallback, data_name=Path(data_path).name,
+                              notes=(*data.notes, *(test.notes if test is not None else ())))
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return workspace
 
