@@ -215,7 +215,8 @@ def describe_load_error(exc: BaseException, paths: Sequence[str | Path | None] =
 
     if isinstance(exc, UploadError | DataError):
         return text
-    if isinstance(exc, UntrustedFileError):
+    if isinstance(exc, UntrustedFileError):  # the API's "trusted=True" is the checkbox here
+        text = re.sub(r"\s*[^.]*trusted=True[^.]*\.", "", text).strip()
         return f"{text} Tick “I trust this file” only if you trust where the model file came from."
     lowered = text.lower()
     if isinstance(exc, UnknownFeatureError) or (
