@@ -33,11 +33,13 @@ from dialogue.app_support import (
     UploadError,
     answer_markdown,
     check_model_file,
+    check_split,
     check_target,
     describe_load_error,
     example_questions,
     figure_png,
     guess_index_column,
+    guess_split_column,
     guess_target,
     read_upload_csv,
     suggestions_for,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LOG = logging.getLogger("askmodel.app")
 NO_INDEX = "(row number)"
+NO_SPLIT = "(not known)"
 PENDING_TITLE = "Working on it…"
 UNDERSTOOD_TITLE = "How I understood your question"
 
@@ -312,16 +315,19 @@ class AskModelApp:
         return str(path)
 
     # ------------------------------------------------------------------ uploads
-    def inspect_csv(self, csv_path: str | None) -> tuple[Any, Any, str]:
-        """After a CSV upload: offer its columns as target / id choices, or explain the problem."""
+    def inspect_csv(self, csv_path: str | None) -> tuple[Any, Any, Any, str]:
+        """After a CSV upload: offer its columns as target / id / split choices, or explain the
+        problem."""
+        no_split = gr.update(choices=[NO_SPLIT], value=NO_SPLIT)
         if not csv_path:
-            return gr.update(choices=[], value=None), gr.update(choices=[NO_INDEX]), ""
+            return gr.update(choices=[], value=None), gr.update(choices=[NO_INDEX]), no_split, ""
         try:
             frame = read_upload_csv(csv_path)
         except UploadError as exc:
             return (
                 gr.update(choices=[], value=None),
                 gr.update(choices=[NO_INDEX], value=NO_INDEX),
+                no_split,
                 f"⚠️ {exc}",
             )
         columns = [str(c) for c in frame.columns]
@@ -330,9 +336,11 @@ class AskModelApp:
         note = (
             f"✅ {len(frame):,} rows × {len(columns)} columns. Choose the target column, then Load."
         )
+        split = guess_split_column(frame)
         return (
             gr.update(choices=columns, value=target),
             gr.update(choices=[NO_INDEX, *columns], value=index_col or NO_INDEX),
+            gr.update(choices=[NO_SPLIT, *columns], value=split or NO_SPLIT),
             note,
         )
 
@@ -343,18 +351,28 @@ class AskModelApp:
         index_col: str | None,
         model_path: str | None,
         trusted: bool,
-        session: Session | None,
+        split_column: str | None = None,
+        test_path: str | None = None,
+        session: Session | None = None,
     ) -> tuple[Session, str, Any, list[dict[str, Any]], str]:
-        """Build a private workspace for this session from the uploaded files."""
+        """Build a private workspace for this session from the uploaded files.
+
+        ``split_column`` (train/test per row) or ``test_path`` (a CSV of held-out rows) say
+        which rows the model was not trained on, so its scores are measured on those."""
         session = self.ensure(session)
         index = None if index_col in (None, "", NO_INDEX) else index_col
+        split = None if split_column in (None, "", NO_SPLIT) else split_column
         try:
             if not csv_path:
                 raise UploadError("Please upload a CSV file first.")
             frame = read_upload_csv(csv_path)
             check_target(frame, target, index)
+            check_split(frame, split, target, index, test_path)
+            if test_path:
+                read_upload_csv(test_path)
             check_model_file(model_path, trusted)
-            workspace = _load_workspace(csv_path, str(target), model_path, index, trusted)
+            workspace = _load_workspace(csv_path, str(target), model_path, index, trusted,
+                                        split, test_path or None)
         except Exception as exc:  # every failure becomes a message, the session keeps going
             LOG.info("upload rejected: %s", exc)
             return (
@@ -362,7 +380,7 @@ class AskModelApp:
                 session.panel,
                 gr.update(),
                 gr.update(),
-                f"⚠️ {describe_load_error(exc, (csv_path, model_path))}",
+                f"⚠️ {describe_load_error(exc, (csv_path, model_path, test_path))}",
             )
         if self.warm:
             warm_up_in_background(workspace)
@@ -375,6 +393,8 @@ class AskModelApp:
             examples=example_questions(workspace.schema, workspace.noun(1), workspace.noun(2)),
         )
         status = f"✅ Loaded **{label}** (target: `{target}`). The chat now talks about this data."
+        if workspace.notes:
+            status += " Note: " + " ".join(workspace.notes)
         return new, new.panel, _samples(new.examples), [], status
 
     def back_to_demo(self, session: Session | None) -> tuple[Session, str, Any, list, str]:
@@ -473,6 +493,21 @@ class AskModelApp:
                             "model is trained for you",
                             type="filepath",
                             elem_id="askmodel-model",
+                        )
+                        split_col = gr.Dropdown(
+                            label="Held-out rows: a column saying train / test (optional; "
+                            "scores then use the test rows)",
+                            choices=[NO_SPLIT],
+                            value=NO_SPLIT,
+                            interactive=True,
+                            allow_custom_value=True,
+                            elem_id="askmodel-split",
+                        )
+                        test_file = gr.File(
+                            label="Held-out rows: a separate test CSV (optional; same columns, "
+                            "rows the model was not trained on)",
+                            type="filepath",
+                            elem_id="askmodel-test",
                         )
                         trusted = gr.Checkbox(
                             label="I trust this file (joblib/pickle files can run code when "
@@ -578,12 +613,12 @@ class AskModelApp:
             csv_file.change(
                 self.inspect_csv,
                 [csv_file],
-                [target, index_col, upload_status],
+                [target, index_col, split_col, upload_status],
                 api_visibility="undocumented",
             )
             load.click(
                 self.load_upload,
-                [csv_file, target, index_col, model_file, trusted, session],
+                [csv_file, target, index_col, model_file, trusted, split_col, test_file, session],
                 [session, panel, examples, chatbot, upload_status],
                 concurrency_limit=2,
                 concurrency_id="upload",
@@ -613,11 +648,25 @@ def _default_demo_workspace() -> Workspace:
 
 
 def _load_workspace(
-    csv_path: str, target: str, model_path: str | None, index_col: str | None, trusted: bool
+    csv_path: str,
+    target: str,
+    model_path: str | None,
+    index_col: str | None,
+    trusted: bool,
+    split_column: str | None = None,
+    test_path: str | None = None,
 ) -> Workspace:
     from dialogue import Workspace
 
-    return Workspace.from_files(csv_path, target, model_path, index_col=index_col, trusted=trusted)
+    return Workspace.from_files(
+        csv_path,
+        target,
+        model_path,
+        index_col=index_col,
+        trusted=trusted,
+        split_column=split_column,
+        test_path=test_path,
+    )
 
 
 def theme() -> gr.themes.Base:

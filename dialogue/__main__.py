@@ -45,15 +45,19 @@ def _index_col(value: str | None) -> str | int | None:
 
 def _read_csv(path: str) -> Any:
     """The CSV as a DataFrame, or a ``CliError`` a user can act on."""
-    import pandas as pd
+
+    from dialogue.data_checks import DataError, read_table
 
     file = Path(path)
     if not file.is_file():
         raise CliError(f"no such data file: {path}")
     try:
-        return pd.read_csv(file)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
-        raise CliError(f"could not read {path} as CSV: {exc}") from exc
+        table = read_table(file)
+    except (DataError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+    for note in table.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return table.frame
 
 
 def _build_schema(path: str, target: str, index_col: str | int | None) -> DatasetSchema:
@@ -149,8 +153,11 @@ def parse_line(
         return ParsedLine(utterance, "", "none", 0.0, "empty input"), None
     try:
         result = parse(utterance, context)
-    except Exception as exc:  # noqa: BLE001 - one bad line must not end the stream
-        return ParsedLine(utterance, "", "error", 0.0, f"{type(exc).__name__}: {exc}"), None
+    except Exception:  # noqa: BLE001 - one bad line must not end the stream
+        import logging
+
+        logging.getLogger(__name__).exception("parsing a line failed")
+        return ParsedLine(utterance, "", "error", 0.0, "could not read this line"), None
     program = result.program
     text = str(program) if program is not None else ""
     options: tuple[tuple[str, str], ...] = ()
@@ -288,8 +295,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
     from dialogue import Conversation
 
     if not args.data:
-        if args.target or args.model:
-            raise CliError("--target/--model need --data")
+        if args.target or args.model or args.split_column or args.test_data:
+            raise CliError("--target/--model/--split-column/--test-data need --data")
         try:
             return Conversation.demo(fallback=args.fallback)
         except RuntimeError as exc:  # BackendUnavailable: e.g. an endpoint without a URL
@@ -300,6 +307,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
         raise CliError(f"no such data file: {args.data}")
     if args.model and not Path(args.model).is_file():
         raise CliError(f"no such model file: {args.model}")
+    if args.test_data and not Path(args.test_data).is_file():
+        raise CliError(f"no such test data file: {args.test_data}")
     try:
         return Conversation.from_files(
             args.data,
@@ -308,9 +317,25 @@ def _open_conversation(args: argparse.Namespace) -> Any:
             index_col=_index_col(args.index_col),
             trusted=args.trust_model,
             fallback=args.fallback,
+            split_column=args.split_column or None,
+            test_path=args.test_data or None,
         )
-    except (ValueError, KeyError, OSError, RuntimeError) as exc:
-        raise CliError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - every load failure is one line, never a traceback
+        raise CliError(_load_error_line(exc)) from exc
+
+
+def _load_error_line(exc: BaseException) -> str:
+    """One line for a data or model file that cannot be used (the API's wording, CLI flags)."""
+    import logging
+
+    from explainers import ExplainerError
+
+    logging.getLogger(__name__).info("loading failed", exc_info=exc)
+    if isinstance(exc, (ValueError, KeyError, OSError, RuntimeError, ExplainerError)):
+        text = str(exc).strip().strip("'\"") or type(exc).__name__
+    else:
+        text = "the data and model could not be loaded (run with --debug for details)"
+    return " ".join(text.replace("trusted=True", "--trust-model").split())
 
 
 def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interactive: bool,
@@ -337,9 +362,11 @@ def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interacti
             out.write(f"you> {text}\n")
         try:
             reply = conversation.ask(text)
-        except Exception as exc:  # noqa: BLE001 - the chat must survive any single question
-            out.write(f"Sorry, something went wrong answering that ({type(exc).__name__}: "
-                      f"{exc}).\n")
+        except Exception:  # noqa: BLE001 - the chat must survive any single question
+            import logging
+
+            logging.getLogger(__name__).exception("answering a question failed")
+            out.write("Sorry, something went wrong answering that; try another question.\n")
             options = ()
             continue
         answered += 1
@@ -361,6 +388,8 @@ def command_chat(args: argparse.Namespace) -> int:
     if interactive:
         print("Loading the model and explainers...", flush=True)
     conversation = _open_conversation(args)
+    for note in getattr(conversation.workspace, "notes", ()):
+        print(f"note: {note}", file=sys.stderr, flush=True)
     figure_dir: Path | None = None
     if args.save_figures is not None:
         import tempfile
@@ -453,6 +482,12 @@ def build_argument_parser() -> argparse.ArgumentParser:
     chat.add_argument("--target", help="the column the model predicts")
     chat.add_argument("--model", help="a saved model (.skops, .joblib, .pkl); default: train one")
     chat.add_argument("--index-col", help="id column: a name or a 0-based position")
+    chat.add_argument("--split-column", metavar="COLUMN",
+                      help="a column saying train/test for each row: scores use the test rows "
+                      "(the column is not a feature)")
+    chat.add_argument("--test-data", metavar="FILE",
+                      help="a second CSV of rows the model was not trained on (same columns); "
+                      "scores use those rows")
     chat.add_argument("--trust-model", action="store_true",
                       help="allow loading model files that can run code (pickle/joblib)")
     chat.add_argument("--save-figures", nargs="?", const="", default=None, metavar="DIR",

@@ -69,10 +69,12 @@ def read_upload_csv(path: str | Path) -> pd.DataFrame:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
+    from dialogue.data_checks import DataError, read_table
+
     try:
-        frame = pd.read_csv(p, sep=delimiter, nrows=MAX_UPLOAD_ROWS + 1)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UploadError(f"“{name}” could not be read as a CSV table: {exc}") from exc
+        frame = read_table(p, sep=delimiter, nrows=MAX_UPLOAD_ROWS + 1).frame
+    except DataError as exc:
+        raise UploadError(str(exc)) from exc
     if frame.shape[1] < 2:
         raise UploadError(
             f"“{name}” has only {frame.shape[1]} column; a model needs at least one feature "
@@ -127,11 +129,46 @@ def check_target(frame: pd.DataFrame, target: str | None, index_col: str | None 
             f"The target “{target}” has a single value ({series.dropna().iloc[0]!r}), so there "
             "is nothing to predict. Did you pick the wrong column?"
         )
-    if series.isna().any():
-        raise UploadError(
-            f"The target “{target}” is missing in {int(series.isna().sum())} rows; "
-            "please remove those rows or choose another column."
-        )
+    # rows without a target value are left out at load, and the status says so
+
+
+def guess_split_column(frame: pd.DataFrame) -> str | None:
+    """A column that says train/test for every row (``split``, ``is_test``...), or ``None``."""
+    from dialogue.holdout import trained_from_split_column
+
+    for column in frame.columns:
+        name = str(column).lower()
+        if not any(word in name for word in ("split", "test", "train", "holdout", "fold")):
+            continue
+        try:
+            trained = trained_from_split_column(frame, column)
+        except ValueError:
+            continue
+        if 0 < trained.sum() < len(trained):
+            return str(column)
+    return None
+
+
+def check_split(frame: pd.DataFrame, split_column: str | None, target: str | None,
+                index_col: str | None, test_path: str | Path | None) -> None:
+    """Refuse a split column that is the target or the id, or one given with a test file."""
+    if split_column is None:
+        return
+    if test_path:
+        raise UploadError("Give either a split column or a test file for the held-out rows, "
+                          "not both.")
+    if split_column in (target, index_col):
+        raise UploadError("The split column must be a column of its own, not the target or the "
+                          "id column.")
+    from dialogue.holdout import trained_from_split_column
+
+    try:
+        trained = trained_from_split_column(frame, split_column)
+    except ValueError as exc:
+        raise UploadError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
+    if trained.all():
+        raise UploadError(f"The split column “{split_column}” marks every row as training "
+                          "data, so there are no held-out rows to measure the model on.")
 
 
 def check_model_file(path: str | Path | None, trusted: bool) -> None:
@@ -174,9 +211,12 @@ def describe_load_error(exc: BaseException, paths: Sequence[str | Path | None] =
     for path in paths:
         if path:
             text = text.replace(str(path), Path(path).name)
-    if isinstance(exc, UploadError):
+    from dialogue.data_checks import DataError
+
+    if isinstance(exc, UploadError | DataError):
         return text
-    if isinstance(exc, UntrustedFileError):
+    if isinstance(exc, UntrustedFileError):  # the API's "trusted=True" is the checkbox here
+        text = re.sub(r"\s*[^.]*trusted=True[^.]*\.", "", text).strip()
         return f"{text} Tick “I trust this file” only if you trust where the model file came from."
     lowered = text.lower()
     if isinstance(exc, UnknownFeatureError) or (
@@ -459,11 +499,14 @@ def workspace_summary_markdown(
     lines.append(f"{model_kind(workspace.model)}{source}.")
     if workspace.model_note:
         lines.append(workspace.model_note)
+    if getattr(workspace, "notes", ()):
+        lines += ["", "*Adjusted at load:* " + " ".join(workspace.notes)]
     lines.append("")
     try:
         lines.append(_quality_line(workspace))
-    except Exception as exc:  # noqa: BLE001 - the panel must render even if scoring fails
-        lines.append(f"Accuracy could not be computed: {exc}")
+    except Exception:  # noqa: BLE001 - the panel must render even if scoring fails
+        LOG.exception("scoring the model for the side panel failed")
+        lines.append("Accuracy could not be computed: the model failed on these rows.")
     lines += ["", "<details><summary>Features</summary>", ""]
     lines += ["| feature | kind | values |", "| --- | --- | --- |"]
     for feature in schema.features:
@@ -482,20 +525,47 @@ def workspace_summary_markdown(
 
 
 def _quality_line(workspace: Workspace) -> str:
+    """The model's accuracy (R² and MAE for regression), honestly: on the rows it was not
+    trained on when those are known, else on every row with a warning that they may include
+    its training rows."""
     import numpy as np
 
     predicted = np.asarray(workspace.predictions())
     actual = workspace.y.to_numpy()
     n = len(actual)
+    training = workspace.training
+    everything = np.ones(n, dtype=bool)
+    if training is not None and training.n_heldout:
+        held = ~training.trained
+        rows = f"on the {training.n_heldout:,} {workspace.noun(training.n_heldout)} it was not trained on"
+        tail = (f" ({_quality(workspace, predicted, actual, everything, short=True)} on all "
+                f"{n:,}, including the {training.n_trained:,} it was trained on.)")
+        return f"{_quality(workspace, predicted, actual, held)} {rows}.{tail}"
+    if training is not None:
+        return (f"{_quality(workspace, predicted, actual, everything)} on all {n:,} "
+                f"{workspace.noun(n)}, all of them used to train it, so this overstates how it "
+                "does on new ones.")
+    return (f"{_quality(workspace, predicted, actual, everything)} on all {n:,} "
+            f"{workspace.noun(n)}. They may include the rows the model was trained on, so this "
+            "may overstate it; give a split column or a test file to measure it on held-out rows.")
+
+
+def _quality(workspace: Workspace, predicted: Any, actual: Any, rows: Any, *,
+             short: bool = False) -> str:
+    import numpy as np
+
+    predicted, actual = predicted[rows], actual[rows]
     if workspace.schema.task == "classification":
         if predicted.dtype.kind in "biuf" and actual.dtype.kind in "biuf":
             hits = predicted == actual
         else:
             hits = predicted.astype(str) == actual.astype(str)
         accuracy = float(np.mean(hits))
-        return f"**Accuracy: {accuracy:.1%}** on all {n:,} {workspace.noun(n)}."
+        return f"{accuracy:.1%}" if short else f"**Accuracy: {accuracy:.1%}**"
     from sklearn.metrics import mean_absolute_error, r2_score
 
-    r2 = r2_score(actual, predicted)
+    r2 = r2_score(actual, predicted) if len(actual) > 1 else float("nan")
     mae = mean_absolute_error(actual, predicted)
-    return f"**R²: {r2:.3f}**, mean absolute error {mae:.4g}, on all {n:,} {workspace.noun(n)}."
+    if short:
+        return f"R² {r2:.3f}"
+    return f"**R²: {r2:.3f}**, mean absolute error {mae:.4g},"

@@ -78,25 +78,24 @@ class Conversation:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        split_column: str | None = None,
+        test_frame: Any = None,
     ) -> Conversation:
         """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``).
 
-        ``fallback``: ``"off"`` (the default, or ``$ASKMODEL_FALLBACK``: no language model, but
-        unsure readings are offered as options), ``"auto"``, ``"smollm2"``, a ``.gguf`` file or
-        model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
+        ``split_column`` (train/test per row) or ``test_frame`` (held-out rows with the same
+        columns) say which rows the model was not trained on, so that scores are measured on
+        those; without either (for your own model), answers say the rows may include training
+        data. ``fallback``: ``"off"`` (the default, or ``$ASKMODEL_FALLBACK``: no language model,
+        but unsure readings are offered as options), ``"auto"``, ``"smollm2"``, a ``.gguf`` file
+        or model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
         """
-        from dialogue.workspace import Workspace, train_default_model
+        from dialogue.workspace import Workspace
 
-        note = None
-        if model is None:
-            features = df.drop(columns=[target])
-            if index_col is not None:
-                column = df.columns[index_col] if isinstance(index_col, int) else index_col
-                features = features.drop(columns=[column])
-            model, note = train_default_model(features, df[target])
-        workspace = Workspace(df, target, model, index_col=index_col, class_names=class_names,
-                              feature_descriptions=feature_descriptions, model_note=note,
-                              fallback=fallback)
+        workspace = Workspace.build(df, target, model, index_col=index_col,
+                                    split_column=split_column, test_frame=test_frame,
+                                    class_names=class_names,
+                                    feature_descriptions=feature_descriptions, fallback=fallback)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return cls(workspace, fallback=fallback)
 
@@ -112,13 +111,16 @@ class Conversation:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        split_column: str | None = None,
+        test_path: str | os.PathLike | None = None,
     ) -> Conversation:
         from dialogue.workspace import Workspace
 
         return cls(Workspace.from_files(
             data_path, target, model_path, index_col=index_col, trusted=trusted,
             class_names=class_names, feature_descriptions=feature_descriptions,
-            fallback=fallback), fallback=fallback)
+            fallback=fallback, split_column=split_column, test_path=test_path),
+            fallback=fallback)
 
     @classmethod
     def demo(cls, *, fallback: str | None = None) -> Conversation:
@@ -157,8 +159,32 @@ class Conversation:
 
     # ------------------------------------------------------------------ entry points
     def ask(self, message: Any) -> Reply:
-        """Answer a message in natural language."""
+        """Answer a message in natural language. Never raises: see ``_guarded``."""
+        return self._guarded(message, self._answer)
+
+    def run_program(self, program: str | p.Program) -> Reply:
+        """Run a program written in the parse language (skips natural-language parsing)."""
+        return self._guarded(program, self._run_program)
+
+    # ------------------------------------------------------------------ the error boundary
+    def _guarded(self, message: Any, answer: Any) -> Reply:
+        """The one error boundary of a turn: whatever fails inside it (parser, executor, engines,
+        the model, rendering, charts) becomes a short reply that says what the user can do. The
+        exception's type, message and traceback go to the log only, never into the reply, and
+        the conversation's state is left as it was before the turn."""
         started = time.perf_counter()
+        with self._lock:
+            saved = (self.state, self.previous_program, self._pending, len(self.history))
+            try:
+                return answer(message, started)
+            except Exception as exc:  # noqa: BLE001 - the boundary: nothing escapes a turn
+                self.state, self.previous_program, self._pending = saved[:3]
+                del self.history[saved[3]:]
+                logger.error("a turn failed on a message of %s characters", _length(message))
+                return self._record(_safe_text(message), None, self._failure(
+                    _friendly(exc, self.workspace), started=started))
+
+    def _answer(self, message: Any, started: float) -> Reply:
         from dialogue.responses import suggestions
 
         text = "" if message is None else str(message)
@@ -174,67 +200,67 @@ class Conversation:
                 f"of up to {MAX_MESSAGE_CHARS:,} characters. Please ask one short question at a "
                 "time, for example: " + _examples(suggestions(ws)), options=suggestions(ws),
                 started=started))
-        with self._lock:
-            pending, self._pending = self._pending, ()
-            choice = chosen_option(stripped, [option for option, _ in pending])
-            if choice is not None:  # the user picked one of the readings offered last turn
-                program = pending[choice][1]
-                reply = self._run(program, confidence=1.0, source="clarify", started=started)
-                return self._record(text, program, reply)
+        pending, self._pending = self._pending, ()
+        choice = chosen_option(stripped, [option for option, _ in pending])
+        if choice is not None:  # the user picked one of the readings offered last turn
+            program = pending[choice][1]
+            reply = self._run(program, confidence=1.0, source="clarify", started=started)
+            return self._record(text, program, reply)
+        try:
+            from grammar import ParseContext
+
+            parsed = self.parser.parse(stripped, ParseContext(
+                previous=self.previous_program, offered_followup=self.offered is not None))
+            if parsed.program is not None and not isinstance(parsed.program, p.Program):
+                raise TypeError("the parser returned something that is not a Program")
+        except Exception as exc:  # noqa: BLE001 - a parser failure gets its own, kinder words
+            logger.error("the parser failed on a message of %d characters: %s", len(stripped),
+                         exception_detail(exc), exc_info=exc)
+            return self._record(text, None, self._failure(
+                "Sorry, I could not read that question. Try rephrasing it, for example: "
+                + _examples(suggestions(ws)), options=suggestions(ws), started=started))
+        readings = _readings(parsed)
+        if parsed.program is None and readings:
+            self._pending = readings
+            options = tuple(option for option, _ in readings)
+            return self._record(text, None, self._failure(
+                clarifying_question(options), options=options,
+                confidence=parsed.confidence, source=parsed.source or "clarify",
+                started=started))
+        if parsed.program is None:
+            options = tuple(parsed.options) or suggestions(ws)
+            lead = parsed.error or "Sorry, I didn't understand that."
+            message_text = (lead.rstrip() + " I can answer questions about the model and "
+                            "its data, for example: " + _examples(options))
+            if parsed.options:
+                message_text = ("I'm not sure what you mean. Did you mean: "
+                                + _examples(parsed.options))
+            return self._record(text, None, self._failure(
+                message_text, options=options, confidence=parsed.confidence,
+                source=parsed.source, started=started))
+        reply = self._run(parsed.program, confidence=parsed.confidence,
+                          source=parsed.source, started=started,
+                          options=tuple(parsed.options))
+        return self._record(text, parsed.program, reply)
+
+    def _run_program(self, program: str | p.Program, started: float) -> Reply:
+        if isinstance(program, p.Program):
+            parsed = program
+        else:
             try:
-                from grammar import ParseContext
+                from grammar.language import parse_program
 
-                parsed = self.parser.parse(stripped, ParseContext(
-                    previous=self.previous_program, offered_followup=self.offered is not None))
-                if parsed.program is not None and not isinstance(parsed.program, p.Program):
-                    raise TypeError("the parser returned something that is not a Program")
-            except Exception:  # noqa: BLE001 - a parser failure must never reach the user raw
-                logger.exception("parser failed on a message of %d characters", len(stripped))
-                return self._record(text, None, self._failure(
-                    "Sorry, I could not read that question. Try rephrasing it, for example: "
-                    + _examples(suggestions(ws)), options=suggestions(ws), started=started))
-            readings = _readings(parsed)
-            if parsed.program is None and readings:
-                self._pending = readings
-                options = tuple(option for option, _ in readings)
-                return self._record(text, None, self._failure(
-                    clarifying_question(options), options=options,
-                    confidence=parsed.confidence, source=parsed.source or "clarify",
-                    started=started))
-            if parsed.program is None:
-                options = tuple(parsed.options) or suggestions(ws)
-                lead = parsed.error or "Sorry, I didn't understand that."
-                message_text = (lead.rstrip() + " I can answer questions about the model and "
-                                "its data, for example: " + _examples(options))
-                if parsed.options:
-                    message_text = ("I'm not sure what you mean. Did you mean: "
-                                    + _examples(parsed.options))
-                return self._record(text, None, self._failure(
-                    message_text, options=options, confidence=parsed.confidence,
-                    source=parsed.source, started=started))
-            reply = self._run(parsed.program, confidence=parsed.confidence,
-                              source=parsed.source, started=started,
-                              options=tuple(parsed.options))
-            return self._record(text, parsed.program, reply)
-
-    def run_program(self, program: str | p.Program) -> Reply:
-        """Run a program written in the parse language (skips natural-language parsing)."""
-        started = time.perf_counter()
-        with self._lock:
-            if isinstance(program, p.Program):
-                parsed = program
-            else:
-                try:
-                    from grammar.language import parse_program
-
-                    parsed = parse_program(str(program), self.workspace.schema)
-                except Exception as exc:  # noqa: BLE001 - ProgramError and anything else
-                    message = str(exc) if _is_program_error(exc) else (
-                        "That is not a program I can read.")
-                    return self._record(str(program), None, self._failure(
-                        message, source="program", started=started))
-            reply = self._run(parsed, confidence=1.0, source="program", started=started)
-            return self._record(str(program), parsed, reply)
+                parsed = parse_program(str(program), self.workspace.schema)
+            except Exception as exc:  # noqa: BLE001 - ProgramError and anything else
+                message = str(exc) if _is_program_error(exc) else (
+                    "That is not a program I can read.")
+                if not _is_program_error(exc):
+                    logger.error("reading a program failed: %s", exception_detail(exc),
+                                 exc_info=exc)
+                return self._record(str(program), None, self._failure(
+                    message, source="program", started=started))
+        reply = self._run(parsed, confidence=1.0, source="program", started=started)
+        return self._record(str(program), parsed, reply)
 
     # ------------------------------------------------------------------ internals
     def _run(self, program: p.Program, *, confidence: float, source: str, started: float,
@@ -248,9 +274,13 @@ class Conversation:
 
         ws = self.workspace
         followup = any(isinstance(c, p.FollowUp) for c in program.clauses)
-        understood = understood_text(
-            ws, program, followup_of=self.offered if followup else None,
-            previous_operations=self.state.operations)
+        try:
+            understood = understood_text(
+                ws, program, followup_of=self.offered if followup else None,
+                previous_operations=self.state.operations)
+        except Exception as exc:  # noqa: BLE001 - the plain-words line is a courtesy
+            logger.error("describing a program failed: %s", exception_detail(exc), exc_info=exc)
+            understood = ""
         try:
             outcome = execute(ws, program, self.state)
         except DialogueError as exc:
@@ -420,14 +450,58 @@ def _is_program_error(exc: BaseException) -> bool:
     return isinstance(exc, ProgramError)
 
 
-def _friendly(exc: BaseException) -> str:
-    """A sentence for an unexpected failure: explainer errors are already plain sentences."""
+TURN_FAILED = ("Sorry, something went wrong while working that out, so I can't answer it right "
+               "now. Your conversation is unchanged; try rephrasing the question or ask another "
+               "one")
+MODEL_FAILED = ("The model itself failed while computing this answer, so I can't give it. This "
+                "is a problem inside the model, not with your question: try another question, "
+                "other rows, or a smaller what-if change. The details are in the log for whoever "
+                "maintains the model.")
+
+
+def _friendly(exc: BaseException, workspace: Any = None) -> str:
+    """The only place where an exception becomes words for the user. Our own sentences
+    (explainers, grammar) are shown as they are; the model's own exception text never is; the
+    details of anything else go to the log, and the user is told what to try instead."""
     try:
-        from explainers import ExplainerError
+        from explainers import ExplainerError, ModelError
     except ImportError:  # pragma: no cover
-        ExplainerError = ()  # type: ignore[assignment]  # noqa: N806
+        ExplainerError = ModelError = ()  # type: ignore[assignment]  # noqa: N806
+    if ModelError and isinstance(exc, ModelError):
+        logger.error("the model failed: %s", getattr(exc, "detail", "") or exc, exc_info=exc)
+        return MODEL_FAILED
     if ExplainerError and isinstance(exc, ExplainerError) or _is_program_error(exc):
         return str(exc)
-    logger.exception("unexpected error while answering", exc_info=exc)
-    return ("Sorry, something went wrong while working that out, so I can't answer it right "
-            "now. Your conversation is unchanged; try another question.")
+    logger.error("unexpected error while answering: %s", exception_detail(exc), exc_info=exc)
+    return TURN_FAILED + (_examples_or_nothing(workspace) if workspace is not None else ".")
+
+
+def exception_detail(exc: BaseException) -> str:
+    """Type and message of an exception, for the log."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _length(message: Any) -> str:
+    try:
+        return str(len(str(message)))
+    except Exception:  # noqa: BLE001 - a message whose str() fails
+        return "?"
+
+
+def _safe_text(message: Any) -> str:
+    """The message as text for the history, even when its ``str()`` raises."""
+    try:
+        return "" if message is None else str(message)
+    except Exception:  # noqa: BLE001
+        return f"<unreadable {type(message).__name__}>"
+
+
+def _examples_or_nothing(workspace: Any) -> str:
+    """', for example: “…”; “…”' after a failure, or just '.' when even that fails."""
+    try:
+        from dialogue.responses import suggestions
+
+        return ", for example: " + _examples(suggestions(workspace)) + "."
+    except Exception:  # noqa: BLE001 - a broken workspace still gets a sentence
+        logger.error("suggestions failed too", exc_info=True)
+        return "."

@@ -114,8 +114,11 @@ def build_demo_workspace(cache: Any = None) -> Any:
         return train_default_model(X, frame["diagnosis"], train_fraction=0.5, seed=0,
                                    cache=cache)[0]
 
+    from dialogue.holdout import default_training_rows
+
     return Workspace(
         frame, "diagnosis", model_loader=load,
+        training_rows=default_training_rows(len(frame), train_fraction=0.5, seed=0),
         feature_descriptions=demo_descriptions(frame),
         row_noun="patient",
         model_note=DEMO_NOTE,

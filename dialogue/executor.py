@@ -37,6 +37,13 @@ class NoRowsMatch(DialogueError):
     """The filters select no rows."""
 
 
+UNKNOWN_TRAINING_ROWS = (
+    "I don't know which rows the model was trained on, so I can't tell them apart. To tell me, "
+    "load the data with a split column (train/test per row) or a separate test file: "
+    "split_column= or test_path= in Python, --split-column or --test-data in the command line, "
+    "“Held-out rows” in the app.")
+
+
 @dataclass(frozen=True)
 class TurnState:
     """What one turn leaves for the next (all immutable)."""
@@ -95,6 +102,7 @@ class _Run:
         self.change_words: list[str] = []
         self.mask: np.ndarray | None = None
         self.filter_log: list[tuple[p.Clause, int]] = []
+        self.split: p.SplitFilter | None = None  # the turn's own "split" clause, if any
         self._preds: np.ndarray | None = None
         self._proba: np.ndarray | None = None
 
@@ -157,6 +165,8 @@ class _Run:
 
     def _apply_filter(self, clause: p.Clause, join: str) -> None:
         mask = self._filter_mask(clause)
+        if isinstance(clause, p.SplitFilter):
+            self.split = clause
         self.filter_log.append((clause, int(mask.sum())))
         if self.mask is None:
             self.mask = mask
@@ -189,9 +199,10 @@ class _Run:
                     raise DialogueError(
                         f"{feature.name} is a category ({_values_text(feature)}), so it cannot "
                         f"be compared with a number.")
+                number = within_reach(self.ws, feature, value)
                 values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
                 with np.errstate(invalid="ignore"):
-                    return _compare(values, comparison, float(value))
+                    return _compare(values, comparison, number)
             case p.BoolFilter(name, value):
                 feature = self.feature(name)
                 return self._bool_mask(feature, value)
@@ -204,6 +215,13 @@ class _Run:
             case p.PredictionFilter(label):
                 raw = self._class(label)
                 return _equal(self.predictions(), raw)
+            case p.SplitFilter(kind):
+                if kind == "all":
+                    return np.ones(n, dtype=bool)
+                training = self.ws.training
+                if training is None:
+                    raise DialogueError(UNKNOWN_TRAINING_ROWS)
+                return training.trained.copy() if kind == "training" else ~training.trained
         raise DialogueError(f"I cannot use {clause!r} to select rows.")
 
     def _bool_mask(self, feature: Any, value: bool) -> np.ndarray:
@@ -260,13 +278,23 @@ class _Run:
                     raise DialogueError(
                         f"{feature.name} is a category ({_values_text(feature)}); set it to one "
                         "of those values instead of changing it by a number.")
+                number = within_reach(self.ws, feature, value)
                 values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float).copy()
-                if kind == "increase":
-                    values[positions] += float(value)
-                elif kind == "decrease":
-                    values[positions] -= float(value)
-                else:
-                    values[positions] = float(value)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    if kind == "increase":
+                        values[positions] += number
+                    elif kind == "decrease":
+                        values[positions] -= number
+                    else:
+                        values[positions] = number
+                changed = values[positions]
+                changed = changed[~np.isnan(changed)]
+                if not np.all(np.isfinite(changed)) or np.any(np.abs(changed) > _largest_input(
+                        column.dtype)):
+                    if kind == "set":
+                        raise beyond_the_data(self.ws, feature, value)
+                    raise beyond_the_data(self.ws, feature, -1 if kind == "decrease" else 1,
+                                          f"{change_verb(kind)} {feature.name} by {_fmt(value)}")
                 new = pd.Series(values, index=column.index, name=column.name)
                 if pd.api.types.is_integer_dtype(column.dtype) and np.all(
                         np.mod(values[~np.isnan(values)], 1) == 0):
@@ -615,14 +643,15 @@ class _Run:
                                  n_missing=int(series.isna().sum()))
 
     def _mistake(self, op: p.Mistake, positions: np.ndarray) -> Any:
+        positions, scope = self.evaluation_rows(positions)
         if self.ws.task != "classification":
-            return self._regression_errors(op, positions)
+            return self._regression_errors(op, positions, scope)
         correct = self.correct(positions)
         wrong_positions = positions[~correct]
         selection = self.selection(positions)
         n_wrong = int(len(wrong_positions))
         if op.kind == "count":
-            return r.MistakeCountResult(selection, n_wrong)
+            return r.MistakeCountResult(selection, n_wrong, scope)
         if op.kind == "sample":
             shown = wrong_positions[:10]
             rows = tuple(
@@ -635,17 +664,17 @@ class _Run:
                 table.insert(0, f"predicted {self.ws.target}",
                              [_plain(v) for v in self.predictions()[shown]])
                 table.insert(0, f"true {self.ws.target}", self.ws.y.iloc[shown].to_numpy())
-            return r.MistakeSampleResult(selection, n_wrong, rows, table)
+            return r.MistakeSampleResult(selection, n_wrong, rows, table, scope=scope)
         rules = typical_error_rules(self.ws, self.data.iloc[positions], ~correct)
         return r.MistakeTypicalResult(
             selection, n_wrong, rules, n_wrong / len(positions),
-            tuple(_plain(v) for v in self.ws.frame.index[wrong_positions][:5]))
+            tuple(_plain(v) for v in self.ws.frame.index[wrong_positions][:5]), scope=scope)
 
-    def _regression_errors(self, op: p.Mistake, positions: np.ndarray) -> Any:
+    def _regression_errors(self, op: p.Mistake, positions: np.ndarray, scope: r.Scope) -> Any:
         """A model that predicts a number has no right/wrong answers: how far off it is, its
         biggest misses, or where its large misses (the worst quarter) concentrate."""
         if op.kind == "count" or not len(positions):
-            result = self._score(p.Score("default"), positions)
+            result = self._score(p.Score("default"), positions, scope)
             return replace(result, requested=f"mistake-{op.kind}")
         truth = self.ws.y.to_numpy(dtype=float)[positions]
         preds = np.asarray(self.predictions(), dtype=float)[positions]
@@ -661,22 +690,41 @@ class _Run:
             table.insert(0, f"predicted {self.ws.target}", preds[order])
             table.insert(0, f"true {self.ws.target}", self.ws.y.iloc[shown].to_numpy())
             return r.MistakeSampleResult(selection, len(positions), rows, table,
-                                         mae=float(error.mean()))
+                                         mae=float(error.mean()), scope=scope)
         threshold = float(np.quantile(error, 0.75))
         large = error > threshold
         rules = typical_error_rules(self.ws, self.data.iloc[positions], large)
         return r.MistakeTypicalResult(
             selection, int(large.sum()), rules, float(large.mean()),
             tuple(_plain(v) for v in self.ws.frame.index[positions[large]][:5]),
-            miss_threshold=threshold)
+            miss_threshold=threshold, scope=scope)
 
-    def _score(self, op: p.Score, positions: np.ndarray) -> r.ScoreResult:
+    def evaluation_rows(self, positions: np.ndarray) -> tuple[np.ndarray, r.Scope]:
+        """The rows a score is measured on: by default only those the model was not trained on
+        (when that is known), unless the turn said ``split training`` or ``split all``."""
+        training = self.ws.training
+        n = len(positions)
+        filtered = any(not isinstance(c, p.SplitFilter) for c, _ in self.filter_log)
+        if training is None:
+            return positions, r.Scope("unknown", n, filtered=filtered)
+        trained = training.trained[positions]
+        if self.split is not None:
+            return positions, r.Scope(self.split.kind, n, int(trained.sum()), filtered, True)
+        held = positions[~trained]
+        if len(held) == 0:
+            return positions, r.Scope("training-only", n, n, filtered)
+        return held, r.Scope("heldout", n, 0, filtered)
+
+    def _score(self, op: p.Score, positions: np.ndarray,
+               scope: r.Scope | None = None) -> r.ScoreResult:
+        if scope is None:
+            positions, scope = self.evaluation_rows(positions)
         truth = self.ws.y.to_numpy()[positions]
         preds = self.predictions()[positions]
         selection = self.selection(positions)
         if self.ws.task != "classification":
             return r.ScoreResult(selection, regression_metrics(truth, preds), "regression",
-                                 requested=op.metric)
+                                 requested=op.metric, scope=scope)
         proba = self.probabilities()[positions]
         classes = self.ws.classes
         names = ("accuracy", "f1") if op.metric == "default" else (op.metric,)
@@ -684,7 +732,7 @@ class _Run:
         positive = _plain(classes[-1]) if len(classes) == 2 else None
         n_positive = int(_equal(truth, classes[-1]).sum()) if positive is not None else None
         return r.ScoreResult(selection, metrics, "classification", positive, n_positive,
-                             op.metric)
+                             op.metric, scope)
 
     # ------------------------------------------------------------------ offers
     def _offer(self, program: p.Program, op: p.Clause, result: Any) -> p.Program | None:
@@ -870,8 +918,17 @@ def feature_summary(ws: Any, feature: Any, data: pd.DataFrame | None = None) -> 
 
 
 def model_info(ws: Any) -> r.ModelInfoResult:
+    """What the model is and how accurate it is: on the rows it was not trained on when those
+    are known, else on every row (and the answer says they may include training rows)."""
     truth = ws.y.to_numpy()
     preds = ws.predictions()
+    scope = r.Scope("unknown", len(truth))
+    if ws.training is not None and ws.training.n_heldout:
+        held = ~ws.training.trained
+        scope = r.Scope("heldout", len(truth))
+        truth, preds = truth[held], preds[held]
+    elif ws.training is not None:
+        scope = r.Scope("training-only", len(truth), len(truth))
     accuracy = r2 = None
     if ws.task == "classification":
         accuracy = float(_equal(preds, truth, elementwise=True).mean())
@@ -880,7 +937,7 @@ def model_info(ws: Any) -> r.ModelInfoResult:
 
         r2 = float(r2_score(truth.astype(float), preds.astype(float)))
     return r.ModelInfoResult(ws.adapter.description, ws.task, ws.target, len(ws.X.columns),
-                             accuracy, r2, len(ws.X), ws.model_note)
+                             accuracy, r2, len(truth), ws.model_note, scope)
 
 
 def regression_metrics(truth: np.ndarray, preds: np.ndarray) -> tuple[r.MetricValue, ...]:
@@ -915,8 +972,8 @@ def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba
         try:
             return r.MetricValue(name, float(roc_auc_score(
                 index, proba, multi_class="ovr", labels=list(range(k)))))
-        except ValueError as exc:
-            return r.MetricValue(name, None, str(exc))
+        except ValueError:  # sklearn's reason is jargon; this is what it means here
+            return r.MetricValue(name, None, "not every class occurs in this selection")
     targets = [classes[-1]] if k == 2 else list(classes)
     values = []
     reasons = []
@@ -1098,6 +1155,66 @@ def distinct_counterfactuals(options: Sequence[r.CounterfactualOption],
         seen.add(key)
         kept.append(option)
     return tuple(kept[:limit])
+
+
+def within_reach(ws: Any, feature: Any, value: Any) -> float:
+    """``value`` as a float the feature's column can be compared with or set to.
+
+    The check sits here, not in a parser, so it holds for every program: a number beyond what a
+    float can hold (400 digits, infinity) or not a number at all becomes a sentence that names
+    the data's largest (or smallest) value, never an exception further down."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DialogueError(f"That is not a number I can compare {feature.name} with. "
+                            f"{feature.name} holds {_values_text(feature)}.")
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number too large for a float
+        raise beyond_the_data(ws, feature, value) from None
+    if np.isnan(number):
+        raise DialogueError(f"That is not a number I can compare {feature.name} with. "
+                            f"{feature.name} holds {_values_text(feature)}.")
+    if not np.isfinite(number):
+        raise beyond_the_data(ws, feature, value)
+    return number
+
+
+def _is_negative(value: Any) -> bool | None:
+    try:
+        return bool(value < 0)
+    except TypeError:
+        return None
+
+
+def _largest_input(dtype: Any) -> float:
+    """The largest magnitude a changed value may have: what the column's type holds, and at most
+    float32's range, in which tree models (scikit-learn, XGBoost, LightGBM) compute."""
+    limit = float(np.finfo(np.float32).max)
+    if pd.api.types.is_integer_dtype(dtype):
+        limit = min(limit, float(np.iinfo(dtype).max))
+    return limit
+
+
+def change_verb(kind: str) -> str:
+    return {"increase": "raising", "decrease": "lowering"}.get(kind, "setting")
+
+
+def beyond_the_data(ws: Any, feature: Any, value: Any, action: str | None = None
+                    ) -> DialogueError:
+    """'A 401-digit number is beyond any value in the data; the largest income is 19,990.'"""
+    low = _is_negative(value)
+    column = pd.to_numeric(ws.X[feature.name], errors="coerce")
+    end, extreme = ("smallest", column.min()) if low else ("largest", column.max())
+    subject = (action[0].upper() + action[1:] + " takes it") if action else (
+        _fmt(value)[0].upper() + _fmt(value)[1:] + " is")
+    return DialogueError(
+        f"{subject} beyond any value in the data; the {end} {feature.name} is "
+        f"{_fmt(_plain(extreme))}. Try a number within the data's range.")
+
+
+def _fmt(value: Any) -> str:
+    from dialogue.responses import fmt
+
+    return fmt(value)
 
 
 def unknown_feature(ws: Any, name: str) -> DialogueError:

@@ -45,12 +45,22 @@ def fmt(value: Any, digits: int = 3) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, int):
+        if abs(value) >= 10**21:  # nobody reads 400 digits: 9.99×10^399 (no float involved)
+            from decimal import Decimal
+
+            mantissa, exponent = format(Decimal(value), ".3e").split("e")
+            mantissa = mantissa.rstrip("0").rstrip(".")
+            return f"{mantissa}×10^{int(exponent)}"
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     if isinstance(value, float):
         if np.isnan(value):
             return "n/a"
+        if np.isinf(value):
+            return "infinity" if value > 0 else "minus infinity"
         if value.is_integer() and abs(value) < 1e15:
             return fmt(int(value))
+        if abs(value) >= 1e15:
+            return f"{value:.3g}"
         magnitude = abs(value)
         decimals = max(digits - 1 - int(np.floor(np.log10(magnitude))), 0) if magnitude else 0
         if 100 <= magnitude < 1000:
@@ -239,6 +249,8 @@ def describe_no_match(ws: Any, log: Sequence[tuple[p.Clause, int]], data: pd.Dat
         if count:
             continue
         sentence = f"No {nouns} have {_filter_sentence(ws, clause)}."
+        if isinstance(clause, p.SplitFilter):
+            sentence = f"None of the {nouns} here are {_filter_sentence(ws, clause)}."
         name = getattr(clause, "feature", None)
         if name and ws.schema.has_feature(name):
             feature = ws.schema.feature(name)
@@ -269,6 +281,8 @@ def _filter_sentence(ws: Any, clause: p.Clause) -> str:
     if isinstance(clause, p.NumericFilter):
         return (f"{feature_label(ws, clause.feature)} {COMPARISON_SENTENCE[clause.comparison]} "
                 f"{fmt(clause.value)}")
+    if isinstance(clause, p.SplitFilter):
+        return f"{ws.noun()} {describe.SPLIT_WORDS[clause.kind]}"
     return filter_words(ws, clause)
 
 
@@ -282,6 +296,52 @@ def who(ws: Any, selection: r.Selection, *, capital: bool = True) -> str:
     else:
         text = f"all {plural(ws, selection.n)}"
     return text[:1].upper() + text[1:] if capital else text
+
+
+UNKNOWN_SPLIT_CAVEAT = (
+    "These rows may include the ones the model was trained on, so this may overstate how it does "
+    "on new cases (load a split column or a test file to measure it on held-out rows).")
+
+
+def evaluation_words(ws: Any, selection: r.Selection, scope: r.Scope | None) -> str:
+    """The rows a score was measured on, honestly: 'the 285 patients it was not trained on',
+    'the 284 patients it was trained on', 'all 569 patients (284 of them used to train it)'."""
+    if scope is None or scope.kind == "unknown":
+        return who(ws, selection, capital=False)
+    n = selection.n
+    if selection.single:
+        row = f"{ws.noun(1)} {selection.row_ids[0]}"
+        if scope.kind == "heldout":
+            return f"{row} (not in its training data)"
+        if scope.kind == "training-only":
+            return (f"{row} (used to train it, so this overstates how it does on new "
+                    f"{ws.noun()})")
+        return f"{row} ({'one it was trained on' if scope.n_trained else 'not in its training data'})"
+    if scope.kind == "heldout":
+        if not scope.filtered:
+            return f"the {plural(ws, n)} it was not trained on"
+        if scope.n_selected > n:
+            return f"the {fmt(n)} of these {plural(ws, scope.n_selected)} that it was not trained on"
+        return f"these {plural(ws, n)} (none of them used to train it)"
+    if scope.kind == "training":
+        if not scope.filtered:
+            return f"the {plural(ws, n)} it was trained on"
+        return f"these {plural(ws, n)} (all of them used to train it)"
+    if scope.kind == "all":
+        return f"{who(ws, selection, capital=False)} ({fmt(scope.n_trained)} of them used to train it)"
+    return (f"{who(ws, selection, capital=False)} (all of them used to train it, so this "
+            f"overstates how it does on new {ws.noun()})")
+
+
+def evaluation_note(ws: Any, scope: r.Scope | None, *, hint: bool = False) -> str:
+    """What a reader must know about the rows a score was measured on ('' when nothing)."""
+    if scope is None:
+        return ""
+    if scope.kind == "unknown":
+        return " " + UNKNOWN_SPLIT_CAVEAT
+    if scope.kind == "heldout" and hint and not scope.asked and scope.n_selected > 1:
+        return " (Ask about “all rows” or “the training data” to include the others.)"
+    return ""
 
 
 def _changed_clause(selection: r.Selection) -> str:
@@ -662,30 +722,32 @@ def _statistic(ws: Any, res: r.StatisticResult) -> str:
 
 def _mistake_count(ws: Any, res: r.MistakeCountResult) -> str:
     s = res.selection
+    scope = evaluation_words(ws, s, res.scope)
     if not res.n_wrong:
-        return f"The model gets all of {who(ws, s, capital=False)} right."
-    return (f"The model gets {fmt(res.n_wrong)} of {who(ws, s, capital=False)} wrong "
-            f"({pct(res.n_wrong / s.n)}); it is right about {fmt(s.n - res.n_wrong)}.")
+        return f"The model gets all of {scope} right." + evaluation_note(ws, res.scope)
+    return (f"The model gets {fmt(res.n_wrong)} of {scope} wrong "
+            f"({pct(res.n_wrong / s.n)}); it is right about {fmt(s.n - res.n_wrong)}."
+            + evaluation_note(ws, res.scope))
 
 
 def _mistake_sample(ws: Any, res: r.MistakeSampleResult) -> str:
     s = res.selection
     if res.mae is not None and s.single and res.rows:
         row = res.rows[0]
-        return (f"For {who(ws, s, capital=False)} the model predicts a {ws.target} of "
+        return (f"For {evaluation_words(ws, s, res.scope)} the model predicts a {ws.target} of "
                 f"**{fmt(row.predicted)}**; the true value is **{fmt(row.true_label)}**, so it is "
                 f"off by {fmt(res.mae)}.")
     if res.mae is not None:
         lines = [f"This model predicts a number, so here are its biggest misses among "
-                 f"{who(ws, s, capital=False)} (on average it is off by {fmt(res.mae)}):"]
+                 f"{evaluation_words(ws, s, res.scope)} (on average it is off by {fmt(res.mae)}):"]
         for row in res.rows:
             off = abs(float(row.predicted) - float(row.true_label))
             lines.append(f"- {ws.noun(1)} {row.row_id}: predicted **{fmt(row.predicted)}**, "
                          f"actually **{fmt(row.true_label)}** (off by {fmt(off)})")
         return "\n".join(lines)
     if not res.rows:
-        return f"The model makes no mistakes on {who(ws, s, capital=False)}."
-    lines = [f"The model is wrong about {fmt(res.n_wrong)} of {who(ws, s, capital=False)}"
+        return f"The model makes no mistakes on {evaluation_words(ws, s, res.scope)}."
+    lines = [f"The model is wrong about {fmt(res.n_wrong)} of {evaluation_words(ws, s, res.scope)}"
              + (f"; here are {len(res.rows)}:" if res.n_wrong > len(res.rows) else ":")]
     for row in res.rows:
         lines.append(f"- {ws.noun(1)} {row.row_id}: predicted **{ws.class_name(row.predicted)}**"
@@ -724,13 +786,13 @@ def condition_words(ws: Any, c: r.Condition) -> str:
 
 def _mistake_typical(ws: Any, res: r.MistakeTypicalResult) -> str:
     s = res.selection
-    scope = who(ws, s, capital=False)
+    scope = evaluation_words(ws, s, res.scope)
     if res.miss_threshold is not None:
         return _large_misses(ws, res, scope)
     if not res.n_wrong:
         return f"The model makes no mistakes on {scope}, so there is nothing in common to find."
     head = (f"The model is wrong about {fmt(res.n_wrong)} of {scope} "
-            f"({pct(res.base_error_rate)}).")
+            f"({pct(res.base_error_rate)})." + evaluation_note(ws, res.scope))
     if not res.rules:
         return (head + f" The mistakes do not share a simple pattern I can describe "
                 f"(wrong: {ws.noun(2)} {ids_text(res.wrong_ids)}).")
@@ -763,7 +825,8 @@ def _large_misses(ws: Any, res: r.MistakeTypicalResult, scope: str) -> str:
 
 def _score(ws: Any, res: r.ScoreResult) -> str:
     s = res.selection
-    scope = who(ws, s, capital=False)
+    scope = evaluation_words(ws, s, res.scope)
+    note = evaluation_note(ws, res.scope, hint=True)
     if res.task == "regression":
         values = {m.name: m for m in res.metrics}
         text = (f"On {scope}, the model's predictions of {ws.target} are off by "
@@ -779,7 +842,7 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
         elif res.requested not in {"default", "mae", "rmse", "r2"}:
             text = (f"{METRIC_NAMES.get(res.requested, res.requested).capitalize()} applies to "
                     f"classes, but this model predicts a number. " + text)
-        return text
+        return text + note
     pos = ws.class_name(res.positive_class) if res.positive_class is not None else "each class"
     parts = []
     for m in res.metrics:
@@ -799,18 +862,24 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
             meaning = "one class against the rest, averaged; 0.5 is guessing, 1 is perfect"
         parts.append(f"The model's {name} on {scope} is **{value}**{tally}"
                      + (f" ({meaning})" if meaning else "") + ".")
-    return " ".join(parts)
+    return " ".join(parts) + note
 
 
 def _model(ws: Any, res: r.ModelInfoResult) -> str:
     text = (f"The model is {res.description}. It predicts **{res.target}** "
             f"({'a class' if res.task == 'classification' else 'a number'}) from "
             f"{res.n_features} features.")
+    rows = f"the {fmt(res.n_rows)} {ws.noun()}"
+    if res.scope is not None and res.scope.kind == "heldout":
+        rows = f"the {plural(ws, res.n_rows)} it was not trained on"
+    elif res.scope is not None and res.scope.kind == "training-only":
+        rows = f"the {plural(ws, res.n_rows)} it was trained on (it has no held-out rows)"
     if res.accuracy is not None:
-        text += (f" It classifies {pct(res.accuracy)} of the {fmt(res.n_rows)} {ws.noun()} "
-                 "correctly.")
+        text += f" It classifies {pct(res.accuracy)} of {rows} correctly."
     if res.r2 is not None:
-        text += f" On the {fmt(res.n_rows)} {ws.noun()} its R² is {score(res.r2)}."
+        text += f" On {rows} its R² is {score(res.r2)}."
+    if res.accuracy is not None or res.r2 is not None:
+        text += evaluation_note(ws, res.scope)
     if res.note:
         text += " " + res.note
     return text

@@ -233,9 +233,27 @@ class DefineResult:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which rows a score or a count of mistakes was measured on, relative to the rows the model
+    was trained on.
+
+    ``kind``: ``heldout`` (the default when the training rows are known: only rows it was not
+    trained on), ``training`` / ``all`` (asked for with ``split training`` / ``split all``),
+    ``training-only`` (the default, but every selected row was a training row) or ``unknown``
+    (nobody said which rows it was trained on)."""
+
+    kind: str
+    n_selected: int  # rows the turn selected, before keeping only the held-out ones
+    n_trained: int = 0  # of the rows measured, how many the model was trained on
+    filtered: bool = False  # the turn had filters other than ``split``
+    asked: bool = False  # the turn had its own ``split`` clause
+
+
+@dataclass(frozen=True)
 class MistakeCountResult:
     selection: Selection
     n_wrong: int
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +270,7 @@ class MistakeSampleResult:
     rows: tuple[MistakeRow, ...]
     table: pd.DataFrame | None = field(default=None, compare=False, hash=False)
     mae: float | None = None  # regression: rows are the biggest misses, not "wrong" rows
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +302,7 @@ class MistakeTypicalResult:
     wrong_ids: tuple[Any, ...] = ()
     # regression: a "mistake" is a miss larger than this (the worst quarter of the rows)
     miss_threshold: float | None = None
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True)
@@ -300,6 +320,7 @@ class ScoreResult:
     positive_class: Any = None
     n_positive: int | None = None
     requested: str = "default"
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True)
@@ -310,8 +331,9 @@ class ModelInfoResult:
     n_features: int
     accuracy: float | None  # classification
     r2: float | None  # regression
-    n_rows: int
+    n_rows: int  # the rows the accuracy (or R²) was measured on
     note: str | None = None  # e.g. how a default model was trained
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True)

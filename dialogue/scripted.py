@@ -27,7 +27,9 @@ state, computed independently of the assistant with pandas / scikit-learn::
 Fact expressions are Python, evaluated with ``data`` (the DataFrame indexed by id), ``X`` (the
 features), ``y`` (the target), ``model`` (the fitted model), ``pred`` (its predictions, a Series
 indexed like ``data``), ``proba`` (class probabilities, one column per class), ``wrong``
-(``pred != y``; for a regressor ``abs_error``, ``|pred - y|``, instead), ``np``, ``pd`` and ``metrics`` (``sklearn.metrics``). Scripts are test code written by the user, so they are trusted like any
+(``pred != y``; for a regressor ``abs_error``, ``|pred - y|``, instead), ``heldout`` (True for the
+rows the model was not trained on, where scores are measured by default; all True when that is
+not known), ``np``, ``pd`` and ``metrics`` (``sklearn.metrics``). Scripts are test code written by the user, so they are trusted like any
 test file. Fact kinds:
 
 * ``count: expr`` - an integer the answer states exactly (digits or a word like "three").
@@ -333,8 +335,13 @@ class ScriptEnvironment:
             proba = pd.DataFrame(np.asarray(self.model.predict_proba(self.X)),
                                  index=self.X.index,
                                  columns=list(getattr(self.model, "classes_", [])) or None)
+        training = getattr(self.workspace, "training", None)
+        if training is not None and len(training.trained) == len(self.X):
+            heldout = pd.Series(~training.trained, index=self.X.index)
+        else:
+            heldout = pd.Series(True, index=self.X.index)
         return {"data": self.data, "X": self.X, "y": self.y, "model": self.model, "np": np,
-                "pd": pd, "metrics": metrics, "pred": pred, "proba": proba,
+                "pd": pd, "metrics": metrics, "pred": pred, "proba": proba, "heldout": heldout,
                 "wrong": pred != self.y if classifier else None,
                 "abs_error": None if classifier else (pred - self.y).abs()}
 

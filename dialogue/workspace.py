@@ -88,7 +88,16 @@ class Workspace:
         no_decrease: Sequence[str] | None = None,
         assistant_name: str = "AskModel",
         fallback: str | None = None,
+        training_rows: Sequence[bool] | np.ndarray | None = None,
+        training_source: str = "it was trained here",
+        split_column: str | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
+        """``training_rows`` (one True/False per row of ``frame``) or ``split_column`` (a column
+        saying train/test, dropped from the features) tell which rows the model was trained on,
+        so that scores are measured on the others; without either nobody knows, and answers
+        say so."""
+        from dialogue import holdout
         from grammar.schema import DatasetSchema, canonical_name
 
         if not isinstance(frame, pd.DataFrame):
@@ -99,6 +108,15 @@ class Workspace:
                 + ", ".join(map(str, frame.columns))
             )
         frame = frame.copy()
+        trained: np.ndarray | None = None
+        if split_column is not None:
+            if training_rows is not None:
+                raise ValueError("give either a split column or training_rows, not both")
+            trained = holdout.trained_from_split_column(frame, split_column)
+            frame = frame.drop(columns=[split_column])
+            training_source = f"the split column {split_column!r}"
+        elif training_rows is not None:
+            trained = holdout.as_flags(training_rows, len(frame))
         if index_col is not None:
             column = frame.columns[index_col] if isinstance(index_col, int) else index_col
             if column not in frame.columns:
@@ -107,9 +125,13 @@ class Workspace:
         if not frame.index.is_unique:
             warnings.warn("row ids are not unique; using row numbers as ids instead", stacklevel=2)
             frame = frame.reset_index(drop=True)
-        frame = frame.dropna(subset=[target])
+        has_target = frame[target].notna().to_numpy()
+        frame = frame[has_target]
         if len(frame) == 0:
             raise ValueError("the data has no rows with a target value")
+        self.training: holdout.TrainingRows | None = (
+            holdout.TrainingRows(trained[has_target], training_source)
+            if trained is not None else None)
         self.frame: pd.DataFrame = frame
         self.target = str(target)
         if model is None and model_loader is None:
@@ -122,6 +144,8 @@ class Workspace:
         )
         self.row_noun = row_noun or _noun_from_index(frame.index.name)
         self.model_note = model_note
+        # what was adjusted in the data at load, one sentence each ("3 rows without ... left out")
+        self.notes: tuple[str, ...] = tuple(notes)
         self.assistant_name = assistant_name
         self.X: pd.DataFrame = frame.drop(columns=[self.target])
         self.y: pd.Series = frame[self.target]
@@ -149,6 +173,74 @@ class Workspace:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
+    def build(
+        cls,
+        frame: pd.DataFrame,
+        target: str,
+        model: Any = None,
+        *,
+        index_col: str | int | None = None,
+        split_column: str | None = None,
+        test_frame: pd.DataFrame | None = None,
+        test_name: str = "the test file",
+        **options: Any,
+    ) -> Workspace:
+        """A workspace for ``frame`` and a fitted ``model``, trained here when ``model`` is None.
+
+        Which rows the model was trained on: a ``split_column`` (train/test per row), or a
+        ``test_frame`` whose rows are held out (the rows of ``frame`` are then the training
+        rows), or, for a model trained here, the rows it was trained on. A model trained here
+        with a split column or a test file is trained on exactly the training rows."""
+        from dialogue import holdout
+        from dialogue.data_checks import check_table
+
+        check_table(frame, target, index_col=index_col)  # duplicate names, no target: say so first
+        trained: np.ndarray | None = None
+        source = "it was trained here"
+        if test_frame is not None:
+            frame, trained = holdout.with_test_rows(frame, test_frame, index_col=index_col,
+                                                    test_name=test_name)
+            source = test_name
+        elif split_column is not None:
+            trained = holdout.trained_from_split_column(frame, split_column)
+            frame = frame.drop(columns=[split_column])
+            source = f"the split column {split_column!r}"
+        needed = None
+        if model is not None:
+            known = getattr(model, "feature_names_in_", None)
+            needed = [str(c) for c in known] if known is not None else list(map(str, frame.columns))
+        checked = check_table(frame, target, index_col=index_col, training_here=model is None,
+                              name=options.pop("data_name", "the data"), model_features=needed)
+        frame = checked.frame
+        if trained is not None and checked.kept is not None:
+            trained = trained[checked.kept]
+        options["notes"] = (*options.get("notes", ()), *checked.notes)
+        for note in checked.notes:
+            LOG.info("data adjusted at load: %s", note)
+        has_target = frame[target].notna().to_numpy()
+        if model is None:
+            features = frame.drop(columns=[target])
+            if index_col is not None:
+                column = frame.columns[index_col] if isinstance(index_col, int) else index_col
+                features = features.drop(columns=[column])
+            if trained is not None:
+                fit = trained & has_target
+                model, _ = train_default_model(features[fit], frame[target][fit],
+                                               train_fraction=1.0)
+                options["model_note"] = (
+                    f"It was trained here on the {int(fit.sum()):,} rows that {source} marks for "
+                    f"training; the other {int((~trained & has_target).sum()):,} were held back, "
+                    "so it has not seen them.")
+            else:
+                rows = np.flatnonzero(has_target)
+                model, note = train_default_model(features.iloc[rows], frame[target].iloc[rows])
+                trained = np.zeros(len(frame), dtype=bool)
+                trained[rows[holdout.default_training_rows(len(rows))]] = True
+                options["model_note"] = note
+        return cls(frame, target, model, index_col=index_col, training_rows=trained,
+                   training_source=source, **options)
+
+    @classmethod
     def from_files(
         cls,
         data_path: str | os.PathLike,
@@ -160,34 +252,36 @@ class Workspace:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        split_column: str | None = None,
+        test_path: str | os.PathLike | None = None,
     ) -> Workspace:
-        """Read a CSV (or Parquet) file and a model file; without a model, train a default one."""
-        path = Path(data_path)
-        if not path.exists():
-            raise FileNotFoundError(f"no data file at {str(path)!r}")
-        if path.suffix.lower() in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path)
+        """Read a CSV (or Parquet) file and a model file; without a model, train a default one.
+
+        ``split_column`` or ``test_path`` (a second file of held-out rows with the same columns)
+        say which rows the model was not trained on; see ``build``."""
+        from dialogue.data_checks import read_table
+
+        data = read_table(data_path)
+        frame = data.frame
         if target not in frame.columns:
             raise ValueError(
-                f"the target column {target!r} is not in {path.name}; columns are: "
+                f"the target column {target!r} is not in {Path(data_path).name}; columns are: "
                 + ", ".join(map(str, frame.columns))
             )
-        note = None
+        test = read_table(test_path) if test_path is not None else None
+        test_frame = test.frame if test is not None else None
+        model = None
         if model_path is not None:
             from explainers import load_model
 
             model = load_model(model_path, trusted=trusted)
-        else:
-            features = frame.drop(columns=[target])
-            if index_col is not None:
-                column = frame.columns[index_col] if isinstance(index_col, int) else index_col
-                features = features.drop(columns=[column])
-            model, note = train_default_model(features, frame[target])
-        workspace = cls(frame, target, model, index_col=index_col, class_names=class_names,
-                        feature_descriptions=feature_descriptions, model_note=note,
-                        fallback=fallback)
+        workspace = cls.build(frame, target, model, index_col=index_col,
+                              split_column=split_column, test_frame=test_frame,
+                              test_name=f"the test file {Path(test_path).name}"
+                              if test_path is not None else "the test file",
+                              class_names=class_names, feature_descriptions=feature_descriptions,
+                              fallback=fallback, data_name=Path(data_path).name,
+                              notes=(*data.notes, *(test.notes if test is not None else ())))
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return workspace
 
@@ -437,16 +531,13 @@ def _build_default_model(X: pd.DataFrame, y: pd.Series, seed: int) -> Any:
 
 
 def _load_cached(path: Path) -> Any | None:
-    """Load a cached skops model, trusting only scikit-learn / numpy types."""
+    """Load a cached model through the same safe loader as a user's file (the cache directory
+    is only as trustworthy as whoever can write to it); ``None`` means retrain."""
     try:
-        import skops.io as sio
+        from explainers import load_model
 
-        untrusted = sio.get_untrusted_types(file=path)
-        allowed = ("sklearn.", "numpy.", "builtins.", "collections.")
-        if any(not t.startswith(allowed) for t in untrusted):
-            return None
-        return sio.load(path, trusted=untrusted)
-    except Exception:  # noqa: BLE001 - a broken cache entry is simply rebuilt
+        return load_model(path)
+    except Exception:  # noqa: BLE001 - a broken or refused cache entry is simply rebuilt
         return None
 
 
@@ -470,11 +561,11 @@ def train_default_model(
         model = _load_cached(path)
         if model is not None:
             return model, note
+    from dialogue.holdout import default_training_rows
+
     model = _build_default_model(X, y, seed)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(X))
-    n_train = max(2, int(round(len(X) * train_fraction)))
-    train = np.sort(order[:n_train])
+    train = np.flatnonzero(default_training_rows(len(X), train_fraction=train_fraction,
+                                                 seed=seed))
     model.fit(X.iloc[train], y.iloc[train])
     try:
         import skops.io as sio

@@ -40,6 +40,7 @@ from explainers.errors import (
     UnknownFeatureError,
     UnsupportedModelError,
     UntrustedFileError,
+    exception_detail,
 )
 
 Task = Literal["classification", "regression"]
@@ -49,7 +50,6 @@ _TREE_SKLEARN = (
     "RandomForest", "ExtraTrees", "GradientBoosting", "HistGradientBoosting", "DecisionTree",
     "ExtraTree",
 )
-TRUSTED_SKOPS_MODULES = frozenset({"sklearn", "numpy", "scipy", "xgboost", "lightgbm"})
 _PLACEHOLDER = "__raw{:05d}__"
 _PLACEHOLDER_RE = re.compile(r"^__raw(\d{5})__")
 
@@ -442,7 +442,8 @@ class ModelAdapter:
             with torch.no_grad():
                 raw = module(torch.as_tensor(X.to_numpy(dtype=np.float32)))
         except Exception as exc:  # noqa: BLE001 - any failure of the user's module
-            raise ModelError(f"The PyTorch model raised an error: {exc}") from exc
+            raise ModelError("The PyTorch model raised an error when asked for a prediction.",
+                             detail=exception_detail(exc)) from exc
         raw = raw.detach().cpu().numpy()
         width = 1 if raw.ndim == 1 else raw.shape[1]
         if task is None:
@@ -600,7 +601,8 @@ class ModelAdapter:
         try:
             return _dense(pre.transform(data)).astype(float)
         except Exception as exc:  # noqa: BLE001 - user's preprocessing failed
-            raise ModelError(f"The model's preprocessing raised an error: {exc}") from exc
+            raise ModelError("The model's preprocessing raised an error on these rows.",
+                             detail=exception_detail(exc)) from exc
 
     @property
     def torch_module(self) -> Any | None:
@@ -636,7 +638,8 @@ class ModelAdapter:
             with torch.no_grad():
                 out = fn(torch.as_tensor(X.to_numpy(dtype=np.float32)))
         except Exception as exc:  # noqa: BLE001 - user's module failed
-            raise ModelError(f"The PyTorch model raised an error: {exc}") from exc
+            raise ModelError("The PyTorch model raised an error when asked for a prediction.",
+                             detail=exception_detail(exc)) from exc
         return out.detach().cpu().numpy().astype(float)
 
 
@@ -670,7 +673,8 @@ def _call(fn: Callable[[pd.DataFrame], Any] | None, X: pd.DataFrame) -> np.ndarr
     except ExplainerError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure inside the user's model
-        raise ModelError(f"The model raised an error: {type(exc).__name__}: {exc}") from exc
+        raise ModelError("The model raised an error when asked for a prediction.",
+                         detail=exception_detail(exc)) from exc
 
 
 def _one_hot_fn(label_fn: Callable, classes: tuple) -> Callable[[pd.DataFrame], np.ndarray]:
@@ -692,18 +696,14 @@ def _one_hot_fn(label_fn: Callable, classes: tuple) -> Callable[[pd.DataFrame], 
 
 
 # ----------------------------------------------------------------------------- loading
-def _outside_trusted_libraries(types: Sequence[str]) -> list[str]:
-    """The skops types whose top-level module is not one of ``TRUSTED_SKOPS_MODULES``."""
-    return [t for t in types if t.split(".", 1)[0] not in TRUSTED_SKOPS_MODULES]
-
-
 def load_model(path: str | Path, *, trusted: bool = False) -> object:
     """Load a saved model: ``.skops`` safely; ``.joblib``/``.pkl`` only with ``trusted=True``.
 
-    skops lists types it does not trust by default (even ``sklearn.tree._tree.Tree``); types
-    from the model libraries themselves (``TRUSTED_SKOPS_MODULES``) are trusted, anything else
-    (e.g. a user's function inside a FunctionTransformer) needs ``trusted=True`` and otherwise
-    raises ``UntrustedFileError`` naming those types.
+    A skops file loads without ``trusted=True`` only when every type it names is one of skops'
+    own safe types or on AskModel's reviewed list of model classes
+    (``explainers.safe_skops.REVIEWED_SKOPS_TYPES``), in the role genuine models give it, and
+    its trees pass a bounds check after loading. Anything else raises ``UntrustedFileError``
+    naming the types, before any object in the file is constructed.
     """
     p = Path(path)
     if not p.exists():
@@ -712,20 +712,19 @@ def load_model(path: str | Path, *, trusted: bool = False) -> object:
     if suffix == ".skops":
         import skops.io as sio
 
-        try:
-            unknown = sio.get_untrusted_types(file=p)
-        except Exception as exc:  # noqa: BLE001 - corrupt / not a skops file
-            raise ExplainerError(f"{str(p)!r} is not a readable skops file: {exc}") from exc
-        refused = _outside_trusted_libraries(unknown)
+        from explainers import safe_skops
+
+        untrusted = safe_skops.untrusted_types(p)
+        refused = safe_skops.refused_types(p, untrusted)
         if refused and not trusted:
-            raise UntrustedFileError(p, (
-                f"{str(p)!r} contains types from outside scikit-learn, NumPy, SciPy, XGBoost "
-                f"and LightGBM that could run code ({', '.join(refused)}). Load it with "
-                "trusted=True only if you trust its source."), types=tuple(refused))
+            raise safe_skops.untrusted_message(p, refused)
         try:
-            return sio.load(p, trusted=unknown or None)
-        except Exception as exc:  # noqa: BLE001
-            raise ExplainerError(f"Could not load {str(p)!r}: {exc}") from exc
+            model = sio.load(p, trusted=list(untrusted) or None)
+        except Exception as exc:  # noqa: BLE001 - skops refused or the file is corrupt
+            raise ExplainerError(f"Could not load the model file {p.name!r}.") from exc
+        if not trusted:
+            safe_skops.check_loaded_model(model, p)
+        return model
     if suffix in (".joblib", ".pkl", ".pickle", ".jbl"):
         if not trusted:
             raise UntrustedFileError(p)
@@ -737,7 +736,7 @@ def load_model(path: str | Path, *, trusted: bool = False) -> object:
         try:
             return joblib.load(p)
         except Exception as exc:  # noqa: BLE001
-            raise ExplainerError(f"Could not load {str(p)!r}: {exc}") from exc
+            raise ExplainerError(f"Could not load the model file {p.name!r}.") from exc
     raise UnsupportedModelError(
         f"Unsupported model file type {suffix or '(none)'!r}; use .skops (preferred) or "
         ".joblib/.pkl with trusted=True.")

@@ -47,10 +47,19 @@ class EmptySelectionError(ExplainerError):
 
 
 class ModelError(ExplainerError):
-    """The user's model raised while being called; the original exception is ``__cause__``."""
+    """The user's model raised while being called; the original exception is ``__cause__``.
 
-    def __init__(self, message: str | None = None) -> None:
+    ``str()`` never contains the model's own exception text (it may hold secrets, paths or
+    library jargon); ``detail`` keeps it for logs."""
+
+    def __init__(self, message: str | None = None, *, detail: str = "") -> None:
+        self.detail = detail
         super().__init__(message or "The model raised an error when asked for a prediction.")
+
+
+def exception_detail(exc: BaseException) -> str:
+    """``'ValueError: Input X contains infinity'``: for logs, never for replies."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 class UnsupportedModelError(ExplainerError):

@@ -56,6 +56,8 @@ def _is_missing(value: object) -> bool:
 
 def _column(name: str, series: pd.Series, categorical: bool) -> _Column:
     observed = series.dropna()
+    if len(observed) == 0:  # empty in every row: nothing to perturb, rows keep it missing
+        return _Column(name, series.dtype, (np.nan,), False, np.nan)
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if numeric and not categorical and observed.nunique() > 2:
         fill = float(observed.median()) if len(observed) else 0.0

@@ -32,7 +32,12 @@ import numpy as np
 import pandas as pd
 
 from explainers.adapter import ModelAdapter
-from explainers.errors import EmptySelectionError, ExplainerError, ModelError
+from explainers.errors import (
+    EmptySelectionError,
+    ExplainerError,
+    ModelError,
+    exception_detail,
+)
 from explainers.results import Attribution
 
 MapChunks = Callable[[Callable[..., np.ndarray], Sequence[Any]], list]
@@ -320,7 +325,8 @@ class ShapEngine:
         except ExplainerError:
             raise
         except Exception as exc:  # noqa: BLE001 - user's model failed inside shap
-            raise ModelError(f"The model raised an error during SHAP: {exc}") from exc
+            raise ModelError("The model raised an error while SHAP was explaining it.",
+                             detail=exception_detail(exc)) from exc
         base = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float)).reshape(-1)
         shaped = []
         for part, chunk in zip(parts, chunks, strict=True):

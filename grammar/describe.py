@@ -9,6 +9,7 @@ layer passes its own, which knows the user's class names and the model's row nou
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from grammar import program as p
@@ -19,6 +20,8 @@ COMPARISON_WORDS = {
     "greater than": "above", "less than": "below", "greater equal than": "at least",
     "less equal than": "at most", "equal to": "equal to", "not equal to": "not equal to",
 }
+SPLIT_WORDS = {"heldout": "the model was not trained on", "training": "the model was trained on",
+               "all": "training rows included"}
 METRIC_NAMES = {
     "accuracy": "accuracy", "f1": "F1 score", "roc": "ROC AUC", "precision": "precision",
     "recall": "recall", "sensitivity": "sensitivity", "specificity": "specificity",
@@ -89,6 +92,8 @@ def filter_words(names: Names, clause: p.Clause) -> str:
             return f"a predicted {names.outcome()} of {names.class_label(label)}"
         case p.PreviousFilter():
             return "the previous selection"
+        case p.SplitFilter(kind):
+            return SPLIT_WORDS[kind]
     return str(clause)
 
 
@@ -170,7 +175,13 @@ def operation_words(names: Names, op: p.Clause) -> str:
 
 def selection_words(names: Names, program: p.Program) -> str | None:
     """'Patients with age above 50 and sex female'; None when the program has no filter."""
-    filters = [(i, c) for i, c in enumerate(program.clauses) if p.is_filter(c)]
+    splits = [c for c in program.clauses if isinstance(c, p.SplitFilter)]
+    filters = [(i, c) for i, c in enumerate(program.clauses)
+               if p.is_filter(c) and not isinstance(c, p.SplitFilter)]
+    if splits:
+        return _with_split(names, splits[-1], selection_words(names, replace(
+            program, clauses=tuple(c for c in program.clauses if c not in splits),
+            joins=_joins_without(program, splits))))
     if not filters:
         return None
     ids = [c for _, c in filters if isinstance(c, p.IdFilter)]
@@ -193,6 +204,22 @@ def selection_words(names: Names, program: p.Program) -> str | None:
         condition = " and ".join([f"id {c.row_id}" for c in ids] + ([condition] if condition
                                                                         else []))
     return f"{head} with {condition}"
+
+
+def _joins_without(program: p.Program, removed: Sequence[p.Clause]) -> tuple[str, ...]:
+    kept = [i for i, c in enumerate(program.clauses) if c not in removed]
+    return tuple(program.joins[i - 1] if i else "and" for i in kept[1:])
+
+
+def _with_split(names: Names, split: p.SplitFilter, rest: str | None) -> str:
+    """'Patients the model was not trained on' / '…with age above 50, training rows included'."""
+    if rest is None:
+        if split.kind == "all":
+            return f"All {names.noun()}, training rows included"
+        return f"{names.noun().capitalize()} {SPLIT_WORDS[split.kind]}"
+    if split.kind == "all":
+        return f"{rest}, training rows included"
+    return f"{rest}, among those {SPLIT_WORDS[split.kind]}"
 
 
 def understood_text(names: Names, program: p.Program, *, followup_of: p.Program | None = None,

@@ -16,9 +16,11 @@ always the canonical ``Program``, whose text (``grammar.printer.to_text``) is ca
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import replace
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -228,7 +230,7 @@ def dataset_grammar(schema: DatasetSchema) -> str:
             'predictionfilter: "filter"i _SP "predictionfilter"i _SP classlabel',
             f"!classlabel: {_alternatives(schema.class_labels)}",
         ]
-    filters.append("previousfilter")
+    filters += ["previousfilter", "splitfilter"]
     names = list(schema.canonical_names)
     if not add("feature", names):
         raise ValueError("a dataset grammar needs at least one feature")
@@ -257,7 +259,12 @@ def _row_id(text: str) -> p.Number | str:
 
 
 def _number(text: str) -> p.Number:
-    return float(text) if "." in text else int(text)
+    """Exact: whole numbers are ints of any size; a fraction too large for a float keeps its
+    whole part (``float`` would make it infinity)."""
+    if "." not in text:
+        return int(text)
+    value = float(text)
+    return value if math.isfinite(value) else int(Decimal(text))
 
 
 class _ToProgram(Transformer):
@@ -313,6 +320,12 @@ class _ToProgram(Transformer):
 
     def previousfilter(self, _):
         return p.PreviousFilter()
+
+    def split_kind(self, children):
+        return self._words(children)
+
+    def splitfilter(self, c):
+        return p.SplitFilter(c[0])
 
     def numchange(self, c):
         return p.NumericChange(c[0], c[1], c[2])

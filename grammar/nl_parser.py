@@ -44,7 +44,7 @@ class NaturalLanguageParser:
         except Exception as error:  # noqa: BLE001 - never let user text crash the caller
             log.exception("the parser failed on a message of %d characters", len(utterance))
             return ParseResult(None, 0.0, self.source,
-                               f"I could not read that question ({type(error).__name__}).")
+                               "I could not read that question.")
         if len(utterance) > MAX_CHARACTERS and result.program is not None:
             result = ParseResult(result.program, min(result.confidence, 0.3), result.source,
                                  alternatives=result.alternatives)

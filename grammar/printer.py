@@ -11,6 +11,8 @@ def format_number(value: p.Number | str) -> str:
         return value
     if isinstance(value, bool):
         return str(int(value))
+    if isinstance(value, int):  # exact at any size (float() of 400 digits overflows)
+        return str(value)
     if float(value).is_integer():
         return str(int(value))
     text = f"{float(value):.10f}".rstrip("0").rstrip(".")
@@ -38,6 +40,8 @@ def clause_text(clause: p.Clause) -> str:
             return f"filter predictionfilter {label}"
         case p.PreviousFilter():
             return "previousfilter"
+        case p.SplitFilter(kind):
+            return f"split {kind}"
         case p.NumericChange(feature, kind, value):
             return f"change {feature} {kind} {format_number(value)}"
         case p.BoolChange(feature, value):

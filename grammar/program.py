@@ -27,6 +27,8 @@ COMPARISONS: tuple[str, ...] = (
 )
 Join = Literal["and", "or"]
 ExplainMethod = Literal["features", "shap", "lime", "ig", "cfe"]
+SplitKind = Literal["heldout", "training", "all"]
+SPLIT_KINDS: tuple[str, ...] = ("heldout", "training", "all")
 MistakeKind = Literal["count", "sample", "typical"]
 METRICS: tuple[str, ...] = (
     "accuracy",
@@ -93,6 +95,15 @@ class PredictionFilter:
 @dataclass(frozen=True)
 class PreviousFilter:
     """``previousfilter``: the selection the previous turn ended with."""
+
+
+@dataclass(frozen=True)
+class SplitFilter:
+    """``split heldout|training|all`` (an extension): the rows the model was not trained on,
+    the rows it was trained on, or every row. Scores and mistakes use the held-out rows unless
+    a program says otherwise; ``split all`` says "every row, training rows included"."""
+
+    kind: SplitKind
 
 
 # ----------------------------------------------------------------------------- changes
@@ -244,6 +255,7 @@ Filter = (
     | LabelFilter
     | PredictionFilter
     | PreviousFilter
+    | SplitFilter
 )
 Change = NumericChange | BoolChange | CategoryChange
 Operation = (
@@ -271,7 +283,8 @@ Operation = (
 Clause = Filter | Change | Operation
 
 FILTER_TYPES = (
-    IdFilter, NumericFilter, BoolFilter, CategoryFilter, LabelFilter, PredictionFilter, PreviousFilter
+    IdFilter, NumericFilter, BoolFilter, CategoryFilter, LabelFilter, PredictionFilter, PreviousFilter,
+    SplitFilter,
 )
 CHANGE_TYPES = (NumericChange, BoolChange, CategoryChange)
 

@@ -62,6 +62,38 @@ DROP_CHANGES = r"forget the change|without the change|original\w*|before the cha
 
 PRONOUN_ROWS = r"\bthem\b|\bthey\b|\bthose\b(?! (?:\w+ing|with|who|that|whose|having|aged|over|under|above|below|in|of|which|where|without)\b)|\bthese\b(?! (?:with|who|that|whose|having)\b)|\btheir\b|that (?:group|patient|person|one|case|record|row|individual|subset|population)|this (?:group|patient|person|one|case|record|row|individual|subset)|\bhe\b|\bshe\b|\bher\b|\bhim\b|\bhis\b|the same (?:people|patients|group|rows)|the ones(?! (?:with|who|that|whose|having|aged|over|under|above|below|in|of|which|where|without|older|younger)\b)|which ones|\bthat(?= \?|$)|\bit\b"
 
+# Which rows by their part in training (the ``split`` extension clause): "on patients it was not
+# trained on" -> split heldout, "on the training data" -> split training, "on all rows" -> split all.
+_MODEL = r"(?:it|you|the model|this model|the classifier)"
+_ROWS = (r"(?:rows?|data|records?|cases?|examples?|samples?|patients?|people|persons?|ones|"
+         r"instances|individuals|applicants|customers|entries)")
+SPLIT_HELDOUT = (
+    _MODEL + r" (?:was|were|has|have|had|is|are|did) (?:not|never) (?:been )?(?:trained|fit|fitted|"
+    r"seen|see|shown|learned|learnt)(?: (?:on|with|from))?"
+    r"|" + _MODEL + r" (?:never) (?:saw|see|seen|trained on|learned from|learnt from)"
+    r"|(?:not|never) (?:used|included|seen) (?:in|for|during) (?:the |its |your )?training"
+    r"|(?:kept|left|held) out of (?:the |its |your )?training"
+    r"|outside (?:the |its |your )?training (?:set|data)"
+    r"|held out|holdout|hold out (?:set|data|rows)|unseen|out of sample"
+    r"|(?:the )?(?:test|testing|validation) (?:set|data|rows|split|sample|portion)")
+SPLIT_ALL = (
+    r"(?:all|every) (?:of )?(?:the )?rows?"
+    r"|including (?:the )?(?:training|train) (?:data|rows|set|ones|examples)"
+    r"|(?:training|train) (?:data|rows|set) included"
+    r"|both (?:the )?(?:training|train) and (?:the )?(?:test|held out|holdout) (?:data|rows|sets?)")
+SPLIT_TRAINING = (
+    r"(?:the |its |your |their )?(?:training|train) (?:data|set|rows|split|sample|examples|"
+    r"portion|cases|records|patients|people)"
+    r"|in sample"
+    r"|" + _ROWS + r" (?:that |which )?" + _MODEL + r" (?:was|were|has been|have been|had been|is|"
+    r"are) (?:trained|fit|fitted) (?:on|with)"
+    r"|" + _ROWS + r" (?:that |which )?" + _MODEL + r" (?:saw|has seen|have seen|learned from|"
+    r"learnt from)(?: (?:during|in) training)?"
+    r"|" + _ROWS.replace("data|", "") + r" (?:was|were|did|is|are|has|have) " + _MODEL
+    + r" (?:been )?(?:trained|fit|"
+    r"fitted|train)(?: on| with)?"
+    r"|(?:used|seen) (?:in|for|during) (?:the |its |your )?training")
+
 WHOLE_DATA = r"whole data\w*|entire data\w*|all (?:the )?(?:data|patients|people|rows|records|instances|cases|individuals|customers|applicants)|everyone|everybody|overall|in general|in total|all of the data|across the board|globally"
 
 WHATIF = (r"what if|\bif\b|suppos\w*|imagin\w*|assum\w*|pretend|hypothetical\w*|were to|"

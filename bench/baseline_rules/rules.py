@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grammar import program as p
 from bench.baseline_rules import cues
-from grammar.parse.normalise import correct_typos, normalize
+from grammar import program as p
+from grammar.parse.normalise import correct_typos, normalize, number_value
 from grammar.parse.text import Hit, TokenText
 from grammar.parse.vocabulary import PRONOUN_SYNONYMS, SEX_WORDS, SchemaVocabulary
 from grammar.schema import DatasetSchema, Feature
@@ -152,6 +152,18 @@ class RuleParser:
         return analysis, text
 
     # ------------------------------------------------------------------ mentions
+    def find_split(self, a: Analysis) -> None:
+        """Rows by their part in training, one ``split`` clause at most: "on patients you were
+        not trained on" -> ``split heldout``, "on the training data" -> ``split training``,
+        "on all rows" -> ``split all`` (scores use the held-out rows unless told otherwise)."""
+        for kind, pattern in (("heldout", cues.SPLIT_HELDOUT), ("all", cues.SPLIT_ALL),
+                              ("training", cues.SPLIT_TRAINING)):
+            for hit in a.text.finditer(_compile(pattern)):
+                if a.free(hit.start, hit.end):
+                    a.take(hit.start, hit.end)
+                    a.filters.append(Mention(hit.start, hit.end, p.SplitFilter(kind), "filter"))
+                    return
+
     def find_ids(self, a: Analysis) -> None:
         t = a.text
         # "patients 5 and 6", "rows 3, 8 or 12": every listed id, as a union
@@ -327,8 +339,8 @@ class RuleParser:
                               + NUMBER + r") (?:and|to|-)"
                               r" (?P<b>" + NUMBER + r")(?: inclusive| years| years old)?")
         for hit in t.finditer(range_rx):
-            low, high = float(hit.group("a")), float(hit.group("b"))
-            self._add_interval(a, hit, (">=", _number(str(low))), ("<=", _number(str(high))))
+            low, high = _number(hit.group("a")), _number(hit.group("b"))
+            self._add_interval(a, hit, (">=", low), ("<=", high))
         # "in their fifties" / "in their 50s": the decade, as >= 50 and < 60
         decade_rx = re.compile(r"(?:(?:in|of) (?:their|his|her|the|its|your|my|our) )?"
                                r"(?P<a>[1-9]0) s")
@@ -1189,6 +1201,7 @@ class RuleParser:
                 if isinstance(clause, (p.BoolFilter, p.BoolChange)):
                     context_bool = self.schema.feature(clause.feature)
         a.previous = previous
+        self.find_split(a)
         self.find_ids(a)
         self.find_targets(a)
         self.find_features(a)
@@ -1336,12 +1349,21 @@ class RuleParser:
                 confidence = 0.8 if previous is not None else 0.7
             else:
                 return None, 0.0, "no operation"
+        # "and on the training data?" after a question about a group: the same group, on
+        # those rows (a split clause narrows the group, it does not replace it)
+        scope_only = bool(filters) and all(isinstance(m.clause, p.SplitFilter) for m in filters)
+        if (scope_only and previous is not None and not whole_data and not use_previous_filter
+                and any(not isinstance(c, p.SplitFilter) for c in previous.filters)
+                and op_clauses and isinstance(op_clauses[0], p.PreviousOperation)):
+            use_previous_filter = True
+            filters = [m for m in filters if m.clause not in previous.filters]
         meta = all(isinstance(c, (p.SelfInfo, p.Function, p.ModelInfo, p.DataSummary, p.Define))
                    for c in op_clauses)
         if meta:
             filters, changes, carried = [], [], []
             use_previous_filter = False
-        elif (not filters and not use_previous_filter and previous is not None and not whole_data
+        elif ((not filters or scope_only) and not use_previous_filter and previous is not None
+              and not whole_data
               and previous.filters and not isinstance(op_clauses[0], p.PreviousOperation)
               and self._continues(t, previous, op_clauses)):
             use_previous_filter = True
@@ -1501,5 +1523,4 @@ def _label_word_pattern(word: str) -> str:
 
 
 def _number(text: str) -> int | float:
-    value = float(text)
-    return int(value) if value.is_integer() else value
+    return number_value(text)

@@ -317,7 +317,7 @@ _KEYWORDS = frozenset(
     "filter id labelfilter predictionfilter previousfilter change increase decrease set predict "
     "likelihood explain features shap lime cfe important topk all interact show label countdata "
     "data statistic define mistake count sample typical score model function self followup "
-    "previousoperation and or".split()
+    "previousoperation split heldout training and or".split()
 )
 
 

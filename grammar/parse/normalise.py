@@ -5,9 +5,11 @@ The result is a list of tokens; everything downstream works on token positions.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Context, Decimal, InvalidOperation
 
 from rapidfuzz.distance import DamerauLevenshtein
 from text_to_num import alpha2digit
@@ -82,6 +84,7 @@ def normalize(text: str) -> Normalized:
     text = text.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", " - ")
     text = text.replace("≥", " >= ").replace("≤", " <= ")
     text = re.sub(r"\s+", " ", text)
+    text = expand_scientific_notation(text)
     text = re.sub(r"\br(?:\^?2|²|[ -]squared?)(?![a-z0-9])", "rsquared", text)  # not "are 2"
     text = _expand_contractions(text)
     # possessives: "patient 56's" -> "patient 56", "everyone's" -> "everyone"
@@ -105,9 +108,8 @@ def normalize(text: str) -> Normalized:
         pass
     text = text.replace("qqonesqq", "ones")
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
-    # "90k" -> 90000, "1.5k" -> 1500 (thousands written the way people type money)
-    text = re.sub(r"\b(\d+(?:\.\d+)?) ?k\b", lambda m: _thousands(m.group(1)), text)
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 10,000 -> 10000
+    text = expand_thousands_suffix(text)
+    text = drop_digit_group_commas(text)
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
     # split numbers glued to units or letters: "35kg" -> "35 kg", "#17" -> "# 17"
     text = re.sub(r"(\d)([a-z%$€£])", r"\1 \2", text)
@@ -122,9 +124,73 @@ def normalize(text: str) -> Normalized:
     return Normalized(tuple(tokens))
 
 
-def _thousands(number: str) -> str:
-    value = float(number) * 1000
-    return str(int(value)) if value.is_integer() else str(value)
+# ----------------------------------------------------------------------------- numbers
+# Numbers are read exactly as written (decimal arithmetic, no float rounding). Anything of 400
+# or more digits is beyond every column there is, so longer numbers are written as 10**400: still
+# beyond, and the executor answers that such a number is beyond the data.
+MAX_WRITTEN_DIGITS = 400
+_EXACT = Context(prec=2 * MAX_WRITTEN_DIGITS + 10)
+_SCIENTIFIC = re.compile(
+    r"(?<![\w.])(?P<mantissa>\d+(?:\.\d*)?|\.\d+)e(?P<exponent>[+-]?\d+)(?!\w)(?!\.\d)", re.I)
+_THOUSANDS_SUFFIX = re.compile(r"\b(\d+(?:\.\d+)?) ?k\b")
+_DIGIT_GROUP_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A decimal as plain digits: ``Decimal('2.5E+4')`` -> ``'25000'``, ``'1.50'`` -> ``'1.5'``.
+
+    Magnitudes of ``10**400`` and more become ``10**400`` (sign kept); below ``10**-400``, 0."""
+    if not value.is_finite() or value.is_zero():
+        return "0"
+    if value.adjusted() >= MAX_WRITTEN_DIGITS:
+        return ("-" if value < 0 else "") + "1" + "0" * MAX_WRITTEN_DIGITS
+    if value.adjusted() < -MAX_WRITTEN_DIGITS:
+        return "0"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _scaled(digits: str, exponent: int) -> str:
+    """``digits`` times ten to ``exponent``, written plainly (exponent clamped so it stays cheap)."""
+    exponent = max(-2 * MAX_WRITTEN_DIGITS, min(2 * MAX_WRITTEN_DIGITS, exponent))
+    return plain_decimal(Decimal(digits).scaleb(exponent, _EXACT))
+
+
+def expand_scientific_notation(text: str) -> str:
+    """``1e5`` -> ``100000``, ``2.5e4`` -> ``25000``, ``1.5e-3`` -> ``0.0015``."""
+    def repl(match: re.Match[str]) -> str:
+        return _scaled(match.group("mantissa"), int(match.group("exponent")))
+
+    return _SCIENTIFIC.sub(repl, text)
+
+
+def expand_thousands_suffix(text: str) -> str:
+    """``90k`` -> ``90000``, ``2.5k`` -> ``2500`` (thousands written the way people type money)."""
+    return _THOUSANDS_SUFFIX.sub(lambda match: _scaled(match.group(1), 3), text)
+
+
+def drop_digit_group_commas(text: str) -> str:
+    """``1,000`` -> ``1000``, ``1,000,000.5`` -> ``1000000.5`` (commas before three digits)."""
+    return _DIGIT_GROUP_COMMA.sub("", text)
+
+
+def number_value(text: str) -> int | float:
+    """The value of a plain decimal token: ``'30'`` -> 30, ``'2.5'`` -> 2.5, ``'-1'`` -> -1.
+
+    Whole numbers are exact ints at any size (a float would round them or overflow to
+    infinity); a fraction too large for a float keeps its whole part."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if math.isfinite(as_float) else int(value)
 
 
 def correct_typos(tokens: Iterable[str], vocabulary: frozenset[str],

@@ -31,7 +31,8 @@ def client(url: str):
     return gradio_client.Client(url, verbose=False, download_files=False)
 
 
-def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trusted: bool) -> str:
+def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trusted: bool,
+                split: str = "(not known)", test: Path | None = None) -> str:
     """Call the upload endpoint like the side panel does; returns the status message."""
     handle = gradio_client.handle_file
     outputs = c.predict(
@@ -40,6 +41,8 @@ def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trust
         index,
         handle(str(model)) if model is not None else None,
         trusted,
+        split,
+        handle(str(test)) if test is not None else None,
         api_name="/load_upload",
     )
     return outputs[-1]
