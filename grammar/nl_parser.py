@@ -41,7 +41,7 @@ class NaturalLanguageParser:
                                "about the data or the model.")
         try:
             result = self._learned.parse(utterance[:MAX_CHARACTERS], context)
-        except Exception as error:  # noqa: BLE001 - never let user text crash the caller
+        except Exception:  # noqa: BLE001 - never let user text crash the caller
             log.exception("the parser failed on a message of %d characters", len(utterance))
             return ParseResult(None, 0.0, self.source,
                                "I could not read that question.")

@@ -36,20 +36,23 @@ COMPARISON_TAGS: dict[str, str] = {
 }
 CHANGE_TAGS: dict[str, str] = {"INC": "increase", "DEC": "decrease", "SET": "set"}
 CLASS_TAGS = ("LABELPOS", "LABELNEG", "PREDPOS", "PREDNEG", "LABELTHIS", "PREDTHIS")
+# Words that choose the rows by how the model was trained on them ("on the training data").
+SPLIT_TAGS: dict[str, str] = {"SPLITHELDOUT": "heldout", "SPLITTRAINING": "training",
+                              "SPLITALL": "all"}
 TAGS: tuple[str, ...] = (
     "O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
     "ARG", "FTRUE", "FFALSE", "CTRUE", "CFALSE", "FVALUE", "CVALUE", *CLASS_TAGS,
-    "MISSING",  # words of a condition the table cannot answer (a feature or value it lacks)
+    *SPLIT_TAGS, "MISSING",  # words of a condition the table cannot answer (a feature or value it lacks)
 )
 TAG_INDEX = {tag: i for i, tag in enumerate(TAGS)}
 FILTER_TAGS = frozenset({"ID", *COMPARISON_TAGS, "DECADE", "FTRUE", "FFALSE", "FVALUE",
-                         *CLASS_TAGS})
+                         *CLASS_TAGS, *SPLIT_TAGS})
 CHANGE_TAG_SET = frozenset({*CHANGE_TAGS, "CTRUE", "CFALSE", "CVALUE"})
 LINKED_TAGS = frozenset({*COMPARISON_TAGS, *CHANGE_TAGS, "DECADE"})
 
 # Which tags each kind of token may take (a plain word only selects by class, or nothing).
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
-    "word": frozenset({"O", *CLASS_TAGS, "MISSING"}),
+    "word": frozenset({"O", *CLASS_TAGS, *SPLIT_TAGS, "MISSING"}),
     "number": frozenset({"O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
                          *CLASS_TAGS}),
     "id": frozenset({"O", "ID"}),
@@ -190,6 +193,8 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
                 filters.append((clause, join))
             else:
                 changes.append((clause, decisions.segments[unit.start]))
+        elif tag in SPLIT_TAGS:
+            filters.append((p.SplitFilter(SPLIT_TAGS[tag]), join))  # type: ignore[arg-type]
         elif tag == "MISSING":
             raise AssemblyError("the question names something the table does not have")
         elif tag in CLASS_TAGS:
@@ -311,7 +316,7 @@ def _same_slot(old: p.Clause, new: p.Clause, exact: bool = False) -> bool:
             return old.comparison.split()[0] == new.comparison.split()[0]
         return True
     return type(old) is type(new) and isinstance(
-        old, (p.IdFilter, p.LabelFilter, p.PredictionFilter))
+        old, (p.IdFilter, p.LabelFilter, p.PredictionFilter, p.SplitFilter))
 
 
 def _linked_feature(link: int, mentions: Mentions, schema: DatasetSchema,
@@ -408,11 +413,13 @@ class _Aligner:
     """Finds, for each clause of a known program, the mention that says it."""
 
     def __init__(self, mentions: Mentions, schema: DatasetSchema, previous: p.Program | None,
-                 class_spans: Sequence[tuple[int, int]]) -> None:
+                 class_spans: Sequence[tuple[int, int]],
+                 split_spans: Sequence[tuple[int, int]] = ()) -> None:
         self.m = mentions
         self.schema = schema
         self.previous = previous
         self.class_spans = list(class_spans)
+        self.split_spans = list(split_spans)
         n = len(mentions.tokens)
         self.tags = ["O"] * n
         self.links = [LINK_NONE] * n
@@ -496,6 +503,19 @@ class _Aligner:
         return None
 
 
+    def split(self, kind: str) -> int | None:
+        """The words that say which rows by training ("on the held-out data")."""
+        tag = next(t for t, k in SPLIT_TAGS.items() if k == kind)
+        for start, end in self.split_spans:
+            run = _longest_plain_run(self.m, self.tags, start, end)
+            if run is not None:
+                self.split_spans.remove((start, end))
+                for t in range(*run):
+                    self.tags[t] = tag
+                return run[0]
+        return None
+
+
 def _longest_plain_run(mentions: Mentions, tags: list[str], start: int,
                        end: int) -> tuple[int, int] | None:
     """The longest run of untagged plain words in ``start:end`` (a class phrase may contain a
@@ -517,7 +537,8 @@ def _longest_plain_run(mentions: Mentions, tags: list[str], start: int,
 
 def derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
            previous: p.Program | None = None,
-           class_spans: Sequence[tuple[int, int]] = ()) -> Decisions | None:
+           class_spans: Sequence[tuple[int, int]] = (),
+           split_spans: Sequence[tuple[int, int]] = ()) -> Decisions | None:
     """The decisions that assemble into ``program`` for this question, or None if its mentions
     cannot say it (a clause with no mention, clauses in an order the question cannot give).
 
@@ -528,8 +549,8 @@ def derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
         for correction in (False, True):
             if (carry or correction) and previous is None:
                 continue
-            decisions = _derive(program, mentions, schema, previous, class_spans, carry,
-                                correction)
+            decisions = _derive(program, mentions, schema, previous, class_spans, split_spans,
+                                carry, correction)
             if decisions is None:
                 continue
             try:
@@ -541,9 +562,10 @@ def derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
 
 
 def _derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
-            previous: p.Program | None, class_spans: Sequence[tuple[int, int]], carry: bool,
+            previous: p.Program | None, class_spans: Sequence[tuple[int, int]],
+            split_spans: Sequence[tuple[int, int]], carry: bool,
             correction: bool) -> Decisions | None:
-    a = _Aligner(mentions, schema, previous, class_spans)
+    a = _Aligner(mentions, schema, previous, class_spans, split_spans)
     operations: list[str] = []
     clauses = list(program.clauses)
     joins = ["and", *program.joins]
@@ -587,6 +609,10 @@ def _derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
             case p.CategoryFilter(feature, value):
                 m = a.value(feature, value, "FVALUE")
                 start = m.start if m else (-1 if clause in old_filters else None)
+            case p.SplitFilter(kind):
+                start = a.split(kind)
+                if start is None and clause in old_filters:
+                    start = -1
             case p.LabelFilter(label) | p.PredictionFilter(label):
                 start = a.class_filter(label, isinstance(clause, p.PredictionFilter))
                 if start is None and clause in old_filters:

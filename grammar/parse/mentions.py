@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from grammar.parse.minilm import english_words
 from grammar.parse.normalise import correct_typos, normalize
 from grammar.parse.text import TokenText
 from grammar.parse.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
-from grammar.parse.minilm import english_words
 from grammar.schema import DatasetSchema, Feature, split_words
 
 MentionKind = Literal["number", "id", "feature", "value", "class", "target"]

@@ -21,7 +21,7 @@ from grammar.schema import DatasetSchema
 from grammar.training.domains import DomainSpec
 from grammar.training.noise import add_noise
 from grammar.training.programs import ProgramSampler
-from grammar.training.render import Renderer, RenderError, strip_marks
+from grammar.training.render import SPLIT_CLOSE, SPLIT_OPEN, Renderer, RenderError, strip_marks
 from grammar.training.tables import Table, make_table
 
 
@@ -181,6 +181,20 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
         joins = [j for c, j in zip(new.clauses[1:], new.joins, strict=True) if p.is_filter(c)]
         if rng.random() < 0.06:
             filters, joins = [], []
+        if any(isinstance(o, (p.Score, p.Mistake)) for o in prev_ops) and rng.random() < 0.2:
+            filters, joins = [p.SplitFilter(rng.choice(list(p.SPLIT_KINDS)))], []
+            clauses = [p.PreviousFilter(), *filters, p.PreviousOperation()]
+            program = p.Program.of(*clauses)
+            from grammar.training import phrasing as ph
+            from grammar.training.render import SPLIT_CLOSE, SPLIT_OPEN
+            from grammar.training.templates import expand
+
+            phrase = expand(rng.choice(ph.SPLIT_WORDS[filters[0].kind]), rng,
+                            {"rows": table.row_plural})
+            turn = rng.choice(("and <s>?", "what about <s>?", "same <s>", "now <s>",
+                               "and how about <s>?", "<s>?"))
+            return (turn.replace("<s>", SPLIT_OPEN + phrase + SPLIT_CLOSE), program, previous,
+                    context)
         if not filters and not prev_filters:
             return None
         clauses = [*filters, p.PreviousOperation()]
@@ -293,6 +307,7 @@ def _label(text: str, program: p.Program, previous: p.Program | None, context: C
     missing = re.findall(f"{MISSING_OPEN}(.*?){MISSING_CLOSE}", noisy)
     noisy = noisy.replace(MISSING_OPEN, "").replace(MISSING_CLOSE, "")
     clean, phrases = strip_marks(noisy)
+    clean, split_phrases = strip_marks(clean, SPLIT_OPEN, SPLIT_CLOSE)
     mentions = finder.find(clean)
     if kind == "courtesy":
         n = len(mentions.tokens)
@@ -300,7 +315,8 @@ def _label(text: str, program: p.Program, previous: p.Program | None, context: C
         return Example(clean, str(program), None, context, mentions, decisions,
                        table.domain.name, table_index, kind, table.schema)
     spans = _phrase_spans(mentions, phrases, finder)
-    decisions = derive(program, mentions, table.schema, previous, spans)
+    decisions = derive(program, mentions, table.schema, previous, spans,
+                       _phrase_spans(mentions, split_phrases, finder))
     if decisions is None:
         return None
     if missing:

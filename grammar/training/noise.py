@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 
-from grammar.training.render import MARK_CLOSE, MARK_OPEN
+from grammar.training.render import MARK_CLOSE, MARK_OPEN, SPLIT_CLOSE, SPLIT_OPEN
 
 KEYBOARD = {
     "a": "qwsz", "b": "vghn", "c": "xdfv", "d": "serfcx", "e": "wsdr", "f": "drtgvc",
@@ -84,10 +84,10 @@ def add_noise(text: str, rng: random.Random, level: float | None = None) -> str:
         level = rng.choices([0.0, 0.3, 0.6, 1.0], [55, 25, 13, 7])[0]
     if level == 0.0 and rng.random() < 0.5:
         return _punctuation(text, rng)
-    parts = re.split(f"({MARK_OPEN}.*?{MARK_CLOSE})", text)
+    parts = re.split(f"({MARK_OPEN}.*?{MARK_CLOSE}|{SPLIT_OPEN}.*?{SPLIT_CLOSE})", text)
     out = []
     for part in parts:
-        if part.startswith(MARK_OPEN):
+        if part.startswith((MARK_OPEN, SPLIT_OPEN)):
             out.append(part)
             continue
         if rng.random() < 0.35 * level + 0.08:

@@ -839,3 +839,20 @@ BOOL_SET_ALL_FALSE = ("none of them had <f>", "nobody had <f>", "no one had <f>"
 CATEGORY_SET_MORE = ("had {they|he|she} been <v>", "{they|he|she} had been <v>",
                      "{they|he|she} had gone to <v>", "everyone were <v>",
                      "all of them were <v>", "<f> had been <v>")
+
+# Which rows by training, for scores and mistakes (the default is the held-out rows).
+SPLIT_WORDS: dict[str, tuple[str, ...]] = {
+    "heldout": ("on the held-out data", "on held out rows", "on the test set", "on the test data",
+                "on data it has not seen", "on <rows> it was not trained on", "on unseen <rows>",
+                "out of sample", "on the validation rows", "excluding the training data",
+                "on new data", "on the <rows> the model never saw", "on the holdout set",
+                "on data not used for training"),
+    "training": ("on the training data", "on the training set", "on the <rows> it was trained on",
+                 "on the data it learned from", "in sample", "on the rows used for training",
+                 "on the training rows", "on the data the model was fitted on",
+                 "on its own training examples"),
+    "all": ("on all rows", "on all rows including the training ones",
+            "on every row, training included", "on the full data including training rows",
+            "on all <rows> including those it was trained on", "on training and test data together",
+            "on all the rows, both training and held out"),
+}

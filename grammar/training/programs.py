@@ -280,6 +280,13 @@ class ProgramSampler:
         clean = [o for o in operations if o is not None]
         if not clean or (len(clean) == 2 and clean[0] == clean[1] and shape != "interleaved"):
             clean = [clean[0]] if clean else [p.Predict()]
+        scored = any(isinstance(o, (p.Score, p.Mistake)) for o in clean)
+        counted = any(isinstance(o, p.CountData) for o in clean)
+        if self.classification and (scored and rng.random() < 0.15 or counted and (
+                rng.random() < 0.05)):  # "accuracy on the training data"
+            split = p.SplitFilter(rng.choices(list(p.SPLIT_KINDS), [5, 3, 2])[0])
+            filters = [split, *filters] if rng.random() < 0.4 or not filters else [*filters, split]
+            joins_or = False
         clauses: list[p.Clause] = []
         joins: list[str] = []
         for clause in filters:

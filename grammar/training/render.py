@@ -28,6 +28,7 @@ COMMON_WORDS = frozenset("""over under above below after before between about to
     time times days years months hours weeks score index rate count amount value level class
     group type number made make home work works high low long short""".split())
 MARK_OPEN, MARK_CLOSE = "\u27e6", "\u27e7"  # around words that say a class filter
+SPLIT_OPEN, SPLIT_CLOSE = "\u2983", "\u2984"  # around words that say a split filter
 
 
 class RenderError(ValueError):
@@ -59,10 +60,11 @@ def marked(text: str) -> str:
     return f"{MARK_OPEN}{text}{MARK_CLOSE}"
 
 
-def strip_marks(text: str) -> tuple[str, list[str]]:
-    """The text without class marks, and the marked phrases in order."""
-    phrases = re.findall(f"{MARK_OPEN}(.*?){MARK_CLOSE}", text)
-    return text.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""), phrases
+def strip_marks(text: str, opening: str = MARK_OPEN, closing: str = MARK_CLOSE
+                ) -> tuple[str, list[str]]:
+    """The text without one kind of marks, and the phrases they marked, in order."""
+    phrases = re.findall(f"{opening}(.*?){closing}", text)
+    return text.replace(opening, "").replace(closing, ""), phrases
 
 
 class Renderer:
@@ -465,9 +467,24 @@ class Renderer:
         clauses = list(program.clauses)
         joins = list(program.joins)
         previous_filter = any(isinstance(c, p.PreviousFilter) for c in clauses)
-        filters = [c for c in clauses if p.is_filter(c) and not isinstance(c, p.PreviousFilter)]
+        split = next((c for c in clauses if isinstance(c, p.SplitFilter)), None)
+        listed = (p.PreviousFilter, p.SplitFilter)
+        filters = [c for c in clauses if p.is_filter(c) and not isinstance(c, listed)]
         filter_joins = [j for c, j in zip(clauses[1:], joins, strict=True)
-                        if p.is_filter(c) and not isinstance(c, p.PreviousFilter)]
+                        if p.is_filter(c) and not isinstance(c, listed)]
+        if split is not None:
+            question = self.question(p.Program(
+                tuple(c for c in clauses if c is not split),
+                tuple(j for c, j in zip(clauses[1:], joins, strict=True) if c is not split)
+                if clauses[0] is not split else tuple(joins[1:])), previous)
+            phrase = SPLIT_OPEN + expand(self.pick(ph.SPLIT_WORDS[split.kind]), self.rng,
+                                         {"rows": self.row(plural=True)}) + SPLIT_CLOSE
+            if clauses[0] is split or (previous_filter and clauses[1] is split):
+                return Rendered(phrase[:1] + phrase[1:2].upper() + phrase[2:] + ", "
+                                + question.text[:1].lower() + question.text[1:])
+            text = question.text.rstrip()
+            end = len(text.rstrip("?.!"))
+            return Rendered(text[:end] + " " + phrase + text[end:])
         sel = self.selection(filters, filter_joins, previous_filter, previous)
         segments: list[tuple[list[p.Clause], p.Clause]] = []
         pending: list[p.Clause] = []
