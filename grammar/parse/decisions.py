@@ -264,7 +264,13 @@ def operation_clause(name: str, arguments: list[str], top_ks: list[int]) -> p.Cl
     if name in simple:
         return simple[name]
     if name == "important topk":
+        if not top_ks:
+            raise AssemblyError("top K without its number")
         return p.ImportantTopK(top_ks.pop(0))
+    if name not in ARGUMENT_OPERATIONS:
+        raise AssemblyError(f"{name!r} is not an operation of the language")
+    if not arguments:
+        raise AssemblyError(f"{name} needs a feature")
     feature = arguments.pop(0)
     if name == "important feature":
         return p.ImportantFeature(feature)

@@ -183,10 +183,11 @@ class MentionFinder:
             feature = value_words.feature
             add(Mention("value", start, end, feature=feature.canonical,
                         feature_kind=feature.kind, value=value_words.value))
-        for start, end, words in feature_spans:
-            if end - start == 1 and tokens[start] in ROW_NOUNS and not words.whole:
-                continue  # "employees" is the rows, not employee_age
-            if free(start, end):
+        kept = [(start, end, words) for start, end, words in sorted(
+            feature_spans, key=lambda span: span[0])
+            if not (end - start == 1 and tokens[start] in ROW_NOUNS and not words.whole)]
+        for start, end, words in _merge_parts(kept, tokens):
+            if free(start, end):  # ("employees" is the rows, not employee_age: dropped above)
                 add(Mention("feature", start, end, feature=words.feature.canonical,
                             feature_kind=words.feature.kind, opposite=words.opposite))
         # class words (class names, the target's words, "positive"/"negative")
@@ -313,6 +314,24 @@ class MentionFinder:
             patterns.append((re.compile(POSITIVE_WORDS), positive))
             patterns.append((re.compile(NEGATIVE_WORDS), negative))
         return patterns
+
+
+def _merge_parts(spans: list[tuple[int, int, object]], tokens: tuple[str, ...],
+                 gap: int = 3) -> list[tuple[int, int, object]]:
+    """Parts of one feature's name with a few words between them are one mention: "length of
+    the hospital stay" is length_of_stay_days once, not "length" and "stay" twice."""
+    out: list[tuple[int, int, object]] = []
+    for start, end, words in spans:
+        if out:
+            p_start, p_end, p_words = out[-1]
+            between = tokens[p_end:start]
+            if (p_words.feature.canonical == words.feature.canonical and 0 <= start - p_end <= gap
+                    and not any(t in {",", "?", "and", "or", "."} or number_value(t) is not None
+                                for t in between)):
+                out[-1] = (p_start, end, p_words)
+                continue
+        out.append((start, end, words))
+    return out
 
 
 def _written(value: float) -> str:

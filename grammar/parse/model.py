@@ -57,8 +57,9 @@ class ModelConfig:
     tags: tuple[str, ...] = TAGS
     operations: tuple[str, ...] = OPERATIONS
     kinds: tuple[str, ...] = KINDS
-    # confidence calibration: p = sigmoid(a * log(raw) + b) (fitted on held-out corpus data)
-    calibration: tuple[float, float] = (1.0, 0.0)
+    # confidence calibration: (log joint probability, P(correct)) knots, fitted by isotonic
+    # regression on held-out corpus data; confidence interpolates between them
+    calibration: tuple[tuple[float, float], ...] = ((-30.0, 0.0), (0.0, 1.0))
     ask_below: float = 0.5
     notes: dict = field(default_factory=dict)
 
@@ -70,8 +71,11 @@ class ModelConfig:
     @classmethod
     def from_json(cls, text: str) -> ModelConfig:
         data = json.loads(text)
-        for key in ("tags", "operations", "kinds", "calibration"):
+        for key in ("tags", "operations", "kinds"):
             data[key] = tuple(data[key])
+        knots = data.get("calibration") or ()
+        data["calibration"] = tuple(tuple(k) for k in knots) if knots and isinstance(
+            knots[0], (list, tuple)) else ModelConfig.calibration
         return cls(**data)
 
 
@@ -185,6 +189,12 @@ class DecisionModel:
             self.p.setdefault(key, value)
         self.layers = [prepare_layer(self.p, f"layer{i}") for i in range(LAYERS)] + [
             prepare_layer(self.p, f"extra{i}") for i in range(config.extra_layers)]
+
+    def confidence(self, probability: float) -> float:
+        """The calibrated chance that a reading with this joint probability is right."""
+        knots = self.config.calibration
+        x = math.log(max(probability, 1e-12))
+        return float(np.interp(x, [k[0] for k in knots], [k[1] for k in knots]))
 
     @classmethod
     def load(cls, directory: Path = MODEL_DIR) -> DecisionModel:

@@ -185,9 +185,7 @@ class LearnedParser:
 
     # ------------------------------------------------------------------ ParseResult
     def confidence(self, probability: float) -> float:
-        a, b = self.model.config.calibration
-        z = a * math.log(max(probability, 1e-9)) + b
-        return 1.0 / (1.0 + math.exp(-z))
+        return self.model.confidence(probability)
 
     def parse(self, utterance: str, context: ParseContext | None = None) -> ParseResult:
         context = context or ParseContext()

@@ -100,7 +100,13 @@ class Renderer:
                      and w not in COMMON_WORDS and self._unique_word(w, canonical)]
             if words:
                 return max(words, key=len)
-        return self.pick(aliases[:3])
+        alias = self.pick(aliases[:3])
+        words = alias.split()
+        if len(words) >= 2 and roll > 0.94:  # "length of the stay": words between the parts
+            cut = self.rng.randrange(1, len(words))
+            filler = self.pick(("the", "their", "recorded", "total", "the patient's", "its"))
+            alias = " ".join([*words[:cut], filler, *words[cut:]])
+        return alias
 
     def _unique_word(self, word: str, canonical: str) -> bool:
         """Whether ``word`` names no other feature (so it can stand for this one alone)."""

@@ -246,16 +246,18 @@ def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
     return {"rows": rows, "exact": sum(r[1] for r in rows) / max(len(rows), 1)}
 
 
-def fit_calibration(rows: list[tuple[float, bool, str]]) -> tuple[float, float]:
-    """Platt scaling of log(probability) against exact match."""
-    from sklearn.linear_model import LogisticRegression
+def fit_calibration(rows: list[tuple[float, bool, str]]) -> tuple[tuple[float, float], ...]:
+    """Isotonic regression of exact match on log(probability), as at most 40 knots: the
+    joint probability ranks readings well but is far from a probability itself."""
+    from sklearn.isotonic import IsotonicRegression
 
-    x = np.log(np.maximum(np.asarray([r[0] for r in rows]), 1e-9))[:, None]
-    y = np.asarray([r[1] for r in rows], dtype=int)
+    x = np.log(np.maximum(np.asarray([r[0] for r in rows]), 1e-12))
+    y = np.asarray([r[1] for r in rows], dtype=float)
     if len(set(y.tolist())) < 2:
-        return (1.0, 0.0)
-    fitted = LogisticRegression(C=10.0).fit(x, y)
-    return (float(fitted.coef_[0, 0]), float(fitted.intercept_[0]))
+        return ((float(x.min()), float(y.mean())), (float(x.max()), float(y.mean())))
+    fitted = IsotonicRegression(out_of_bounds="clip", y_min=0.01, y_max=0.995).fit(x, y)
+    knots = np.quantile(x, np.linspace(0, 1, 40))
+    return tuple((float(k), float(fitted.predict([k])[0])) for k in np.unique(knots))
 
 
 def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
@@ -284,15 +286,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default=str(MODEL_DIR))
     parser.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
     parser.add_argument("--workers", type=int, default=1, help="processes generating the corpus")
+    parser.add_argument("--calibrate-only", action="store_true",
+                        help="calibrate and report the model already in --out")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
     train_domains, held_domains = split_domains(all_domains(), args.seed)
+    if args.calibrate_only:  # a model already trained into --out: calibrate and report
+        held = generate_chunked(args.seed + 1, args.held_out_size, held_domains, args.workers)
+        return calibrate_and_report(Path(args.out), held, held_domains, args,
+                                    ModelConfig.from_json((Path(args.out) / "config.json")
+                                                          .read_text()), None, 0.0, 0)
     stats = CorpusStats()
     train = generate_chunked(args.seed, args.size, train_domains, args.workers, stats)
     held = generate_chunked(args.seed + 1, args.held_out_size, held_domains, args.workers)
-    calibration, test = held[: len(held) // 2], held[len(held) // 2:]
     print(f"corpus: {len(train)} training questions from {len(train_domains)} domains, "
           f"{len(held)} held-out from {len(held_domains)} unseen domains "
           f"({time.perf_counter() - started:.0f} s)\n{stats.report()}", flush=True)
@@ -307,22 +315,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     trained = time.perf_counter() - started
     config = ModelConfig(trainable_from=trainable_from, extra_layers=extra)
     out = Path(args.out)
-    model = export(top, config, out)
+    export(top, config, out)
+    return calibrate_and_report(out, held, held_domains, args, config, top, trained,
+                                len(train))
+
+
+def calibrate_and_report(out: Path, held: list[Example], held_domains: Sequence[DomainSpec],
+                         args: argparse.Namespace, config: ModelConfig, top: Top | None,
+                         trained: float, size: int) -> int:
+    """Fit the confidence on half the held-out questions, report on the other half."""
+    from safetensors.numpy import load_file
+
+    calibration, test = held[: len(held) // 2], held[len(held) // 2:]
+    weights = load_file(str(out / "weights.safetensors"))
+    model = DecisionModel(weights, config)
     cal = evaluate(model, calibration)
-    a_b = fit_calibration(cal["rows"])
-    config = ModelConfig(trainable_from=trainable_from, extra_layers=extra, calibration=a_b,
-                         notes={"seed": args.seed, "size": len(train), "epochs": args.epochs,
-                                "design": args.design})
-    model = export(top, config, out)
+    knots = fit_calibration(cal["rows"])
+    config = ModelConfig(trainable_from=config.trainable_from, extra_layers=config.extra_layers,
+                         calibration=knots,
+                         notes={"seed": args.seed, "size": size or config.notes.get("size"),
+                                "epochs": args.epochs, "design": args.design})
+    (out / "config.json").write_text(config.to_json())
+    model = DecisionModel(weights, config)
     result = evaluate(model, test)
-    confidences = [1 / (1 + math.exp(-(a_b[0] * math.log(max(r[0], 1e-9)) + a_b[1])))
-                   for r in result["rows"]]
+    confidences = [model.confidence(r[0]) for r in result["rows"]]
     report = {
-        "design": args.design, "seed": args.seed, "training_questions": len(train),
+        "design": args.design, "seed": args.seed, "training_questions": size,
         "epochs": args.epochs, "train_seconds": round(trained, 1),
         "held_out_exact": round(result["exact"], 4),
         "held_out_ece": round(ece(confidences, [r[1] for r in result["rows"]]), 4),
-        "calibration": a_b, "held_out_domains": [d.name for d in held_domains],
+        "held_out_asked": round(sum(c < config.ask_below for c in confidences)
+                                / max(len(confidences), 1), 4),
+        "held_out_answered_accuracy": round(
+            sum(r[1] for r, c in zip(result["rows"], confidences, strict=True)
+                if c >= config.ask_below)
+            / max(sum(c >= config.ask_below for c in confidences), 1), 4),
+        "calibration_knots": len(knots), "held_out_domains": [d.name for d in held_domains],
     }
     (out / "report.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
