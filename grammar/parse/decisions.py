@@ -214,12 +214,19 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
     joins: list[str] = []
     if decisions.previous_filter:  # also without an earlier turn: "them" still reads so
         clauses.append(p.PreviousFilter())
+    seen: set[p.Clause] = set()
     for clause, join in filters:
+        if clause in seen:  # a class said by two runs of words is one filter
+            continue
+        seen.add(clause)
         if clauses:
             joins.append(join if join in {"and", "or"} else "and")
         clauses.append(clause)
     if not operations:
         raise AssemblyError("no operation")
+    for first, second in zip(operations, operations[1:], strict=False):
+        if first == second and not any(segment >= 1 for _, segment in changes):
+            raise AssemblyError("the same operation twice in a row with nothing changed between")
     for index, operation in enumerate(operations):
         for change, segment in changes:
             if min(segment, len(operations) - 1) == index:
@@ -303,7 +310,9 @@ def _corrected(previous: p.Program | None, filters: list[tuple[p.Clause, str]],
             result[slot] = (clause, result[slot][1])
     if not filters and not operations and not changes:
         raise AssemblyError("a correction that changes nothing")
-    ops = operations or [c for c in previous.clauses if p.is_operation(c)]
+    if not operations or operations == [p.PreviousOperation()]:
+        operations = [c for c in previous.clauses if p.is_operation(c)]
+    ops = operations
     new_changes = [c for c, _ in changes] or [c for c in previous.clauses if p.is_change(c)]
     clauses = [c for c, _ in result] + new_changes + ops
     joins = [j for _, j in result[1:]] + ["and"] * (len(new_changes) + len(ops))
@@ -668,6 +677,8 @@ def _derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
         if start is not None and start >= 0:
             a.joins[start] = join
         index += 1
+    if correction and not operations:
+        operations = ["previousoperation"]  # a correction asks the same question again
     if len(operations) > MAX_OPERATIONS:
         return None
     return Decisions(tuple(operations), tuple(a.tags), tuple(a.links), tuple(a.joins),

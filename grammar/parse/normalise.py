@@ -31,6 +31,7 @@ CONTRACTIONS = {
 }
 
 FRACTIONS = [
+    (r"\ba decade\b", "10 years"),
     (r"\bhalf a dozen\b", "6"),
     (r"\ba dozen\b", "12"),
     (r"\bdozen\b", "12"),

@@ -64,7 +64,7 @@ class CorpusStats:
 
 
 TURN_KINDS = {"single": 62, "pronoun": 12, "previousoperation": 8, "followup": 3,
-              "correction": 4, "carry": 2, "fresh": 3, "unreferenced": 5, "courtesy": 1,
+              "correction": 4, "carry": 2, "fresh": 3, "unreferenced": 9, "courtesy": 1,
               "missing": 2}
 MISSING_OPEN, MISSING_CLOSE = "\u27ea", "\u27eb"  # around words naming what the table lacks
 

@@ -47,7 +47,7 @@ WHATIF_OPERATIONS: dict[str, float] = {
 PAIRS: tuple[tuple[str, str], ...] = (
     ("explain features", "explain cfe"), ("predict", "explain features"),
     ("predict", "likelihood"), ("likelihood", "explain features"), ("explain lime", "explain shap"),
-    ("score", "score"), ("important feature", "important feature"), ("countdata", "predict"),
+    ("score", "score"), ("score", "score"), ("important feature", "important feature"), ("countdata", "predict"),
     ("show", "predict"), ("label", "predict"), ("predict", "label"), ("countdata", "score"),
     ("self", "function"), ("mistake count", "mistake typical"), ("important topk", "interact"),
     ("statistic feature", "statistic feature"), ("important topk", "important feature"),
@@ -144,7 +144,9 @@ class ProgramSampler:
         return p.CategoryFilter(feature.canonical, self.rng.choice(schema_feature.values))
 
     def class_filter(self) -> p.Clause:
-        label = self.rng.choice(self.labels)
+        # people ask about the event (readmitted, defaulted) more often than its absence
+        label = (self.labels[-1] if len(self.labels) == 2 and self.rng.random() < 0.7
+                 else self.rng.choice(self.labels))
         if self.rng.random() < 0.55:
             return p.PredictionFilter(label)
         return p.LabelFilter(label)

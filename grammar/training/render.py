@@ -310,6 +310,13 @@ class Renderer:
                              " or else ", " or alternatively ")) if use_or
                   else self.pick((" and ", " and ", " ", ", ", " who are also ", " and also ",
                                   " as well as ", " that are ")))
+        if rng.random() < 0.08 and not use_or:  # "data where bmi is above 30"
+            lead = self.pick(("data", "rows", "instances", "records", "entries", "the data",
+                              "cases", "points"))
+            body = " and ".join(phrases)
+            if body.split()[0] not in {"where", "whose", "with", "for", "that", "who"}:
+                body = self.pick(("where ", "with ", "for which ")) + body
+            return f"{lead} {body}"
         if len(phrases) == 1 and rng.random() < 0.3:
             return phrases[0] if _is_noun_like(phrases[0]) else f"{rows} {phrases[0]}"
         body = joiner.join(phrases)
@@ -357,7 +364,8 @@ class Renderer:
         rows = self.row(plural=True)
         np_ = expand(self.pick(ph.WHOLE_DATA_NP), rng, {"rows": rows, "row": self.row()})
         pp = expand(self.pick(ph.WHOLE_DATA_PP), rng, {"rows": rows})
-        return Selection(np_, pp, np_ if rng.random() < 0.5 else "they", True, "none")
+        return Selection(np_, pp, np_ if rng.random() < 0.6 else self.pick(
+            ("people", "someone", "a " + self.row(), "the " + self.row(plural=True))), True, "none")
 
     def id_phrase(self, clause: p.IdFilter, first: bool = True) -> str:
         row_id = str(clause.row_id)
