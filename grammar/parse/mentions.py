@@ -55,7 +55,7 @@ UNIT_WORDS = frozenset({"days", "years", "hours", "weeks", "months", "minutes", 
                         "visits", "times"})
 
 # Words that say "none of" a count when they stand before a numeric feature ("no prior visits").
-ZERO_WORDS = frozenset({"no", "none", "zero", "never"})
+ZERO_WORDS = frozenset({"no", "none", "zero", "never", "not"})
 
 # Generic words for the two classes of a binary target.
 POSITIVE_WORDS = r"positives?|positive class|class positive"
@@ -127,12 +127,8 @@ class MentionFinder:
         binary = schema.task == "classification" and len(schema.class_labels) == 2
         self.binary = binary
         self._class_patterns = self._build_class_patterns()
-        self._hinted = [
-            (re.compile(verbs), [f for f in schema.features_of_kind("numeric")
-                                 if any(noun in alias.split() for alias in f.aliases
-                                        for noun in nouns)])
-            for verbs, nouns in VERB_HINTS
-        ]
+        self._hinted = [(re.compile(verbs), _first_owner(schema, nouns))
+                        for verbs, nouns in VERB_HINTS]
         self._numeric_ids = all(NUMBER.fullmatch(i) for i in schema.ids[:50])
         owners: dict[str, list[str]] = {}
         for feature in schema.features_of_kind("numeric"):
@@ -202,12 +198,12 @@ class MentionFinder:
                     add(Mention("feature", hit.start, hit.end,
                                 feature=self.age_feature.canonical, feature_kind="numeric",
                                 implied=True))
-        for rx, features in self._hinted:
-            if len(features) != 1:
+        for rx, owner in self._hinted:
+            if owner is None:
                 continue
             for hit in text.finditer(rx):
                 if free(hit.start, hit.end):
-                    add(Mention("feature", hit.start, hit.end, feature=features[0].canonical,
+                    add(Mention("feature", hit.start, hit.end, feature=owner.canonical,
                                 feature_kind="numeric", implied=True))
         # abbreviations of a feature word that are no English word ("meds", "temp", "chol"),
         # and longer forms of a value ("rehabilitation" for "rehab")
@@ -314,6 +310,19 @@ class MentionFinder:
             patterns.append((re.compile(POSITIVE_WORDS), positive))
             patterns.append((re.compile(NEGATIVE_WORDS), negative))
         return patterns
+
+
+def _first_owner(schema: DatasetSchema, nouns: Sequence[str]) -> Feature | None:
+    """The numeric feature a verb points at: the first of its nouns that names exactly one
+    ("borrowed" -> the loan amount before the credit score)."""
+    for noun in nouns:
+        owners = [f for f in schema.features_of_kind("numeric")
+                  if any(noun in alias.split() for alias in f.aliases)]
+        if len(owners) == 1:
+            return owners[0]
+        if owners:
+            return None
+    return None
 
 
 def _merge_parts(spans: list[tuple[int, int, object]], tokens: tuple[str, ...],

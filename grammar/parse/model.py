@@ -248,27 +248,32 @@ class DecisionModel:
         operations = self.decode_operations(cls, words, beam)
         return Outputs(tags, links, joins, segments, flags, operations)
 
-    def operation_logits(self, cls: np.ndarray, words: np.ndarray, step: int,
-                         previous: int) -> np.ndarray:
+    def operation_logits(self, cls: np.ndarray, words: np.ndarray, step: int, previous: int,
+                         context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Logits of one decoding step, and where it looked (fed to the next step)."""
         p = self.p
         state = cls + p["op.step"][step] + p["op.embed"][previous]
+        if "op.ctx_w" in p:  # models trained before input feeding have no such weights
+            state = state + linear(context, p["op.ctx_w"], p["op.ctx_b"])
         query = linear(state, p["op.q_w"], p["op.q_b"])
         attention = softmax(words @ query / math.sqrt(HIDDEN))
-        context = attention @ words
-        return self.mlp(np.concatenate([state, context]), "op.out")
+        looked = attention @ words
+        return self.mlp(np.concatenate([state, looked]), "op.out"), looked
 
     def decode_operations(self, cls: np.ndarray, words: np.ndarray,
                           beam: int) -> tuple[tuple[tuple[str, ...], float], ...]:
         """Beam search over up to three operations; END closes a sequence."""
-        beams: list[tuple[tuple[int, ...], float, bool]] = [((), 0.0, False)]
+        start = np.zeros_like(cls)
+        beams: list[tuple[tuple[int, ...], float, bool, np.ndarray]] = [((), 0.0, False, start)]
         for step in range(MAX_OPERATION_STEPS):
-            grown: list[tuple[tuple[int, ...], float, bool]] = []
-            for seq, logp, done in beams:
+            grown: list[tuple[tuple[int, ...], float, bool, np.ndarray]] = []
+            for seq, logp, done, context in beams:
                 if done:
-                    grown.append((seq, logp, True))
+                    grown.append((seq, logp, True, context))
                     continue
                 previous = seq[-1] if seq else START_OPERATION
-                probs = softmax(self.operation_logits(cls, words, step, previous))
+                logits, looked = self.operation_logits(cls, words, step, previous, context)
+                probs = softmax(logits)
                 if step == 0:
                     probs[END_OPERATION] = 0.0  # at least one operation
                     probs = probs / probs.sum()
@@ -277,12 +282,12 @@ class DecisionModel:
                         continue
                     lp = logp + math.log(float(probs[index]) + 1e-12)
                     if index == END_OPERATION:
-                        grown.append((seq, lp, True))
+                        grown.append((seq, lp, True, looked))
                     else:
-                        grown.append((seq + (int(index),), lp, False))
+                        grown.append((seq + (int(index),), lp, False, looked))
             grown.sort(key=lambda b: -b[1])
             beams = grown[:beam]
         out = []
-        for seq, logp, _ in beams:
+        for seq, logp, _, _ in beams:
             out.append((tuple(OPERATIONS[i] for i in seq), math.exp(logp)))
         return tuple(out)

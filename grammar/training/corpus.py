@@ -168,10 +168,14 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
         program = sampler.sample()
         if kind == "unreferenced":  # "them" with nothing before: still previousfilter
             program = _with_previous_filter(sampler, rng)
-            return renderer.question(program).text, program, None, Context()
+            short = _short_followup(program, rng)
+            return (short or renderer.question(program).text), program, None, Context()
         return renderer.question(program, previous).text, program, previous, context
     if kind == "pronoun":
         program = _with_previous_filter(sampler, rng)
+        short = _short_followup(program, rng)
+        if short is not None:
+            return short, program, previous, context
         return renderer.question(program, previous).text, program, previous, context
     if kind == "previousoperation":
         if any(isinstance(o, (p.PreviousOperation, p.FollowUp)) for o in prev_ops):
@@ -268,6 +272,18 @@ def _missing(table: Table, sampler: ProgramSampler, renderer: Renderer,
     else:
         text = rendered.rstrip("?.! ") + f" for {rows} {phrase}"
     return text, program, None, Context()
+
+
+def _short_followup(program: p.Program, rng: random.Random) -> str | None:
+    """"why is that?" for ``previousfilter and explain features`` (some of the time)."""
+    from grammar.parse.decisions import operation_name
+    from grammar.training import phrasing as ph
+
+    if len(program.clauses) != 2 or rng.random() > 0.3:
+        return None
+    name = operation_name(program.clauses[1])
+    options = ph.SHORT_FOLLOWUPS.get(name or "")
+    return rng.choice(options) if options else None
 
 
 def _with_previous_filter(sampler: ProgramSampler, rng: random.Random) -> p.Program:

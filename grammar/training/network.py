@@ -141,6 +141,7 @@ class Top(nn.Module):
         self.op_embed = nn.Embedding(OPERATION_VOCAB, HIDDEN)
         nn.init.normal_(self.op_embed.weight, std=0.02)
         self.op_q = nn.Linear(HIDDEN, HIDDEN)
+        self.op_ctx = nn.Linear(HIDDEN, HIDDEN)
         self.op_out = MLP(2 * HIDDEN, HIDDEN, len(OPERATIONS) + 1)
         self.dropout = nn.Dropout(dropout)
 
@@ -167,16 +168,22 @@ class Top(nn.Module):
             "segments": self.segment(words), "flags": self.flags(cls).view(-1, 3, 2),
         }
         # operations with teacher forcing: step t sees the gold operation of step t - 1
+        # Each step also sees where the step before looked (its attention context), so the
+        # decoder moves along the question: "precision and recall" reads precision, then recall.
         gold = batch["operations"]  # (B, 3)
         start = torch.full_like(gold[:, :1], OPERATION_VOCAB - 1)
         previous = torch.cat([start, gold[:, :-1].clamp(min=0)], dim=1)
-        state = cls[:, None] + self.op_step[None] + self.op_embed(previous)  # (B, 3, H)
-        query = self.op_q(state)
-        scores = query @ words.transpose(1, 2) / math.sqrt(HIDDEN)  # (B, 3, W)
         word_mask = batch["word_piece"] >= 0
-        scores = scores.masked_fill(~word_mask[:, None, :], -1e4)
-        context = torch.softmax(scores, dim=-1) @ words
-        out["operations"] = self.op_out(torch.cat([state, context], dim=-1))
+        context = torch.zeros_like(cls)
+        logits = []
+        for step in range(MAX_OPERATION_STEPS):
+            state = (cls + self.op_step[step] + self.op_embed(previous[:, step])
+                     + self.op_ctx(context))
+            scores = (words @ self.op_q(state)[:, :, None])[..., 0] / math.sqrt(HIDDEN)
+            scores = scores.masked_fill(~word_mask, -1e4)
+            context = (torch.softmax(scores, dim=-1)[:, None, :] @ words)[:, 0]
+            logits.append(self.op_out(torch.cat([state, context], dim=-1)))
+        out["operations"] = torch.stack(logits, dim=1)
         return out
 
     def export(self) -> dict[str, np.ndarray]:
@@ -194,6 +201,8 @@ class Top(nn.Module):
             "segment.b": self.segment.bias.detach().numpy(),
             "op.step": self.op_step.detach().numpy(), "op.embed": self.op_embed.weight.detach().numpy(),
             "op.q_w": self.op_q.weight.detach().numpy(), "op.q_b": self.op_q.bias.detach().numpy(),
+            "op.ctx_w": self.op_ctx.weight.detach().numpy(),
+            "op.ctx_b": self.op_ctx.bias.detach().numpy(),
         }
         out.update(self.tag.export("tag"))
         out.update(self.flags.export("flags"))

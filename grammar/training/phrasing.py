@@ -20,7 +20,7 @@ Slots used by operation templates:
 from __future__ import annotations
 
 MODEL = ("the model", "the model", "the model", "the classifier", "the algorithm", "your model",
-         "the system", "the ai", "the ml model", "the predictor", "this model", "it", "you")
+         "the system", "the ai", "the ml model", "the predictor", "this model", "you")
 MODEL_POSSESSIVE = ("the model's", "the model's", "the classifier's", "the algorithm's",
                     "your", "its", "the system's")
 
@@ -132,7 +132,9 @@ LABEL_FILTER = ("who actually <past>", "who really <past>", "who in fact <past>"
                 "actually <adj>", "whose real class is <cls>", "that are <cls> in the data",
                 "with the true class <cls>", "where the label is <cls>", "with label <cls>",
                 "whose recorded outcome is <cls>", "known to be <adj>",
-                "that were really <adj>", "with a <cls> label", "whose gold label is <cls>")
+                "that were really <adj>", "with a <cls> label", "whose gold label is <cls>",
+                "<cls> <rows>", "the <cls> ones", "that are <cls>", "which are <cls>",
+                "<cls> cases", "the <cls> <rows>", "<adj> <rows>", "that were <adj>")
 PREDICTION_FILTER = ("predicted to <verb>", "the model predicts will <verb>",
                      "that the model thinks will <verb>", "predicted <cls>",
                      "predicted as <cls>", "classified as <cls>", "flagged as <adj>",
@@ -495,6 +497,10 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("q", "which {pairs of features|feature pairs} {work together|interact the most|have the strongest interaction} <for_rows>?"),
         ("q", "interaction effects <for_rows>?"),
         ("q", "are any features {jointly|together} important <for_rows>?"),
+        ("q", "do <feat> and <feat2> interact <for_rows>?"),
+        ("q", "is there an interaction between <feat> and <feat2> <for_rows>?"),
+        ("q", "how do <feat> and <feat2> work together <for_rows>?"),
+        ("q", "does the effect of <feat> depend on <feat2> <for_rows>?"),
         ("q", "which variables {combine|depend on each other} in <model> <for_rows>?"),
         ("np", "the {feature interactions|interaction effects|strongest interactions} <for_rows>"),
         ("emb", "which features interact <for_rows>"),
@@ -867,3 +873,33 @@ SPLIT_WORDS: dict[str, tuple[str, ...]] = {
             "on all <rows> including those it was trained on", "on training and test data together",
             "on all the rows, both training and held out"),
 }
+
+# A change said as what the rows had: "what if all women had a bmi of 25?"
+HAD_CHANGE = {"set": ("a <f> of <n>", "<f> of <n>", "a <f> at <n>"),
+              "increase": ("<n> more <f>", "a <f> <n> higher", "an extra <n> <f>"),
+              "decrease": ("<n> less <f>", "a <f> <n> lower", "<n> fewer <f>")}
+HAD_WRAPPERS = ("what if <rows> had <ch>?", "what if all <rows> had <ch>?",
+                "how would the predictions change if <rows> had <ch>?",
+                "what would <model> predict if <rows> had <ch>?",
+                "suppose <rows> had <ch>: what then?", "and if every one of <rows> had <ch>?")
+# Short questions about what was just shown ("why is that?").
+SHORT_FOLLOWUPS = {
+    "explain features": ("why?", "why is that?", "and why?", "how come?", "why so?",
+                         "what is the reason?", "why is that the prediction?",
+                         "what explains that?"),
+    "likelihood": ("how sure is it?", "how sure are you?", "how confident is that?",
+                   "and how likely is that?", "how certain is that?", "with what probability?"),
+    "explain cfe": ("what would change that?", "how could that be different?",
+                    "what would flip it?", "what would it take to change it?"),
+    "predict": ("and what does the model predict?", "what's the prediction?",
+                "what would it predict?", "and the prediction?"),
+    "label": ("and the truth?", "what's the real answer?", "and what actually happened?"),
+    "show": ("show me", "show them", "let me see them", "can i see it?"),
+    "countdata": ("how many is that?", "how many are there?", "and how many?"),
+}
+# Time words after a number of a per-period column: "earning over 100000 a year".
+RATE_WORDS = {"annual": ("a year", "per year", "annually", "each year"),
+              "yearly": ("a year", "per year"), "year": ("a year", "per year"),
+              "monthly": ("a month", "per month", "each month"), "month": ("a month",),
+              "week": ("a week", "per week", "weekly"), "weekly": ("a week", "per week"),
+              "daily": ("a day", "per day", "daily"), "day": ("a day", "per day")}

@@ -182,7 +182,7 @@ class Renderer:
                 continue
             if ("adj" in slots and not (outcome and outcome.adjective)):
                 continue
-            values: dict[str, str] = {"model": self.model()}
+            values: dict[str, str] = {"model": self.model(), "rows": self.row(plural=True)}
             if in_words and outcome is not None:
                 values.update(verb=marked(self.pick(outcome.verb)),
                               past=marked(self.pick(outcome.past)))
@@ -210,6 +210,10 @@ class Renderer:
         if clause.comparison == "equal to" and clause.value == 0 and rng.random() < 0.6:
             return expand(self.pick(ph.ZERO_CONDITION), rng,
                           {"f": self.feature_phrase(clause.feature)})
+        words = set(self.table.feature(clause.feature).column.lower().replace("_", " ").split())
+        rates = [w for w in ph.RATE_WORDS if w in words or any(x.startswith(w) for x in words)]
+        if rates and rng.random() < 0.35:  # "over 100000 a year": time words, no feature
+            number = f"{number} {self.pick(ph.RATE_WORDS[rates[0]])}"
         comparison = expand(self.pick(ph.COMPARISON_WORDS[clause.comparison]), rng,
                             {"n": number})
         return expand(self.pick(ph.NUMERIC_CONDITION), rng,
@@ -473,6 +477,10 @@ class Renderer:
                 slots["feat"] = self.feature_phrase(feature)
             case p.Score(metric) if metric != "default":
                 slots["metric"] = self.pick(ph.METRIC_WORDS[metric])
+            case p.Interact() if len(self.table.features) >= 2:  # features named, not asked
+                first, second = rng.sample(list(self.table.features), 2)
+                slots["feat"] = self.feature_phrase(first.canonical)
+                slots["feat2"] = self.feature_phrase(second.canonical)
         return slots
 
     # ------------------------------------------------------------------ questions
@@ -565,9 +573,31 @@ class Renderer:
                                                                    else "one")))
         return Selection(first.np, pronoun, later.subj, first.plural, first.kind)
 
+    def had_change(self, changes: list[p.Clause]) -> str | None:
+        """Changes as what the rows had ("a bmi of 25"), when every change can be said so."""
+        parts = []
+        for clause in changes:
+            if isinstance(clause, p.NumericChange):
+                spec = self.spec(clause.feature)
+                parts.append(expand(self.pick(ph.HAD_CHANGE[clause.kind]), self.rng, {
+                    "f": self.feature_phrase(clause.feature),
+                    "n": self.number_text(clause.value, spec if isinstance(spec, NumericSpec)
+                                          else None)}))
+            elif isinstance(clause, p.BoolChange):
+                feature = self.feature_phrase(clause.feature)
+                parts.append(feature if clause.value else "no " + feature)
+            else:
+                return None
+        return " and ".join(parts)
+
     def with_changes(self, question: str, changes: list[p.Clause], operation: p.Clause,
                      sel: Selection) -> str:
         change_text = self.changes_phrase(changes)
+        if sel.kind == "group" and isinstance(operation, p.Predict) and self.rng.random() < 0.3:
+            had = self.had_change(changes)
+            if had is not None:
+                return expand(self.pick(ph.HAD_WRAPPERS), self.rng,
+                              {"rows": sel.np, "ch": had, "model": self.model()})
         if isinstance(operation, p.Predict) and self.rng.random() < 0.35:
             bare = ("what if <ch>?", "what would happen if <ch>?", "and if <ch>?",
                     "what would <model> {predict|say} if <ch>?",

@@ -116,7 +116,8 @@ def test_the_corpus_is_determined_by_its_seed_and_every_example_is_derivable():
 
 def test_the_numpy_model_computes_what_the_torch_model_computes(clinic):
     torch = pytest.importorskip("torch")
-    from grammar.parse.model import DecisionModel, ModelConfig
+    from grammar.parse.decisions import OPERATIONS
+    from grammar.parse.model import DecisionModel, ModelConfig, softmax
     from grammar.training.network import Bottom, Top
     from grammar.training.train import Item, cache_hidden, collate
 
@@ -135,6 +136,12 @@ def test_the_numpy_model_computes_what_the_torch_model_computes(clinic):
     assert np.allclose(tags, outputs.tags, atol=2e-3)
     links = torch.softmax(got["links"][0], -1).numpy()
     assert np.allclose(links[:, :encoded.link_mask.shape[0]], outputs.links, atol=2e-3)
+    # the first operation step: both start from nothing
+    first = torch.softmax(got["operations"][0, 0], -1).numpy()
+    words = model.hidden(encoded)[np.maximum(encoded.word_piece, 0)]
+    logits, _ = model.operation_logits(model.hidden(encoded)[0], words, 0,
+                                       len(OPERATIONS) + 1, np.zeros(384, dtype=np.float32))
+    assert np.allclose(first, softmax(logits), atol=2e-3)
 
 
 def _no_targets(encoded):
