@@ -17,6 +17,8 @@ import numpy as np
 from grammar import program as p
 from grammar.errors import ProgramError
 from grammar.language import parse_program
+from grammar.parse.assemble import assemble
+from grammar.parse.context import previous_numeric_feature
 from grammar.parse.decisions import (
     COMPARISON_TAGS,
     LINKED_TAGS,
@@ -24,8 +26,6 @@ from grammar.parse.decisions import (
     TAGS,
     AssemblyError,
     Decisions,
-    assemble,
-    previous_numeric_feature,
 )
 from grammar.parse.encoding import (
     SPECIAL_LINKS,

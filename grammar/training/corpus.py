@@ -2,7 +2,7 @@
 
 ``generate(seed, size, domains)`` draws tables from the domains, samples programs, words them
 (single questions and turns that refer to a previous one), adds noise, and keeps each example
-whose program its mentions can say (``grammar.parse.decisions.derive``). Everything is
+whose program its mentions can say (``grammar.parse.derive.derive``). Everything is
 determined by the seed.
 """
 
@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from grammar import program as p
-from grammar.parse.decisions import Decisions, derive
+from grammar.parse.decisions import Decisions
+from grammar.parse.derive import derive
 from grammar.parse.mentions import MentionFinder, Mentions
 from grammar.schema import DatasetSchema
 from grammar.training.domains import DomainSpec

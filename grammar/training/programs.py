@@ -236,7 +236,7 @@ class ProgramSampler:
             if name == "statistic feature":
                 return p.Statistic(feature)
             return p.Define(feature)
-        from grammar.parse.decisions import operation_clause
+        from grammar.parse.assemble import operation_clause
 
         return operation_clause(name, [], [])
 

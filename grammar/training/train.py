@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grammar.parse.decisions import previous_numeric_feature
+from grammar.parse.context import previous_numeric_feature
 from grammar.parse.encoding import (
     MAX_OPERATION_STEPS,
     Encoded,

@@ -11,7 +11,8 @@ import pytest
 
 from grammar import program as p
 from grammar.language import parse_program
-from grammar.parse.decisions import assemble, derive
+from grammar.parse.assemble import assemble
+from grammar.parse.derive import derive
 from grammar.parse.encoding import context_kind, encode
 from grammar.parse.mentions import MentionFinder
 from grammar.schema import DatasetSchema

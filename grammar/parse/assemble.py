@@ -1,0 +1,248 @@
+"""Stage 4b: decisions -> a ``Program`` (``AssemblyError`` when they make none)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from grammar import program as p
+from grammar.parse.context import carried_changes, corrected, previous_numeric_feature
+from grammar.parse.decisions import (
+    ARGUMENT_OPERATIONS,
+    CHANGE_TAGS,
+    CLASS_TAGS,
+    COMPARISON_TAGS,
+    LINK_AGE,
+    LINK_PREVIOUS,
+    SPLIT_TAGS,
+    AssemblyError,
+    Decisions,
+)
+from grammar.parse.mentions import Mention, Mentions, plain_number
+from grammar.schema import DatasetSchema
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A run of tokens with one tag: one clause (or one argument) of the program."""
+
+    tag: str
+    start: int
+    end: int
+    mention: Mention | None
+
+
+def units(decisions: Decisions, mentions: Mentions) -> list[Unit]:
+    """Group tagged tokens: a mention's tokens form one unit, a run of plain words another."""
+    out: list[Unit] = []
+    index = 0
+    tokens = mentions.tokens
+    while index < len(tokens):
+        tag = decisions.tags[index]
+        mention = mentions.at(index)
+        if tag == "O":
+            index += 1
+            continue
+        if mention is not None:
+            out.append(Unit(tag, mention.start, mention.end, mention))
+            index = mention.end
+            continue
+        end = index + 1
+        while end < len(tokens) and decisions.tags[end] == tag and mentions.at(end) is None:
+            end += 1
+        out.append(Unit(tag, index, end, None))
+        index = end
+    return out
+
+
+def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
+             previous: p.Program | None = None) -> p.Program:
+    """The program the decisions describe; ``AssemblyError`` when they describe none."""
+    filters: list[tuple[p.Clause, str]] = []
+    changes: list[tuple[p.Clause, int]] = []
+    arguments: list[str] = []
+    top_ks: list[int] = []
+    for unit in units(decisions, mentions):
+        tag, m = unit.tag, unit.mention
+        join = decisions.joins[unit.start]
+        if tag == "ID":
+            if m is None or not m.is_id:
+                raise AssemblyError("an id tag on something that is not an id")
+            filters.append((p.IdFilter(_id_value(m)), join))
+        elif tag in COMPARISON_TAGS or tag == "DECADE":
+            feature = _linked_feature(decisions.links[unit.start], mentions, schema, previous)
+            value = _number(m)
+            if tag == "DECADE":
+                filters.append((p.NumericFilter(feature, "greater equal than", value), join))
+                filters.append((p.NumericFilter(feature, "less than",
+                                                plain_number(value + 10)), "and"))
+            else:
+                filters.append((p.NumericFilter(feature, COMPARISON_TAGS[tag],  # type: ignore[arg-type]
+                                                value), join))
+        elif tag in CHANGE_TAGS:
+            feature = _linked_feature(decisions.links[unit.start], mentions, schema, previous)
+            changes.append((p.NumericChange(feature, CHANGE_TAGS[tag],  # type: ignore[arg-type]
+                                            _number(m)), decisions.segments[unit.start]))
+        elif tag == "TOPK":
+            value = _number(m)
+            if not float(value).is_integer() or value < 1:
+                raise AssemblyError("top K needs a whole number")
+            top_ks.append(int(value))
+        elif tag == "ARG":
+            arguments.append(_feature_of(m))
+        elif tag in {"FTRUE", "FFALSE"}:
+            filters.append((p.BoolFilter(_feature_of(m, "boolean"), tag == "FTRUE"), join))
+        elif tag in {"CTRUE", "CFALSE"}:
+            changes.append((p.BoolChange(_feature_of(m, "boolean"), tag == "CTRUE"),
+                            decisions.segments[unit.start]))
+        elif tag in {"FVALUE", "CVALUE"}:
+            if m is None or m.kind != "value":
+                raise AssemblyError("a value tag on something that is not a value")
+            clause = (p.CategoryFilter if tag == "FVALUE" else p.CategoryChange)(
+                m.feature or "", m.value or "")
+            if tag == "FVALUE":
+                filters.append((clause, join))
+            else:
+                changes.append((clause, decisions.segments[unit.start]))
+        elif tag in SPLIT_TAGS:
+            filters.append((p.SplitFilter(SPLIT_TAGS[tag]), join))  # type: ignore[arg-type]
+        elif tag == "MISSING":
+            raise AssemblyError("the question names something the table does not have")
+        elif tag in CLASS_TAGS:
+            label = _class_of(tag, m, schema)
+            clause = p.LabelFilter(label) if tag.startswith("LABEL") else p.PredictionFilter(label)
+            filters.append((clause, join))
+
+    operations = _operations(decisions.operations, arguments, top_ks)
+    if decisions.carry_changes:
+        changes = carried_changes(previous, changes)
+    if decisions.correction:
+        return corrected(previous, filters, changes, operations)
+    clauses: list[p.Clause] = []
+    joins: list[str] = []
+    if decisions.previous_filter:  # also without an earlier turn: "them" still reads so
+        clauses.append(p.PreviousFilter())
+    seen: set[p.Clause] = set()
+    for clause, join in filters:
+        if clause in seen:  # a class said by two runs of words is one filter
+            continue
+        seen.add(clause)
+        if clauses:
+            joins.append(join if join in {"and", "or"} else "and")
+        clauses.append(clause)
+    if not operations:
+        raise AssemblyError("no operation")
+    for first, second in zip(operations, operations[1:], strict=False):
+        if first == second and not any(segment >= 1 for _, segment in changes):
+            raise AssemblyError("the same operation twice in a row with nothing changed between")
+    for index, operation in enumerate(operations):
+        for change, segment in changes:
+            if min(segment, len(operations) - 1) == index:
+                if clauses:
+                    joins.append("and")
+                clauses.append(change)
+        if clauses:
+            joins.append("and")
+        clauses.append(operation)
+    return p.Program(tuple(clauses), tuple(joins))  # type: ignore[arg-type]
+
+
+def _operations(names: Sequence[str], arguments: list[str], top_ks: list[int]) -> list[p.Clause]:
+    needed = sum(name in ARGUMENT_OPERATIONS for name in names)
+    if needed != len(arguments):
+        raise AssemblyError(f"{needed} operations need a feature, {len(arguments)} named")
+    if sum(name == "important topk" for name in names) != len(top_ks):
+        raise AssemblyError("top K without its number")
+    arguments, top_ks = list(arguments), list(top_ks)
+    out: list[p.Clause] = []
+    for name in names:
+        out.append(operation_clause(name, arguments, top_ks))
+    return out
+
+
+def operation_clause(name: str, arguments: list[str], top_ks: list[int]) -> p.Clause:
+    """The clause of one operation label, taking its argument from the front of the lists."""
+    if name.startswith("explain "):
+        return p.Explain(name.split()[1])  # type: ignore[arg-type]
+    if name.startswith("mistake "):
+        return p.Mistake(name.split()[1])  # type: ignore[arg-type]
+    if name.startswith("score "):
+        return p.Score(name.split()[1])
+    simple: dict[str, p.Clause] = {
+        "predict": p.Predict(), "likelihood": p.Likelihood(), "important all": p.ImportantAll(),
+        "important top1": p.ImportantTopK(1), "interact": p.Interact(), "show": p.Show(),
+        "label": p.ShowLabel(), "countdata": p.CountData(), "data": p.DataSummary(),
+        "statistic target": p.Statistic(None), "model": p.ModelInfo(),
+        "function": p.Function(), "self": p.SelfInfo(), "followup": p.FollowUp(),
+        "previousoperation": p.PreviousOperation(),
+    }
+    if name in simple:
+        return simple[name]
+    if name == "important topk":
+        if not top_ks:
+            raise AssemblyError("top K without its number")
+        return p.ImportantTopK(top_ks.pop(0))
+    if name not in ARGUMENT_OPERATIONS:
+        raise AssemblyError(f"{name!r} is not an operation of the language")
+    if not arguments:
+        raise AssemblyError(f"{name} needs a feature")
+    feature = arguments.pop(0)
+    if name == "important feature":
+        return p.ImportantFeature(feature)
+    if name == "statistic feature":
+        return p.Statistic(feature)
+    if name == "define":
+        return p.Define(feature)
+    raise AssemblyError(f"unknown operation {name!r}")
+
+
+def _linked_feature(link: int, mentions: Mentions, schema: DatasetSchema,
+                    previous: p.Program | None) -> str:
+    if link == LINK_AGE:
+        if mentions.age_feature is None:
+            raise AssemblyError("the table has no age column")
+        return mentions.age_feature
+    if link == LINK_PREVIOUS:
+        feature = previous_numeric_feature(previous)
+        if feature is None:
+            raise AssemblyError("no earlier numeric condition")
+        return feature
+    if link < 0:
+        raise AssemblyError("a number with no feature")
+    m = mentions.at(link)
+    if m is None or m.kind != "feature" or m.feature_kind != "numeric":
+        raise AssemblyError("a number linked to something that is not a numeric feature")
+    return m.feature or ""
+
+
+def _number(m: Mention | None) -> p.Number:
+    if m is None or m.kind != "number" or m.number is None:
+        raise AssemblyError("a number tag on something that is not a number")
+    return plain_number(m.number)
+
+
+def _id_value(m: Mention) -> p.Number | str:
+    if m.kind == "number" and m.number is not None:
+        return plain_number(m.number)
+    return m.value or ""
+
+
+def _feature_of(m: Mention | None, kind: str | None = None) -> str:
+    if m is None or m.kind != "feature" or m.feature is None:
+        raise AssemblyError("a feature tag on something that is not a feature")
+    if kind is not None and m.feature_kind != kind:
+        raise AssemblyError(f"a {kind} tag on a {m.feature_kind} feature")
+    return m.feature
+
+
+def _class_of(tag: str, m: Mention | None, schema: DatasetSchema) -> str:
+    labels = schema.class_labels
+    if schema.task != "classification" or not labels:
+        raise AssemblyError("the target has no classes")
+    if tag.endswith("THIS"):
+        if m is None or m.class_label is None:
+            raise AssemblyError("a class tag on something that names no class")
+        return m.class_label
+    if len(labels) != 2:
+        raise AssemblyError("positive/negative needs a binary target")
+    return labels[-1] if tag.endswith("POS") else labels[0]
