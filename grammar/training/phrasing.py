@@ -176,7 +176,9 @@ PREVIOUS_NP = ("them", "those", "those <rows>", "these <rows>", "that group", "t
                "this subset", "that subset", "the same group", "these", "those same <rows>",
                "that selection", "this selection", "the selection", "the current selection",
                "those records", "these cases", "this set", "the group above", "the same subset",
-               "the ones you just showed", "the rows we were looking at")
+               "the ones you just showed", "the rows we were looking at", "this instance",
+               "these instances", "this data", "this data point", "these data points",
+               "this sample", "these samples", "this record", "these")
 PREVIOUS_ROW_NP = ("them", "that <row>", "this <row>", "the same <row>", "that one", "this one",
                    "her", "him", "that instance", "this case", "the same one")
 PREVIOUS_PP = ("for them", "for those", "for those <rows>", "for these <rows>",
@@ -184,7 +186,9 @@ PREVIOUS_PP = ("for them", "for those", "for those <rows>", "for these <rows>",
                "in that group", "for this group", "on those", "in this subset",
                "on the same group", "within that selection", "in this selection",
                "for the selection", "in that subset", "among these", "for the current selection",
-               "in the group we just looked at")
+               "in the group we just looked at", "here", "on this data", "for this prediction",
+               "for this instance", "for these instances", "on these", "for this data",
+               "for these predictions", "on this subset")
 PREVIOUS_ROW_PP = ("for that <row>", "for this <row>", "for her", "for him", "for them",
                    "for that one", "for this one", "for the same <row>", "on that instance")
 PREVIOUS_NARROW = ("of them, <g>", "<g> among them", "those of them <post>",
@@ -309,6 +313,11 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("q", "what {percent|percentage} chance {does|do} <subj> have of <posn>?"),
         ("q", "how {certain|sure} {are you|is <model>} that <subj> will <pos>?"),
         ("q", "what are the chances <for_rows>?"),
+        ("q", "how likely {is|are} <subj> to be predicted {as |}<cls>?"),
+        ("q", "what is the probability of <subj> being predicted {as |}<cls>?"),
+        ("q", "how likely is it that <model> predicts <cls> <for_rows>?"),
+        ("q", "what are the odds <subj> {is|are} <cls>?"),
+        ("q", "how probable is a prediction of <cls> <for_rows>?"),
         ("q", "how likely is it that <subj> <pos_present>?"),
         ("np", "the {probability|likelihood|chance|odds} of <posn> <for_rows>"),
         ("np", "the {prediction probabilities|class probabilities|predicted probabilities|confidence scores|probability scores} <for_rows>"),
@@ -903,3 +912,22 @@ RATE_WORDS = {"annual": ("a year", "per year", "annually", "each year"),
               "monthly": ("a month", "per month", "each month"), "month": ("a month",),
               "week": ("a week", "per week", "weekly"), "weekly": ("a week", "per week"),
               "daily": ("a day", "per day", "daily"), "day": ("a day", "per day")}
+
+# A predicted class against the true one: "predicted 1 but actually 0".
+MISMATCH = ("<rows> the model predicts <p> but are actually <l>",
+            "<rows> where the prediction is <p> and the true label is <l>",
+            "<rows> predicted <p> whose ground truth is <l>",
+            "<rows> predicted as <p> that are really <l>",
+            "cases where <model> says <p> but the label is <l>",
+            "<rows> that are truly <l> but predicted <p>",
+            "<rows> labelled <l> that the model calls <p>",
+            "where they are actually <l> but the model predicts <p>")
+# Comparison words that read before a number that comes before its feature ("over 5 visits").
+NUMBER_FIRST = {"greater than": ("more than <n>", "over <n>", "above <n>"),
+                "less than": ("fewer than <n>", "less than <n>", "under <n>"),
+                "greater equal than": ("at least <n>", "<n> or more"),
+                "less equal than": ("at most <n>", "no more than <n>", "<n> or fewer"),
+                "equal to": ("<n>", "<n>", "exactly <n>"),
+                "not equal to": ("other than <n>",)}
+NUMBER_FIRST_CONDITION = ("with <c> <f>", "who have <c> <f>", "having <c> <f>",
+                          "that have <c> <f>", "with <c> <f>")

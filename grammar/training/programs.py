@@ -249,14 +249,21 @@ class ProgramSampler:
         filters: list[p.Clause] = []
         changes: list[p.Clause] = []
         joins_or = False
+        mismatch = False
         if shape.endswith("row") or shape == "row":
             filters = [self.row_id()]
             if rng.random() < 0.04 and len(self.table.ids) > 3:
                 filters.append(self.row_id())
                 joins_or = True
+        elif shape == "group" and self.classification and len(self.labels) == 2 and (
+                rng.random() < 0.06):  # "predicted 1 but actually 0"
+            pair = [p.PredictionFilter(rng.choice(self.labels)),
+                    p.LabelFilter(rng.choice(self.labels))]
+            filters = pair if rng.random() < 0.6 else pair[::-1]
+            mismatch = True
         elif "group" in shape or shape == "interleaved":
             filters = self.group_filters(rng.choices([1, 2, 3], [6, 3, 1])[0])
-            joins_or = len(filters) == 2 and rng.random() < 0.25
+            joins_or = len(filters) == 2 and rng.random() < 0.25 and not mismatch
         if shape.startswith("whatif") or shape == "interleaved":
             avoid = {getattr(c, "feature", "") for c in filters} if rng.random() < 0.85 else set()
             count = rng.choices([1, 2], [9, 1])[0]
@@ -270,6 +277,10 @@ class ProgramSampler:
             first, second = rng.choice(PAIRS if shape == "pair_table" else [
                 pair for pair in PAIRS if "self" not in pair])
             operations = [self.operation(first, used), self.operation(second, used)]
+            if shape == "pair_row" and rng.random() < 0.15:  # three things about one row
+                third = rng.choice([o for o in ("predict", "explain features", "explain cfe",
+                                                "likelihood", "show") if o not in (first, second)])
+                operations.append(self.operation(third, used))
         elif shape.startswith("whatif"):
             operations = [self.operation(weighted(rng, WHATIF_OPERATIONS), used)]
         elif shape == "interleaved":

@@ -161,10 +161,17 @@ class Renderer:
         return None
 
     def class_word(self, label: str) -> str:
-        """A word for a class that the table itself knows (a class name or a number)."""
+        """A word for a class that the table itself knows: a class name, a number, or the
+        target's name ("heart disease" / "no heart disease")."""
         if self.named_classes or not self.binary:
             return label
         positive = label == self.labels[-1]
+        target = self.table.target
+        words = [w for w in target.replace("_", " ").lower().split()]
+        if words and not set(words) <= {"y", "target", "label", "class", "outcome"} and (
+                self.rng.random() < 0.5):
+            name = " ".join(words)
+            return name if positive else self.pick(("no ", "not ", "non ", "no ")) + name
         words = ph.POSITIVE_WORDS if positive else ph.NEGATIVE_WORDS
         return self.pick((label, label) + words[:5])
 
@@ -214,6 +221,11 @@ class Renderer:
         rates = [w for w in ph.RATE_WORDS if w in words or any(x.startswith(w) for x in words)]
         if rates and rng.random() < 0.35:  # "over 100000 a year": time words, no feature
             number = f"{number} {self.pick(ph.RATE_WORDS[rates[0]])}"
+        if rng.random() < 0.12:  # "with 220 cholesterol", "with more than 3 visits"
+            comparison = expand(self.pick(ph.NUMBER_FIRST[clause.comparison]), rng,
+                                {"n": number})
+            return expand(self.pick(ph.NUMBER_FIRST_CONDITION), rng,
+                          {"f": self.feature_phrase(clause.feature), "c": comparison})
         comparison = expand(self.pick(ph.COMPARISON_WORDS[clause.comparison]), rng,
                             {"n": number})
         return expand(self.pick(ph.NUMERIC_CONDITION), rng,
@@ -361,6 +373,22 @@ class Renderer:
                 np_ += " " + " and ".join(self.filter_phrases(others))
             pp = self.pick(("for ", "for ", "of ", "on ", "about ", "regarding ")) + np_
             return Selection(np_, pp, np_, len(ids) > 1, "id")
+        kinds = {type(c) for c in others}
+        if len(others) == 2 and kinds == {p.LabelFilter, p.PredictionFilter} and (
+                rng.random() < 0.7) and self.binary and "or" not in joins:
+            predicted = next(c for c in others if isinstance(c, p.PredictionFilter)).label
+            actual = next(c for c in others if isinstance(c, p.LabelFilter)).label
+            template = self.pick(ph.MISMATCH)
+            predicted_first = template.index("<p>") < template.index("<l>")
+            if predicted_first != isinstance(others[0], p.PredictionFilter):
+                template = None  # the words must come in the program's order
+            if template is not None:
+                group = expand(template, rng, {"rows": self.row(plural=True),
+                                               "model": self.model(),
+                                               "p": self.class_word(predicted),
+                                               "l": self.class_word(actual)})
+                pp = self.pick(("for ", "on ", "among ", "")) + group
+                return Selection(group, pp, group, True, "group")
         if others:
             group = self.group(others, joins)
             pp = expand(self.pick(ph.GROUP_PP), rng, {"g": group})
@@ -458,6 +486,8 @@ class Renderer:
             "have": "have" if plural else "has",
             "rowsn": self.row(plural=True), "thing": self.pick(("the data", "the dataset")),
         }
+        if self.binary:
+            slots["cls"] = self.class_word(self.rng.choice(self.labels))
         outcome = self.positive if self.binary else None
         if outcome is not None:
             horizon = " " + self.pick(ph.HORIZONS) if rng.random() < 0.12 else ""
