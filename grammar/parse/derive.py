@@ -111,24 +111,19 @@ class _Aligner:
             options = self._free(lambda m: m.kind == "class")
         if options:
             return self._tag(options[0][0], tag).start
-        if binary:
-            for start, end in self.class_spans:
-                run = _longest_plain_run(self.m, self.tags, start, end)
-                if run is not None:
-                    self.class_spans.remove((start, end))
-                    for t in range(*run):
-                        self.tags[t] = tag
-                    return run[0]
-        return None
-
+        return self._words(self.class_spans, tag) if binary else None
 
     def split(self, kind: str) -> int | None:
         """The words that say which rows by training ("on the held-out data")."""
-        tag = next(t for t, k in SPLIT_TAGS.items() if k == kind)
-        for start, end in self.split_spans:
+        return self._words(self.split_spans, next(t for t, k in SPLIT_TAGS.items()
+                                                  if k == kind))
+
+    def _words(self, spans: list[tuple[int, int]], tag: str) -> int | None:
+        """Tag the plain words of the first unused span (given by the generator) with ``tag``."""
+        for start, end in spans:
             run = _longest_plain_run(self.m, self.tags, start, end)
             if run is not None:
-                self.split_spans.remove((start, end))
+                spans.remove((start, end))
                 for t in range(*run):
                     self.tags[t] = tag
                 return run[0]
