@@ -213,22 +213,17 @@ def _print_table(table: Any, out: IO[str], max_rows: int = 20) -> None:
     out.write(text + "\n")
 
 
-def _save_figures(figures: Sequence[Any], directory: Path, turn: int) -> list[Path]:
+def _save_figures(charts: Sequence[Any], directory: Path, turn: int) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    for number, figure in enumerate(figures, start=1):
+    for number, chart in enumerate(charts, start=1):
         path = directory / f"turn{turn:03d}_figure{number}.png"
-        figure.savefig(path, dpi=100, bbox_inches="tight")
+        if hasattr(chart, "png"):
+            path.write_bytes(chart.png())
+        else:  # a drawn matplotlib figure
+            chart.savefig(path, dpi=100, bbox_inches="tight")
         paths.append(path)
     return paths
-
-
-def _close_figures(figures: Sequence[Any]) -> None:
-    """Free figure memory if pyplot manages them (it is never imported just for this)."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        for figure in figures:
-            pyplot.close(figure)
 
 
 def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -> None:
@@ -247,7 +242,7 @@ def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -
             out.write(f"[table: {rows} rows x {columns} columns]\n")
         else:
             _print_table(table, out)
-    figures = list(getattr(reply, "figures", None) or [])
+    figures = list(getattr(reply, "charts", None) or getattr(reply, "figures", None) or [])
     if figures:
         if figure_dir is not None:
             try:
@@ -258,7 +253,6 @@ def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -
                 out.write(f"[made {len(figures)} figure(s); could not save them: {exc}]\n")
         else:
             out.write(f"[made {len(figures)} figure(s); use --save-figures to keep them]\n")
-        _close_figures(figures)
     options = tuple(getattr(reply, "options", ()) or ())
     if options:
         listed = all(f"{n}. {o}" in reply.text for n, o in enumerate(options, start=1))

@@ -12,8 +12,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grammar import program as p
@@ -29,7 +29,7 @@ class Reply:
 
     text: str
     parse: str = ""
-    figures: list = field(default_factory=list)
+    charts: tuple = ()  # dialogue.figures.Chart values: .png() bytes, .figure() to draw
     table: Any = None  # pandas DataFrame or None
     understood: str = ""
     followup: str | None = None
@@ -38,6 +38,11 @@ class Reply:
     source: str = ""
     ok: bool = True
     elapsed: float = 0.0  # seconds spent answering
+
+    @property
+    def figures(self) -> list:
+        """The charts drawn as matplotlib figures (a new figure each time it is read)."""
+        return [chart.figure() for chart in self.charts]
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,11 @@ class Conversation:
         return self.state.offered
 
     # ------------------------------------------------------------------ entry points
-    def ask(self, message: Any) -> Reply:
-        """Answer a message in natural language."""
+    def ask(self, message: Any, *, progress: Callable[[Any], None] | None = None) -> Reply:
+        """Answer a message in natural language.
+
+        ``progress`` (optional) receives ``explainers.Progress`` updates (``.text``,
+        ``.fraction``) while a dataset-wide explanation runs, e.g. to show them in a chat."""
         started = time.perf_counter()
         from dialogue.responses import suggestions
 
@@ -179,7 +187,8 @@ class Conversation:
             choice = chosen_option(stripped, [option for option, _ in pending])
             if choice is not None:  # the user picked one of the readings offered last turn
                 program = pending[choice][1]
-                reply = self._run(program, confidence=1.0, source="clarify", started=started)
+                reply = self._run(program, confidence=1.0, source="clarify", started=started,
+                                  progress=progress)
                 return self._record(text, program, reply)
             try:
                 from grammar import ParseContext
@@ -214,10 +223,11 @@ class Conversation:
                     source=parsed.source, started=started))
             reply = self._run(parsed.program, confidence=parsed.confidence,
                               source=parsed.source, started=started,
-                              options=tuple(parsed.options))
+                              options=tuple(parsed.options), progress=progress)
             return self._record(text, parsed.program, reply)
 
-    def run_program(self, program: str | p.Program) -> Reply:
+    def run_program(self, program: str | p.Program, *,
+                    progress: Callable[[Any], None] | None = None) -> Reply:
         """Run a program written in the parse language (skips natural-language parsing)."""
         started = time.perf_counter()
         with self._lock:
@@ -233,12 +243,14 @@ class Conversation:
                         "That is not a program I can read.")
                     return self._record(str(program), None, self._failure(
                         message, source="program", started=started))
-            reply = self._run(parsed, confidence=1.0, source="program", started=started)
+            reply = self._run(parsed, confidence=1.0, source="program", started=started,
+                              progress=progress)
             return self._record(str(program), parsed, reply)
 
     # ------------------------------------------------------------------ internals
     def _run(self, program: p.Program, *, confidence: float, source: str, started: float,
-             options: tuple[str, ...] = ()) -> Reply:
+             options: tuple[str, ...] = (),
+             progress: Callable[[Any], None] | None = None) -> Reply:
         from dialogue.executor import DialogueError, TurnState, execute
         from dialogue.responses import (
             offer_question,
@@ -252,7 +264,7 @@ class Conversation:
             ws, program, followup_of=self.offered if followup else None,
             previous_operations=self.state.operations)
         try:
-            outcome = execute(ws, program, self.state)
+            outcome = execute(ws, program, self.state, progress)
         except DialogueError as exc:
             self._remember_operations(program)
             return self._failure(str(exc), parse=str(program), understood=understood,
@@ -268,13 +280,13 @@ class Conversation:
         offer_text = offer_question(ws, outcome.offer) if outcome.offer is not None else None
         if offer_text:
             text += "\n\n" + offer_text
-        figures: list = []
+        charts: list = []
         if self.make_figures:
             try:
-                from dialogue.figures import figures_for
+                from dialogue.figures import charts_for
 
                 for res in outcome.results:
-                    figures.extend(figures_for(ws, res))
+                    charts.extend(charts_for(ws, res))
             except Exception:  # noqa: BLE001 - a chart failing must not lose the answer
                 logger.exception("figure failed")
         table = None
@@ -288,7 +300,7 @@ class Conversation:
                 offered=outcome.offer,
             )
             self.previous_program = outcome.program
-        return Reply(text=text, parse=str(program), figures=figures, table=table,
+        return Reply(text=text, parse=str(program), charts=tuple(charts), table=table,
                      understood=understood, followup=offer_text, options=options,
                      confidence=confidence, source=source, ok=not notice,
                      elapsed=time.perf_counter() - started)

@@ -274,23 +274,27 @@ class Workspace:
 
     def warm_up(self, *, background: bool = False) -> threading.Thread | None:
         """Pay the start-up costs now (optionally in a daemon thread), so the first questions are
-        fast: load the model and its predictions, let the engine choose its explanation method
-        and explain one row (imports SHAP/LIME and builds their explainers, about ten seconds on
-        a small CPU), and answer the dataset-wide questions most people start with, whose results
-        stay cached on the shared engine."""
+        fast, in the order people need them: the explainers for one row (imports SHAP and
+        builds its explainer, seconds on a small CPU), the model's predictions, then the work
+        every session shares, whose results (and charts) stay cached on the shared engine:
+        global importance and interactions over all rows. Models without exact TreeSHAP also
+        get their explanation method chosen by measured faithfulness."""
 
         def work() -> None:
             started = time.perf_counter()
             try:
+                engine = self.engine
+                engine.explain(self.X.iloc[:1])
                 self.predictions()
                 if self.task == "classification":
                     self.probabilities()
-                engine = self.engine
-                engine.faithfulness()
-                engine.explain(self.X.iloc[:1])
+                if not engine.exact_tree_shap:
+                    engine.faithfulness()
                 conversation = self.conversation()
                 for program in ("important all [E]", "interact [E]"):
-                    conversation.run_program(program)
+                    reply = conversation.run_program(program)
+                    for chart in reply.charts:
+                        chart.png()  # rendered once, cached by content for every session
             except Exception:  # noqa: BLE001 - the first real question reports any problem
                 LOG.info("warm-up stopped early", exc_info=True)
                 return
@@ -319,6 +323,10 @@ class Workspace:
                 if self._predictions is None:
                     self._predictions = np.asarray(self.adapter.predict(self.X))
         return self._predictions
+
+    def has_predictions(self) -> bool:
+        """Whether the predictions on the stored rows are computed already."""
+        return self._predictions is not None
 
     def probabilities(self) -> np.ndarray:
         """Class probabilities on the stored rows (computed once; classification only)."""
