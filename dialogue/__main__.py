@@ -283,8 +283,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
         if args.target or args.model:
             raise CliError("--target/--model need --data")
         try:
-            return Conversation.demo(fallback=args.fallback)
-        except RuntimeError as exc:  # BackendUnavailable: e.g. an endpoint without a URL
+            return Conversation.demo(fallback=args.fallback, dask_scheduler=args.dask_scheduler)
+        except RuntimeError as exc:  # BackendUnavailable, ClusterUnavailable
             raise CliError(str(exc)) from exc
     if not args.target:
         raise CliError("--data needs --target (the column the model predicts)")
@@ -300,9 +300,38 @@ def _open_conversation(args: argparse.Namespace) -> Any:
             index_col=_index_col(args.index_col),
             trusted=args.trust_model,
             fallback=args.fallback,
+            dask_scheduler=args.dask_scheduler,
         )
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise CliError(str(exc)) from exc
+
+
+class _ProgressLine:
+    """Shows dataset-wide progress on one terminal line while an answer is computed."""
+
+    def __init__(self, out: IO[str], interactive: bool) -> None:
+        self.out = out
+        self.interactive = interactive
+        self.shown = False
+        self._last = -1.0
+
+    def __call__(self, update: Any) -> None:
+        fraction = float(getattr(update, "fraction", 0.0))
+        if fraction - self._last < 0.05 and fraction < 1.0:
+            return  # at most ~20 refreshes per computation
+        self._last = fraction
+        text = str(getattr(update, "text", update))
+        if self.interactive:
+            self.out.write(f"\r... {text}\x1b[K")
+        else:
+            self.out.write(f"... {text}\n")
+        self.out.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown and self.interactive:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
 
 
 def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interactive: bool,
@@ -327,13 +356,16 @@ def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interacti
         text = _choose_option(text, options)
         if not interactive:
             out.write(f"you> {text}\n")
+        progress = _ProgressLine(out, interactive)
         try:
-            reply = conversation.ask(text)
+            reply = conversation.ask(text, progress=progress)
         except Exception as exc:  # noqa: BLE001 - the chat must survive any single question
+            progress.finish()
             out.write(f"Sorry, something went wrong answering that ({type(exc).__name__}: "
                       f"{exc}).\n")
             options = ()
             continue
+        progress.finish()
         answered += 1
         render_reply(reply, out, figure_dir, answered)
         out.write("\n")
@@ -451,6 +483,9 @@ def build_argument_parser() -> argparse.ArgumentParser:
                       help="save figures as PNG (in DIR, or a new temporary directory)")
     chat.add_argument("--fallback", metavar="BACKEND", help=FALLBACK_HELP
                       + " (default: $ASKMODEL_FALLBACK, else off)")
+    chat.add_argument("--dask-scheduler", metavar="ADDRESS",
+                      help="run dataset-wide explanations on this Dask cluster (e.g. "
+                           "tcp://host:8786; default: $ASKMODEL_DASK_SCHEDULER, else here)")
     chat.add_argument("--debug", action="store_true", help="log internal errors to stderr")
     chat.set_defaults(handler=command_chat)
 

@@ -83,12 +83,15 @@ class Conversation:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        dask_scheduler: Any = None,
     ) -> Conversation:
         """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``).
 
         ``fallback``: ``"off"`` (the default, or ``$ASKMODEL_FALLBACK``: no language model, but
         unsure readings are offered as options), ``"auto"``, ``"smollm2"``, a ``.gguf`` file or
         model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
+        ``dask_scheduler``: a Dask scheduler address (or ``distributed.Client``) on which
+        dataset-wide explanations run (default ``$ASKMODEL_DASK_SCHEDULER``, else here).
         """
         from dialogue.workspace import Workspace, train_default_model
 
@@ -101,7 +104,7 @@ class Conversation:
             model, note = train_default_model(features, df[target])
         workspace = Workspace(df, target, model, index_col=index_col, class_names=class_names,
                               feature_descriptions=feature_descriptions, model_note=note,
-                              fallback=fallback)
+                              fallback=fallback, dask_scheduler=dask_scheduler)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return cls(workspace, fallback=fallback)
 
@@ -117,20 +120,21 @@ class Conversation:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        dask_scheduler: Any = None,
     ) -> Conversation:
         from dialogue.workspace import Workspace
 
         return cls(Workspace.from_files(
             data_path, target, model_path, index_col=index_col, trusted=trusted,
             class_names=class_names, feature_descriptions=feature_descriptions,
-            fallback=fallback), fallback=fallback)
+            fallback=fallback, dask_scheduler=dask_scheduler), fallback=fallback)
 
     @classmethod
-    def demo(cls, *, fallback: str | None = None) -> Conversation:
+    def demo(cls, *, fallback: str | None = None, dask_scheduler: Any = None) -> Conversation:
         """A conversation on the built-in breast-cancer demo."""
         from dialogue.workspace import Workspace
 
-        return cls(Workspace.demo(), fallback=fallback)
+        return cls(Workspace.demo(dask_scheduler), fallback=fallback)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:

@@ -574,9 +574,9 @@ def _sample_note(ws: Any, used: int, total: int, stability: float | None, things
     """For a sampled dataset-wide answer: which rows, and how sure the ranking is."""
     if used >= total:
         return ""
-    note = (f" _Computed exactly for a seeded random sample of {fmt(used)} of the "
-            f"{fmt(total)} {ws.noun()} to keep the answer fast; the intervals include the "
-            "sampling uncertainty")
+    note = (f" _Computed exactly for a seeded random sample of {used:,} of the {total:,} "
+            f"{ws.noun()} to keep the answer fast; the intervals include the sampling "
+            "uncertainty")
     if stability is not None:
         note += (f", and {pct(stability)} of 200 bootstrap resamples rank the same top three "
                  f"{things}")

@@ -45,6 +45,40 @@ def cache_dir() -> Path:
 
 
 FALLBACK_ENV = "ASKMODEL_FALLBACK"
+DASK_ENV = "ASKMODEL_DASK_SCHEDULER"
+BIG_TABLE_ROWS = 20_000  # from here on, dataset-wide work runs in worker processes
+
+
+class ClusterUnavailable(RuntimeError):
+    """The Dask scheduler that was asked for cannot be reached (the message says why)."""
+
+
+def dask_scheduler_setting(dask_scheduler: Any = None) -> Any:
+    """The Dask scheduler to use: the given address (or ``distributed.Client``), else
+    ``$ASKMODEL_DASK_SCHEDULER``, else ``None`` (explain in this process)."""
+    if dask_scheduler is not None and not isinstance(dask_scheduler, str):
+        return dask_scheduler
+    address = dask_scheduler if dask_scheduler is not None else os.environ.get(DASK_ENV, "")
+    address = address.strip()
+    return address or None
+
+
+def connect_dask(dask_scheduler: Any, timeout: float = 10.0) -> Any:
+    """A ``distributed.Client`` for an address (a client is returned as it is); raises
+    ``ClusterUnavailable`` with a sentence a user can act on."""
+    if dask_scheduler is None or not isinstance(dask_scheduler, str):
+        return dask_scheduler
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ClusterUnavailable("Dask's distributed package is not installed.") from exc
+    try:
+        return Client(dask_scheduler, timeout=timeout, set_as_default=False)
+    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, bad address, ...
+        raise ClusterUnavailable(
+            f"Could not reach the Dask scheduler at {dask_scheduler!r} ({type(exc).__name__}: "
+            f"{exc}). Check the address (e.g. tcp://host:8786) and that the scheduler is "
+            "running, or leave the option out to explain on this machine.") from exc
 
 
 def default_fallback(fallback: str | None = None) -> str:
@@ -88,7 +122,13 @@ class Workspace:
         no_decrease: Sequence[str] | None = None,
         assistant_name: str = "AskModel",
         fallback: str | None = None,
+        dask_scheduler: Any = None,
     ) -> None:
+        """``dask_scheduler``: address of a Dask scheduler (``tcp://host:8786``) or a
+        ``distributed.Client``; dataset-wide explanations (global importance, interactions,
+        large groups) then run on that cluster. Default ``$ASKMODEL_DASK_SCHEDULER``, else this
+        process. The scheduler is contacted now, so a wrong address fails at once
+        (``ClusterUnavailable``)."""
         from grammar.schema import DatasetSchema, canonical_name
 
         if not isinstance(frame, pd.DataFrame):
@@ -144,6 +184,7 @@ class Workspace:
         self._first_stage: NaturalLanguageParser | None = None
         self._parsers: dict[str, FallbackParser] = {}
         self.fallback = default_fallback(fallback)
+        self.dask_client = connect_dask(dask_scheduler_setting(dask_scheduler))
         self._predictions: np.ndarray | None = None
         self._probabilities: np.ndarray | None = None
 
@@ -160,6 +201,7 @@ class Workspace:
         class_names: Mapping[Any, str] | Sequence[str] | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
+        dask_scheduler: Any = None,
     ) -> Workspace:
         """Read a CSV (or Parquet) file and a model file; without a model, train a default one."""
         path = Path(data_path)
@@ -174,6 +216,10 @@ class Workspace:
                 f"the target column {target!r} is not in {path.name}; columns are: "
                 + ", ".join(map(str, frame.columns))
             )
+        if len(frame) >= BIG_TABLE_ROWS and dask_scheduler_setting(dask_scheduler) is None:
+            from explainers.workers import prepare_in_background
+
+            prepare_in_background()  # shap and the worker processes load with the model
         note = None
         if model_path is not None:
             from explainers import load_model
@@ -187,17 +233,15 @@ class Workspace:
             model, note = train_default_model(features, frame[target])
         workspace = cls(frame, target, model, index_col=index_col, class_names=class_names,
                         feature_descriptions=feature_descriptions, model_note=note,
-                        fallback=fallback)
+                        fallback=fallback, dask_scheduler=dask_scheduler)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return workspace
 
     @staticmethod
-    @functools.lru_cache(maxsize=1)
-    def demo() -> Workspace:
-        """The built-in demo workspace, built once per process (it is read-only)."""
-        from dialogue.demo import build_demo_workspace
-
-        return build_demo_workspace()
+    def demo(dask_scheduler: Any = None) -> Workspace:
+        """The built-in demo workspace, built once per process and scheduler (it is
+        read-only); ``dask_scheduler`` as for ``Workspace``."""
+        return _demo_workspace(dask_scheduler_setting(dask_scheduler))
 
     def conversation(self, *, fallback: str | None = None) -> Conversation:
         """A new conversation sharing this workspace (``fallback`` overrides its parser)."""
@@ -234,7 +278,8 @@ class Workspace:
                 if self._engine is None:
                     from explainers import ExplanationEngine
 
-                    self._engine = ExplanationEngine(self.adapter, self.X)
+                    self._engine = ExplanationEngine(self.adapter, self.X,
+                                                     dask_client=self.dask_client)
         return self._engine
 
     @property
@@ -284,12 +329,15 @@ class Workspace:
             started = time.perf_counter()
             try:
                 engine = self.engine
-                engine.explain(self.X.iloc[:1])
+                engine.explain(self.X.iloc[:1])  # what a first "why" needs
+                self.parser  # noqa: B018 - and the parser it is asked through
                 self.predictions()
                 if self.task == "classification":
                     self.probabilities()
                 if not engine.exact_tree_shap:
                     engine.faithfulness()
+                if len(self.X) >= engine.PARALLEL_MIN_ROWS:
+                    engine.start_workers()
                 conversation = self.conversation()
                 for program in ("important all [E]", "interact [E]"):
                     reply = conversation.run_program(program)
@@ -321,7 +369,8 @@ class Workspace:
         if self._predictions is None:
             with self._lock:
                 if self._predictions is None:
-                    self._predictions = np.asarray(self.adapter.predict(self.X))
+                    # through the engine: native thread pools capped while many sessions run
+                    self._predictions = np.asarray(self.engine.predictions(self.X))
         return self._predictions
 
     def has_predictions(self) -> bool:
@@ -333,7 +382,7 @@ class Workspace:
         if self._probabilities is None:
             with self._lock:
                 if self._probabilities is None:
-                    self._probabilities = np.asarray(self.adapter.predict_proba(self.X))
+                    self._probabilities = np.asarray(self.engine.probabilities(self.X))
         return self._probabilities
 
     # ------------------------------------------------------------------ ids and labels
@@ -400,6 +449,13 @@ class Workspace:
         if noun.endswith("y") and noun[-2:-1] not in "aeiou":
             return noun[:-1] + "ies"
         return noun + "s"
+
+
+@functools.lru_cache(maxsize=4)
+def _demo_workspace(dask_scheduler: Any) -> Workspace:
+    from dialogue.demo import build_demo_workspace
+
+    return build_demo_workspace(dask_scheduler=dask_scheduler)
 
 
 # ---------------------------------------------------------------------- default model training

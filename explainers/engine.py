@@ -96,6 +96,9 @@ class ExplanationEngine:
         if len(data) == 0:
             raise EmptySelectionError("The reference data is empty, so there is nothing to "
                                       "compare explanations against.")
+        from explainers.workers import mark_main_process
+
+        mark_main_process()
         self.adapter = adapter
         self.data = self._check_rows(data)
         self.n_jobs = n_jobs
@@ -224,6 +227,21 @@ class ExplanationEngine:
             out.append(value)
             done(len(chunk))
         return out
+
+    def start_workers(self) -> int:
+        """Start the local worker processes for dataset-wide work now (they import shap,
+        seconds each), so the first long answer does not wait for them; returns how many.
+        Nothing to do with a Dask cluster or ``n_jobs=1``."""
+        if self.dask_client is not None or self.n_jobs == 1:
+            return 0
+        from explainers.workers import warm_worker
+
+        n = max(1, int(joblib.effective_n_jobs(self.n_jobs)))
+        if n == 1:
+            return 0
+        pids = joblib.Parallel(n_jobs=self.n_jobs)(joblib.delayed(warm_worker)(i)
+                                                   for i in range(2 * n))
+        return len(set(pids))
 
     # ------------------------------------------------------------------ local explanations
     def _shap_values(self, rows: pd.DataFrame) -> Any:
@@ -514,6 +532,11 @@ class ExplanationEngine:
     def predictions(self, rows: pd.DataFrame) -> np.ndarray:
         """The model's predictions for ``rows`` (validated like every other call)."""
         return self.adapter.predict(self._check_rows(rows))
+
+    @_few_native_threads
+    def probabilities(self, rows: pd.DataFrame) -> np.ndarray:
+        """The model's class probabilities for ``rows`` (classification only)."""
+        return self.adapter.predict_proba(self._check_rows(rows))
 
 
 def _call_job(fn: Callable[[Any], Any], chunk: Any) -> Any:

@@ -53,6 +53,9 @@ class PairInteractionJob:
         self.n_raw = n_raw
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
+        from explainers.workers import lower_priority_in_worker
+
+        lower_priority_in_worker()
         iv = _tree_chunk(self.explainer, X, interaction=True)
         if iv.ndim == 4 and iv.shape[0] != len(X):  # legacy list-of-classes layout
             iv = np.transpose(iv, (1, 2, 3, 0))

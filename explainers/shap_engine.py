@@ -420,6 +420,9 @@ class _TreeJob:
         self.interaction = interaction
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
+        from explainers.workers import lower_priority_in_worker
+
+        lower_priority_in_worker()
         return _tree_chunk(self.explainer, chunk, self.interaction)
 
 
