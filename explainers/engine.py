@@ -80,7 +80,7 @@ class ExplanationEngine:
     GLOBAL_SECONDS = 4.0
     GLOBAL_MIN_SAMPLE = 2000
     INTERACTION_SECONDS = 4.0
-    INTERACTION_MIN_SAMPLE = 400
+    INTERACTION_MIN_SAMPLE = 200
     MAX_GROWTH = 4
     STABLE_SHARE = 0.9
     KERNEL_GLOBAL_ROWS = 200  # model-agnostic global work explains a seeded sample this big
@@ -208,7 +208,7 @@ class ExplanationEngine:
             futures = client.map(_call_job, [function] * len(chunks), data, pure=False)
             position = {future.key: i for i, future in enumerate(futures)}
             results: list[Any] = [None] * len(chunks)
-            for future, value in as_completed(futures, with_results=True):
+            for future, value in as_completed(futures, loop=client.loop, with_results=True):
                 results[position[future.key]] = value
                 done(len(chunks[position[future.key]]))
             return results
@@ -371,10 +371,17 @@ class ExplanationEngine:
             return 1
         return max(1, int(joblib.effective_n_jobs(self.n_jobs)))
 
-    def _affordable_rows(self, n_rows: int, seconds_per_row: float, budget: float) -> int:
+    def _min_chunks(self, seconds: float) -> int:
+        """Chunks to split parallel work into: two per worker (so none idles), else one."""
+        workers = self._workers(seconds)
+        return 2 * workers if workers > 1 else 1
+
+    def _affordable_rows(self, n_rows: int, seconds_per_row: float, budget: float,
+                         parallel: bool = True) -> int:
         """Rows of work that fit in ``budget`` seconds, counting parallel workers only when the
-        work is big enough to be spread over them."""
-        workers = self._workers(min(n_rows, budget / seconds_per_row) * seconds_per_row)
+        work may and is big enough to be spread over them."""
+        seconds = min(n_rows, budget / seconds_per_row) * seconds_per_row
+        workers = self._workers(seconds) if parallel else 1
         return int(budget * workers / seconds_per_row)
 
     def _progress_map(self, progress: Callable[[Progress], None] | None, what: str,
@@ -407,7 +414,7 @@ class ExplanationEngine:
         result for ``(values, n_total)``; the sample always extends the same seeded order.
         """
         n = len(rows)
-        fit = self._affordable_rows(n, cost, budget)
+        fit = self._affordable_rows(n, cost, budget, parallel)
         if n <= max(fit, minimum):
             report = self._progress_map(progress, what, n, seconds=n * cost * parallel)
             return summarise(compute(rows, report), n)
@@ -466,7 +473,8 @@ class ExplanationEngine:
 
         def compute(part: pd.DataFrame, map_chunks: Callable[..., list]) -> np.ndarray:
             full = shap_engine.explain_global(
-                part, map_chunks, kernel_nsamples=reduced if len(part) < len(rows) else None)
+                part, map_chunks, kernel_nsamples=reduced if len(part) < len(rows) else None,
+                min_chunks=self._min_chunks(len(part) * cost))
             per_row, names["what"] = per_row_importance(self.adapter, full)
             names["method"] = full.method
             return per_row
@@ -511,7 +519,8 @@ class ExplanationEngine:
             return friedman_h(self.adapter, rows, top=top, seed=self.seed)
 
         def compute(part: pd.DataFrame, map_chunks: Callable[..., list]) -> np.ndarray:
-            values = tree_pair_values(shap_engine, part, map_chunks)
+            values = tree_pair_values(shap_engine, part, map_chunks,
+                                      self._min_chunks(len(part) * cost))
             assert values is not None  # checked above
             return values
 

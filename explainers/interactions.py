@@ -70,7 +70,8 @@ class PairInteractionJob:
         return both[:, rows, cols]
 
 
-def tree_pair_values(engine: ShapEngine, rows: pd.DataFrame, map_chunks: Any) -> np.ndarray | None:
+def tree_pair_values(engine: ShapEngine, rows: pd.DataFrame, map_chunks: Any,
+                     min_chunks: int = 1) -> np.ndarray | None:
     """``[n, pairs]`` exact TreeSHAP interaction strengths, or ``None`` when TreeSHAP does not
     apply. ``map_chunks`` runs the chunks (inline, in processes or on a Dask cluster)."""
     explainer = engine.interaction_explainer()
@@ -80,7 +81,7 @@ def tree_pair_values(engine: ShapEngine, rows: pd.DataFrame, map_chunks: Any) ->
         raise EmptySelectionError()
     adapter = engine.adapter
     X = adapter.transform(rows)
-    size = engine.chunk_rows("interaction")
+    size = engine.chunk_rows("interaction", len(X), min_chunks)
     chunks = [X[i:i + size] for i in range(0, len(X), size)]
     job = PairInteractionJob(explainer, adapter.transformed_to_raw, len(adapter.feature_names))
     return np.concatenate(map_chunks(job, chunks), axis=0)

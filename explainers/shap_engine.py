@@ -175,13 +175,16 @@ class ShapEngine:
         cost = self.tree_seconds_per_row(what)
         return None if cost is None else int(seconds / cost)
 
-    def chunk_rows(self, what: str = "shap") -> int:
+    def chunk_rows(self, what: str = "shap", n_rows: int = 0, min_chunks: int = 1) -> int:
         """Rows per chunk of dataset-wide TreeSHAP: about ``CHUNK_SECONDS`` of work each, so
-        progress is reported often and other threads get the interpreter between chunks."""
+        progress is reported often and other threads get the interpreter between chunks, and
+        small enough that ``n_rows`` make at least ``min_chunks`` chunks (one per worker)."""
         cost = self.tree_seconds_per_row(what)
-        if cost is None:
-            return self.CHUNK_ROWS
-        return int(min(self.CHUNK_ROWS, max(8, self.CHUNK_SECONDS / cost)))
+        size = self.CHUNK_ROWS if cost is None else min(self.CHUNK_ROWS,
+                                                        max(8, int(self.CHUNK_SECONDS / cost)))
+        if min_chunks > 1 and n_rows > 0:
+            size = min(size, max(8, -(-n_rows // min_chunks)))
+        return int(size)
 
     def interaction_explainer(self) -> Any:
         """The tree explainer for interaction values (shap's C++ code, see
@@ -330,7 +333,8 @@ class ShapEngine:
         return self._explain_kernel(rows, map_chunks)
 
     def explain_global(self, rows: pd.DataFrame, map_chunks: MapChunks | None = None, *,
-                       kernel_nsamples: int | str | None = None) -> ShapValues:
+                       kernel_nsamples: int | str | None = None,
+                       min_chunks: int = 1) -> ShapValues:
         """All-class SHAP values for dataset-wide work, in one output space whatever the number
         of rows: path-dependent TreeSHAP on the model's raw output for trees (never the
         few-rows probability path, whose space would change with the selection's size), else
@@ -341,7 +345,7 @@ class ShapEngine:
         map_chunks = map_chunks or _sequential_map
         tree = self._explainer("tree")
         if tree is not None:
-            return self._explain_path_dependent(rows, tree, map_chunks)
+            return self._explain_path_dependent(rows, tree, map_chunks, min_chunks)
         return self._explain_kernel(rows, map_chunks, nsamples=kernel_nsamples)
 
     def _explain_tree(self, rows: pd.DataFrame, tree: Any, map_chunks: MapChunks) -> ShapValues:
@@ -359,12 +363,12 @@ class ShapEngine:
                                       tuple(rows.index))
         return self._explain_path_dependent(rows, tree, map_chunks)
 
-    def _explain_path_dependent(self, rows: pd.DataFrame, tree: Any, map_chunks: MapChunks
-                                ) -> ShapValues:
+    def _explain_path_dependent(self, rows: pd.DataFrame, tree: Any, map_chunks: MapChunks,
+                                min_chunks: int = 1) -> ShapValues:
         a = self.adapter
         X = a.transform(rows)
         space = self._raw_space()
-        size = self.chunk_rows("shap")
+        size = self.chunk_rows("shap", len(X), min_chunks)
         chunks = [X[i:i + size] for i in range(0, len(X), size)]
         parts = map_chunks(_TreeJob(tree), chunks)
         shaped = [self._shape(p, tree.expected_value, len(c), space == "probability")
