@@ -525,7 +525,7 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
 def _importance(ws: Any, res: r.ImportanceResult) -> str:
     s = res.selection
     scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
-    sample = (f" (measured on a random sample of {fmt(res.n_explained)} {ws.noun()})"
+    sample = (f" (measured on a random sample of {res.n_explained:,} {ws.noun()})"
               if res.n_explained < s.n else "")
     note = _sample_note(ws, res.n_explained, s.n, res.top_stability, "features")
     if res.feature is not None:
@@ -556,7 +556,7 @@ def _interactions(ws: Any, res: r.InteractionsResult) -> str:
     if not res.pairs:
         return "I found no noticeable interactions between features."
     scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
-    sample = (f" (measured on a random sample of {fmt(res.n_explained)} {ws.noun()})"
+    sample = (f" (measured on a random sample of {res.n_explained:,} {ws.noun()})"
               if res.n_explained < s.n else "")
     lines = [f"The strongest feature interactions{scope}{sample} — where the effect of one "
              "feature depends on the other:"]
