@@ -7,6 +7,7 @@ history. A turn that fails leaves all of it untouched.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -170,6 +171,15 @@ class Conversation:
 
         ``progress`` (optional) receives ``explainers.Progress`` updates (``.text``,
         ``.fraction``) while a dataset-wide explanation runs, e.g. to show them in a chat."""
+        with self._answering():
+            return self._ask(message, progress)
+
+    def _answering(self) -> Any:
+        """Tells the workspace an answer is being computed (its warm-up lets it go first)."""
+        answering = getattr(self.workspace, "answering", None)
+        return answering() if answering is not None else contextlib.nullcontext()
+
+    def _ask(self, message: Any, progress: Callable[[Any], None] | None) -> Reply:
         started = time.perf_counter()
         from dialogue.responses import suggestions
 
@@ -234,7 +244,7 @@ class Conversation:
                     progress: Callable[[Any], None] | None = None) -> Reply:
         """Run a program written in the parse language (skips natural-language parsing)."""
         started = time.perf_counter()
-        with self._lock:
+        with self._answering(), self._lock:
             if isinstance(program, p.Program):
                 parsed = program
             else:

@@ -8,6 +8,7 @@ and many conversations (threads) can share one workspace.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -15,7 +16,7 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ def cache_dir() -> Path:
 FALLBACK_ENV = "ASKMODEL_FALLBACK"
 DASK_ENV = "ASKMODEL_DASK_SCHEDULER"
 BIG_TABLE_ROWS = 20_000  # from here on, dataset-wide work runs in worker processes
+PREPARE_WAIT_SECONDS = 30.0  # longest a big table's opening waits for its worker processes
 
 
 class ClusterUnavailable(RuntimeError):
@@ -179,6 +181,8 @@ class Workspace:
                       [c for c in self.X.columns if canonical_name(c) in NO_DECREASE_NAMES])
         )
         self._lock = threading.RLock()
+        self._answers_lock = threading.Lock()
+        self._answers = 0  # answers being computed now (see ``answering``)
         self._adapter: ModelAdapter | None = None
         self._engine: ExplanationEngine | None = None
         self._first_stage: NaturalLanguageParser | None = None
@@ -216,10 +220,11 @@ class Workspace:
                 f"the target column {target!r} is not in {path.name}; columns are: "
                 + ", ".join(map(str, frame.columns))
             )
+        preparing = None
         if len(frame) >= BIG_TABLE_ROWS and dask_scheduler_setting(dask_scheduler) is None:
             from explainers.workers import prepare_in_background
 
-            prepare_in_background()  # shap and the worker processes load with the model
+            preparing = prepare_in_background()  # shap and the workers load with the model
         note = None
         if model_path is not None:
             from explainers import load_model
@@ -235,6 +240,8 @@ class Workspace:
                         feature_descriptions=feature_descriptions, model_note=note,
                         fallback=fallback, dask_scheduler=dask_scheduler)
         workspace.adapter  # noqa: B018 - validate the model against the data now
+        if preparing is not None:  # ready before the first question, not competing with it
+            preparing.join(timeout=PREPARE_WAIT_SECONDS)
         return workspace
 
     @staticmethod
@@ -331,15 +338,19 @@ class Workspace:
                 engine = self.engine
                 engine.explain(self.X.iloc[:1])  # what a first "why" needs
                 self.parser  # noqa: B018 - and the parser it is asked through
+                self._after_answers()
                 self.predictions()
                 if self.task == "classification":
+                    self._after_answers()
                     self.probabilities()
                 if not engine.exact_tree_shap:
+                    self._after_answers()
                     engine.faithfulness()
                 if len(self.X) >= engine.PARALLEL_MIN_ROWS:
                     engine.start_workers()
                 conversation = self.conversation()
                 for program in ("important all [E]", "interact [E]"):
+                    self._after_answers()
                     reply = conversation.run_program(program)
                     for chart in reply.charts:
                         chart.png()  # rendered once, cached by content for every session
@@ -354,6 +365,28 @@ class Workspace:
         thread = threading.Thread(target=work, name="askmodel-warm-up", daemon=True)
         thread.start()
         return thread
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Marks an answer in progress, so background warm-up steps let it go first."""
+        with self._answers_lock:
+            self._answers += 1
+        try:
+            yield
+        finally:
+            with self._answers_lock:
+                self._answers -= 1
+
+    def _after_answers(self, longest: float = 10.0) -> None:
+        """Wait (at most ``longest`` seconds) until no answer is being computed: a warm-up
+        step takes seconds of CPU on a big table, and a question asked meanwhile should not
+        share the machine with it (measured: a first "why" from 0.5 s to several seconds)."""
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline:
+            with self._answers_lock:
+                if self._answers == 0:
+                    return
+            time.sleep(0.05)
 
     @property
     def task(self) -> str:

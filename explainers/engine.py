@@ -55,8 +55,8 @@ def _few_native_threads(method: F) -> F:
     Explanations make many small batched model calls; waking a pool per call costs more than it
     saves, and on a shared 2-core machine OpenMP spin-waits stalled calls for seconds (measured:
     HistGradientBoosting ``predict_proba`` on 256 rows, median 94 ms / worst 2.4 s with 2 OpenMP
-    threads versus 29 / 70 ms with 1). The limit is set by the outermost call on this engine and
-    restored when the last concurrent call on it returns.
+    threads versus 29 / 70 ms with 1; one row 1.2 s in a thread that did not set its own OpenMP
+    limit). See ``_enter_thread_limit`` for who sets which limit.
     """
 
     @functools.wraps(method)
@@ -111,27 +111,48 @@ class ExplanationEngine:
         self._limit_depth = 0
         self._limiter: Any = None
         self._thread_controller: Any = None
+        self._thread_state = threading.local()  # per thread: call depth, OpenMP limiter
         probe = self.data.head(50)
         self._fingerprint = ResultCache.key(
             model_fingerprint(adapter.model, probe, lambda: adapter.output_matrix(probe)),
             content_hash(self.data), seed)
 
     # ------------------------------------------------------------------ helpers
+    def _controller(self) -> Any:
+        from threadpoolctl import ThreadpoolController
+
+        with self._limit_lock:
+            if self._thread_controller is None:  # created after the model's libraries load
+                self._thread_controller = ThreadpoolController()
+            return self._thread_controller
+
     def _enter_thread_limit(self) -> None:
+        """Cap native threads: OpenMP's setting belongs to each calling thread (so every
+        thread sets its own, on its outermost call), BLAS's to the process (set by the
+        outermost call of any thread, restored by the last)."""
         if self.MODEL_THREADS is None:
             return
+        controller = self._controller()
+        local = self._thread_state
+        depth = getattr(local, "depth", 0)
+        local.depth = depth + 1
+        if depth == 0:
+            local.limiter = controller.select(user_api="openmp").limit(
+                limits=self.MODEL_THREADS)
         with self._limit_lock:
             self._limit_depth += 1
             if self._limit_depth == 1:
-                from threadpoolctl import ThreadpoolController
-
-                if self._thread_controller is None:  # created after the model's libraries load
-                    self._thread_controller = ThreadpoolController()
-                self._limiter = self._thread_controller.limit(limits=self.MODEL_THREADS)
+                self._limiter = controller.select(user_api="blas").limit(
+                    limits=self.MODEL_THREADS)
 
     def _exit_thread_limit(self) -> None:
         if self.MODEL_THREADS is None:
             return
+        local = self._thread_state
+        local.depth -= 1
+        if local.depth == 0 and getattr(local, "limiter", None) is not None:
+            local.limiter.restore_original_limits()
+            local.limiter = None
         with self._limit_lock:
             self._limit_depth -= 1
             if self._limit_depth == 0 and self._limiter is not None:
