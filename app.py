@@ -13,10 +13,12 @@ explanation does not hold up other users.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import itertools
 import logging
 import os
+import queue
 import tempfile
 import threading
 import time
@@ -37,7 +39,6 @@ from dialogue.app_support import (
     check_target,
     describe_load_error,
     example_questions,
-    figure_png,
     guess_index_column,
     guess_split_column,
     guess_target,
@@ -57,6 +58,9 @@ LOG = logging.getLogger("askmodel.app")
 NO_INDEX = "(row number)"
 NO_SPLIT = "(not known)"
 PENDING_TITLE = "Working on it…"
+PENDING_TEXT = "Reading your question and running the model…"
+PENDING_AFTER = 0.3  # seconds an answer may take before the progress message is shown
+PROGRESS_EVERY = 0.5  # seconds between progress refreshes
 UNDERSTOOD_TITLE = "How I understood your question"
 
 CSS = """
@@ -108,8 +112,13 @@ class AskModelApp:
         answer_concurrency: int | None = None,
         demo_label: str = "Demo: breast-cancer biopsies",
         warm: bool = True,
+        dask_scheduler: str | None = None,
     ) -> None:
-        self._demo_factory = demo_workspace or _default_demo_workspace
+        # dataset-wide explanations of the demo and of uploads run on this Dask cluster
+        # (None: $ASKMODEL_DASK_SCHEDULER, else in this process)
+        self.dask_scheduler = dask_scheduler
+        self._demo_factory = demo_workspace or (
+            lambda: _default_demo_workspace(self.dask_scheduler))
         self.warm = warm  # load the model and explainers in the background at start
         self.demo_label = demo_label
         self._demo: Workspace | None = None
@@ -120,6 +129,11 @@ class AskModelApp:
             os.environ.get("ASKMODEL_CONCURRENCY", "16")
         )
         self.export_dir = Path(tempfile.mkdtemp(prefix="askmodel-export-"))
+        # answers run here, so the chat handler can show progress while one is computed
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.answer_concurrency, thread_name_prefix="askmodel-answer"
+        )
+        self.pending_after = PENDING_AFTER
         self._chart_counter = itertools.count(1)
 
     # ------------------------------------------------------------------ shared demo
@@ -152,13 +166,16 @@ class AskModelApp:
         return session if session is not None else self.new_session()
 
     # ------------------------------------------------------------------ answering
-    def answer(self, session: Session, question: str) -> Turn:
+    def answer(
+        self, session: Session, question: str, progress: Callable[[Any], None] | None = None
+    ) -> Turn:
         """Ask the session's conversation; never raises (errors become an apologetic turn).
 
-        The turn keeps its charts as PNG, rendered once here for both the chat and export."""
+        ``progress`` receives the explainers' progress updates. The turn keeps its charts as
+        PNG (cached by content, so a chart every session shares is drawn once)."""
         started = time.perf_counter()
         try:
-            reply = session.conversation.ask(question)
+            reply = session.conversation.ask(question, progress=progress)
         except Exception:  # a bug below must not kill the session
             LOG.exception("answering %r failed", question)
             failed = Turn(
@@ -181,7 +198,7 @@ class AskModelApp:
             ok=bool(reply.ok),
             confidence=getattr(reply, "confidence", None),
             source=getattr(reply, "source", None),
-            figures_png=tuple(figure_png(f) for f in reply.figures or ()),
+            figures_png=tuple(chart.png() for chart in reply.charts),
             table=reply.table,
             followup=reply.followup,
             options=tuple(reply.options or ()),
@@ -232,7 +249,11 @@ class AskModelApp:
     def respond(
         self, question: str, history: list[dict[str, Any]] | None, session: Session | None
     ) -> Iterator[tuple[list[dict[str, Any]], Session]]:
-        """Chat handler: show the question and a spinner at once, then the answer."""
+        """Chat handler: the answer, preceded by a progress message when it takes a while.
+
+        The answer runs in the app's answer pool; a quick one (most are) is sent in one update,
+        a slow one first shows "Working on it…" with the explainers' progress (rows done of
+        rows to do), refreshed as it comes, then the answer."""
         session = self.ensure(session)
         # only the newest answer keeps its follow-up buttons
         history = [{**m, "options": None} if m.get("options") else m for m in history or []]
@@ -242,13 +263,24 @@ class AskModelApp:
             return
         ticket = session.begin()
         history.append({"role": "user", "content": question})
-        pending = {
-            "role": "assistant",
-            "content": "Reading your question and running the model…",
-            "metadata": {"title": PENDING_TITLE, "status": "pending"},
-        }
-        yield [*history, pending], session
-        turn = self.answer(session, question)
+        updates: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        future = self._pool.submit(self.answer, session, question, updates.put)
+        wait = self.pending_after
+        shown = None
+        while True:
+            try:
+                turn = future.result(timeout=wait)
+                break
+            except concurrent.futures.TimeoutError:
+                pass
+            latest = None
+            while not updates.empty():
+                latest = updates.get()
+            text = _progress_text(latest) if latest is not None else shown or PENDING_TEXT
+            if text != shown:
+                shown = text
+                yield [*history, _pending_message(text)], session
+            wait = PROGRESS_EVERY
         if session.was_stopped(ticket):
             return
         session.turns.append(turn)
@@ -372,7 +404,7 @@ class AskModelApp:
                 read_upload_csv(test_path)
             check_model_file(model_path, trusted)
             workspace = _load_workspace(csv_path, str(target), model_path, index, trusted,
-                                        split, test_path or None)
+                                        split, test_path or None, self.dask_scheduler)
         except Exception as exc:  # every failure becomes a message, the session keeps going
             LOG.info("upload rejected: %s", exc)
             return (
@@ -637,14 +669,29 @@ class AskModelApp:
         return blocks
 
 
+def _pending_message(text: str) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": text,
+        "metadata": {"title": PENDING_TITLE, "status": "pending"},
+    }
+
+
+def _progress_text(update: Any) -> str:
+    """``explainers.Progress`` in words, e.g. "Global importance (exact TreeSHAP): 40,000 of
+    200,000 rows (20%)…"."""
+    text = str(getattr(update, "text", update))
+    return text[:1].upper() + text[1:] + "…"
+
+
 def _samples(questions: tuple[str, ...]) -> dict[str, Any]:
     return gr.update(samples=[[q] for q in questions])
 
 
-def _default_demo_workspace() -> Workspace:
+def _default_demo_workspace(dask_scheduler: str | None = None) -> Workspace:
     from dialogue import Workspace
 
-    return Workspace.demo()
+    return Workspace.demo(dask_scheduler)
 
 
 def _load_workspace(
@@ -655,6 +702,7 @@ def _load_workspace(
     trusted: bool,
     split_column: str | None = None,
     test_path: str | None = None,
+    dask_scheduler: str | None = None,
 ) -> Workspace:
     from dialogue import Workspace
 
@@ -666,6 +714,7 @@ def _load_workspace(
         trusted=trusted,
         split_column=split_column,
         test_path=test_path,
+        dask_scheduler=dask_scheduler,
     )
 
 
@@ -687,6 +736,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="port (default 7860 or $GRADIO_SERVER_PORT)",
     )
     parser.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    parser.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run dataset-wide explanations on this Dask cluster, e.g. tcp://host:8786 "
+        "(default: $ASKMODEL_DASK_SCHEDULER, else in this process)",
+    )
     return parser.parse_args(argv)
 
 
@@ -695,7 +751,10 @@ def main(argv: list[str] | None = None) -> None:
     # No usage pings from a tool that shows people's data (override by setting it to True).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     args = parse_args(argv)
-    blocks = AskModelApp().build()
+    try:
+        blocks = AskModelApp(dask_scheduler=args.dask_scheduler).build()
+    except RuntimeError as exc:  # ClusterUnavailable: a wrong --dask-scheduler address
+        raise SystemExit(f"askmodel: {exc}") from None
     blocks.launch(
         server_name=args.host or "127.0.0.1",
         server_port=args.port,

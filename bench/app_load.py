@@ -7,6 +7,12 @@ for a patient only that session uses, and the accuracy. Reports p50/p95 answer t
 per kind, and checks isolation: every session's answer to each question must equal the answer a
 session gets when it asks the same sequence alone (recorded first, serially).
 
+The 20 clients are threads of this one process, on the same machine as the server. For a plain
+``http://`` URL they are created with ``ssl_verify=False``: otherwise gradio_client builds a new
+TLS context (loading every CA certificate) for each request, about 100 ms of CPU per answer on
+this 2-core machine, and that client cost, not the app, is what the benchmark measured. No TLS is
+involved on loopback ``http://`` either way. ``--tls-contexts`` restores the old behaviour.
+
     python bench/app_load.py                 # starts app.py on a free port, 20 sessions
     python bench/app_load.py --url http://127.0.0.1:7860/ --sessions 20
 """
@@ -85,8 +91,15 @@ def answer_text(history: list[dict]) -> str:
     return TIMING.sub("", "\n".join(parts))
 
 
-def run_session(url: str, session: int, out: list[Answer], barrier: threading.Barrier) -> None:
-    client = Client(url, verbose=False, download_files=False)
+def client_for(url: str, tls_contexts: bool = False) -> Client:
+    """A gradio client; see the module docstring for ``ssl_verify``."""
+    plain_http = url.startswith("http://") and not tls_contexts
+    return Client(url, verbose=False, download_files=False, ssl_verify=not plain_http)
+
+
+def run_session(url: str, session: int, out: list[Answer], barrier: threading.Barrier,
+                tls_contexts: bool = False) -> None:
+    client = client_for(url, tls_contexts)
     barrier.wait()
     for kind, question in questions_for(session):
         started = time.perf_counter()
@@ -95,11 +108,11 @@ def run_session(url: str, session: int, out: list[Answer], barrier: threading.Ba
         out.append(Answer(session, kind, question, answer_text(history), seconds))
 
 
-def reference(url: str, sessions: int) -> dict[tuple[int, str], str]:
+def reference(url: str, sessions: int, tls_contexts: bool = False) -> dict[tuple[int, str], str]:
     """Each session's sequence asked alone, one after another."""
     expected = {}
     for session in range(sessions):
-        client = Client(url, verbose=False, download_files=False)
+        client = client_for(url, tls_contexts)
         for kind, question in questions_for(session):
             expected[(session, question)] = answer_text(
                 client.predict(question, [], api_name="/chat")
@@ -120,6 +133,9 @@ def main() -> int:
     parser.add_argument("--url", help="an already running app (default: start app.py)")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument("--tls-contexts", action="store_true",
+                        help="let every request build a TLS context, as gradio_client does by "
+                             "default (measures the client's cost too)")
     args = parser.parse_args()
 
     process = None
@@ -141,12 +157,13 @@ def main() -> int:
         wait_until_up(url, process, 300)
     try:
         t0 = time.perf_counter()
-        expected = reference(url, args.sessions)
+        expected = reference(url, args.sessions, args.tls_contexts)
         serial_s = time.perf_counter() - t0
         answers: list[Answer] = []
         barrier = threading.Barrier(args.sessions)
         threads = [
-            threading.Thread(target=run_session, args=(url, s, answers, barrier))
+            threading.Thread(target=run_session,
+                             args=(url, s, answers, barrier, args.tls_contexts))
             for s in range(args.sessions)
         ]
         t0 = time.perf_counter()
@@ -164,6 +181,7 @@ def main() -> int:
     times = [a.seconds for a in answers]
     report = {
         "sessions": args.sessions,
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "answers": len(answers),
         "expected_answers": sum(len(questions_for(s)) for s in range(args.sessions)),
         "wall_s": round(wall_s, 2),

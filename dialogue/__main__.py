@@ -222,22 +222,17 @@ def _print_table(table: Any, out: IO[str], max_rows: int = 20) -> None:
     out.write(text + "\n")
 
 
-def _save_figures(figures: Sequence[Any], directory: Path, turn: int) -> list[Path]:
+def _save_figures(charts: Sequence[Any], directory: Path, turn: int) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    for number, figure in enumerate(figures, start=1):
+    for number, chart in enumerate(charts, start=1):
         path = directory / f"turn{turn:03d}_figure{number}.png"
-        figure.savefig(path, dpi=100, bbox_inches="tight")
+        if hasattr(chart, "png"):
+            path.write_bytes(chart.png())
+        else:  # a drawn matplotlib figure
+            chart.savefig(path, dpi=100, bbox_inches="tight")
         paths.append(path)
     return paths
-
-
-def _close_figures(figures: Sequence[Any]) -> None:
-    """Free figure memory if pyplot manages them (it is never imported just for this)."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        for figure in figures:
-            pyplot.close(figure)
 
 
 def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -> None:
@@ -256,7 +251,7 @@ def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -
             out.write(f"[table: {rows} rows x {columns} columns]\n")
         else:
             _print_table(table, out)
-    figures = list(getattr(reply, "figures", None) or [])
+    figures = list(getattr(reply, "charts", None) or getattr(reply, "figures", None) or [])
     if figures:
         if figure_dir is not None:
             try:
@@ -267,7 +262,6 @@ def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -
                 out.write(f"[made {len(figures)} figure(s); could not save them: {exc}]\n")
         else:
             out.write(f"[made {len(figures)} figure(s); use --save-figures to keep them]\n")
-        _close_figures(figures)
     options = tuple(getattr(reply, "options", ()) or ())
     if options:
         listed = all(f"{n}. {o}" in reply.text for n, o in enumerate(options, start=1))
@@ -298,8 +292,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
         if args.target or args.model or args.split_column or args.test_data:
             raise CliError("--target/--model/--split-column/--test-data need --data")
         try:
-            return Conversation.demo(fallback=args.fallback)
-        except RuntimeError as exc:  # BackendUnavailable: e.g. an endpoint without a URL
+            return Conversation.demo(fallback=args.fallback, dask_scheduler=args.dask_scheduler)
+        except RuntimeError as exc:  # BackendUnavailable, ClusterUnavailable
             raise CliError(str(exc)) from exc
     if not args.target:
         raise CliError("--data needs --target (the column the model predicts)")
@@ -319,6 +313,7 @@ def _open_conversation(args: argparse.Namespace) -> Any:
             fallback=args.fallback,
             split_column=args.split_column or None,
             test_path=args.test_data or None,
+            dask_scheduler=args.dask_scheduler,
         )
     except Exception as exc:  # noqa: BLE001 - every load failure is one line, never a traceback
         raise CliError(_load_error_line(exc)) from exc
@@ -336,6 +331,34 @@ def _load_error_line(exc: BaseException) -> str:
     else:
         text = "the data and model could not be loaded (run with --debug for details)"
     return " ".join(text.replace("trusted=True", "--trust-model").split())
+
+
+class _ProgressLine:
+    """Shows dataset-wide progress on one terminal line while an answer is computed."""
+
+    def __init__(self, out: IO[str], interactive: bool) -> None:
+        self.out = out
+        self.interactive = interactive
+        self.shown = False
+        self._last = -1.0
+
+    def __call__(self, update: Any) -> None:
+        fraction = float(getattr(update, "fraction", 0.0))
+        if fraction - self._last < 0.05 and fraction < 1.0:
+            return  # at most ~20 refreshes per computation
+        self._last = fraction
+        text = str(getattr(update, "text", update))
+        if self.interactive:
+            self.out.write(f"\r... {text}\x1b[K")
+        else:
+            self.out.write(f"... {text}\n")
+        self.out.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown and self.interactive:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
 
 
 def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interactive: bool,
@@ -360,15 +383,18 @@ def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interacti
         text = _choose_option(text, options)
         if not interactive:
             out.write(f"you> {text}\n")
+        progress = _ProgressLine(out, interactive)
         try:
-            reply = conversation.ask(text)
+            reply = conversation.ask(text, progress=progress)
         except Exception:  # noqa: BLE001 - the chat must survive any single question
             import logging
 
+            progress.finish()
             logging.getLogger(__name__).exception("answering a question failed")
             out.write("Sorry, something went wrong answering that; try another question.\n")
             options = ()
             continue
+        progress.finish()
         answered += 1
         render_reply(reply, out, figure_dir, answered)
         out.write("\n")
@@ -494,6 +520,9 @@ def build_argument_parser() -> argparse.ArgumentParser:
                       help="save figures as PNG (in DIR, or a new temporary directory)")
     chat.add_argument("--fallback", metavar="BACKEND", help=FALLBACK_HELP
                       + " (default: $ASKMODEL_FALLBACK, else off)")
+    chat.add_argument("--dask-scheduler", metavar="ADDRESS",
+                      help="run dataset-wide explanations on this Dask cluster (e.g. "
+                           "tcp://host:8786; default: $ASKMODEL_DASK_SCHEDULER, else here)")
     chat.add_argument("--debug", action="store_true", help="log internal errors to stderr")
     chat.set_defaults(handler=command_chat)
 

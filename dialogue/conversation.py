@@ -7,13 +7,15 @@ history. A turn that fails leaves all of it untouched.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grammar import program as p
@@ -29,7 +31,7 @@ class Reply:
 
     text: str
     parse: str = ""
-    figures: list = field(default_factory=list)
+    charts: tuple = ()  # dialogue.figures.Chart values: .png() bytes, .figure() to draw
     table: Any = None  # pandas DataFrame or None
     understood: str = ""
     followup: str | None = None
@@ -38,6 +40,11 @@ class Reply:
     source: str = ""
     ok: bool = True
     elapsed: float = 0.0  # seconds spent answering
+
+    @property
+    def figures(self) -> list:
+        """The charts drawn as matplotlib figures (a new figure each time it is read)."""
+        return [chart.figure() for chart in self.charts]
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class Conversation:
         fallback: str | None = None,
         split_column: str | None = None,
         test_frame: Any = None,
+        dask_scheduler: Any = None,
     ) -> Conversation:
         """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``).
 
@@ -89,13 +97,16 @@ class Conversation:
         data. ``fallback``: ``"off"`` (the default, or ``$ASKMODEL_FALLBACK``: no language model,
         but unsure readings are offered as options), ``"auto"``, ``"smollm2"``, a ``.gguf`` file
         or model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
+        ``dask_scheduler``: a Dask scheduler address (or ``distributed.Client``) on which
+        dataset-wide explanations run (default ``$ASKMODEL_DASK_SCHEDULER``, else here).
         """
         from dialogue.workspace import Workspace
 
         workspace = Workspace.build(df, target, model, index_col=index_col,
                                     split_column=split_column, test_frame=test_frame,
                                     class_names=class_names,
-                                    feature_descriptions=feature_descriptions, fallback=fallback)
+                                    feature_descriptions=feature_descriptions, fallback=fallback,
+                                    dask_scheduler=dask_scheduler)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return cls(workspace, fallback=fallback)
 
@@ -113,21 +124,22 @@ class Conversation:
         fallback: str | None = None,
         split_column: str | None = None,
         test_path: str | os.PathLike | None = None,
+        dask_scheduler: Any = None,
     ) -> Conversation:
         from dialogue.workspace import Workspace
 
         return cls(Workspace.from_files(
             data_path, target, model_path, index_col=index_col, trusted=trusted,
             class_names=class_names, feature_descriptions=feature_descriptions,
-            fallback=fallback, split_column=split_column, test_path=test_path),
-            fallback=fallback)
+            fallback=fallback, split_column=split_column, test_path=test_path,
+            dask_scheduler=dask_scheduler), fallback=fallback)
 
     @classmethod
-    def demo(cls, *, fallback: str | None = None) -> Conversation:
+    def demo(cls, *, fallback: str | None = None, dask_scheduler: Any = None) -> Conversation:
         """A conversation on the built-in breast-cancer demo."""
         from dialogue.workspace import Workspace
 
-        return cls(Workspace.demo(), fallback=fallback)
+        return cls(Workspace.demo(dask_scheduler), fallback=fallback)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
@@ -158,25 +170,32 @@ class Conversation:
         return self.state.offered
 
     # ------------------------------------------------------------------ entry points
-    def ask(self, message: Any) -> Reply:
-        """Answer a message in natural language. Never raises: see ``_guarded``."""
-        return self._guarded(message, self._answer)
+    def ask(self, message: Any, *, progress: Callable[[Any], None] | None = None) -> Reply:
+        """Answer a message in natural language. Never raises: see ``_guarded``.
 
-    def run_program(self, program: str | p.Program) -> Reply:
-        """Run a program written in the parse language (skips natural-language parsing)."""
-        return self._guarded(program, self._run_program)
+        ``progress`` (optional) receives ``explainers.Progress`` updates (``.text``,
+        ``.fraction``) while a dataset-wide explanation runs, e.g. to show them in a chat."""
+        return self._guarded(message, functools.partial(self._answer, progress=progress))
+
+    def run_program(self, program: str | p.Program, *,
+                    progress: Callable[[Any], None] | None = None) -> Reply:
+        """Run a program written in the parse language (skips natural-language parsing);
+        ``progress`` as for ``ask``."""
+        return self._guarded(program, functools.partial(self._run_program, progress=progress))
 
     # ------------------------------------------------------------------ the error boundary
     def _guarded(self, message: Any, answer: Any) -> Reply:
         """The one error boundary of a turn: whatever fails inside it (parser, executor, engines,
         the model, rendering, charts) becomes a short reply that says what the user can do. The
         exception's type, message and traceback go to the log only, never into the reply, and
-        the conversation's state is left as it was before the turn."""
+        the conversation's state is left as it was before the turn. While the turn runs, the
+        workspace knows an answer is being computed (see ``_answering``)."""
         started = time.perf_counter()
         with self._lock:
             saved = (self.state, self.previous_program, self._pending, len(self.history))
             try:
-                return answer(message, started)
+                with self._answering():
+                    return answer(message, started)
             except Exception as exc:  # noqa: BLE001 - the boundary: nothing escapes a turn
                 self.state, self.previous_program, self._pending = saved[:3]
                 del self.history[saved[3]:]
@@ -184,7 +203,13 @@ class Conversation:
                 return self._record(_safe_text(message), None, self._failure(
                     _friendly(exc, self.workspace), started=started))
 
-    def _answer(self, message: Any, started: float) -> Reply:
+    def _answering(self) -> Any:
+        """Tells the workspace an answer is being computed (its warm-up lets it go first)."""
+        answering = getattr(self.workspace, "answering", None)
+        return answering() if answering is not None else contextlib.nullcontext()
+
+    def _answer(self, message: Any, started: float, *,
+                progress: Callable[[Any], None] | None = None) -> Reply:
         from dialogue.responses import suggestions
 
         text = "" if message is None else str(message)
@@ -204,7 +229,8 @@ class Conversation:
         choice = chosen_option(stripped, [option for option, _ in pending])
         if choice is not None:  # the user picked one of the readings offered last turn
             program = pending[choice][1]
-            reply = self._run(program, confidence=1.0, source="clarify", started=started)
+            reply = self._run(program, confidence=1.0, source="clarify", started=started,
+                              progress=progress)
             return self._record(text, program, reply)
         try:
             from grammar import ParseContext
@@ -240,10 +266,11 @@ class Conversation:
                 source=parsed.source, started=started))
         reply = self._run(parsed.program, confidence=parsed.confidence,
                           source=parsed.source, started=started,
-                          options=tuple(parsed.options))
+                          options=tuple(parsed.options), progress=progress)
         return self._record(text, parsed.program, reply)
 
-    def _run_program(self, program: str | p.Program, started: float) -> Reply:
+    def _run_program(self, program: str | p.Program, started: float, *,
+                     progress: Callable[[Any], None] | None = None) -> Reply:
         if isinstance(program, p.Program):
             parsed = program
         else:
@@ -259,12 +286,14 @@ class Conversation:
                                  exc_info=exc)
                 return self._record(str(program), None, self._failure(
                     message, source="program", started=started))
-        reply = self._run(parsed, confidence=1.0, source="program", started=started)
+        reply = self._run(parsed, confidence=1.0, source="program", started=started,
+                          progress=progress)
         return self._record(str(program), parsed, reply)
 
     # ------------------------------------------------------------------ internals
     def _run(self, program: p.Program, *, confidence: float, source: str, started: float,
-             options: tuple[str, ...] = ()) -> Reply:
+             options: tuple[str, ...] = (),
+             progress: Callable[[Any], None] | None = None) -> Reply:
         from dialogue.executor import DialogueError, TurnState, execute
         from dialogue.responses import (
             offer_question,
@@ -282,7 +311,7 @@ class Conversation:
             logger.error("describing a program failed: %s", exception_detail(exc), exc_info=exc)
             understood = ""
         try:
-            outcome = execute(ws, program, self.state)
+            outcome = execute(ws, program, self.state, progress)
         except DialogueError as exc:
             self._remember_operations(program)
             return self._failure(str(exc), parse=str(program), understood=understood,
@@ -298,13 +327,13 @@ class Conversation:
         offer_text = offer_question(ws, outcome.offer) if outcome.offer is not None else None
         if offer_text:
             text += "\n\n" + offer_text
-        figures: list = []
+        charts: list = []
         if self.make_figures:
             try:
-                from dialogue.figures import figures_for
+                from dialogue.figures import charts_for
 
                 for res in outcome.results:
-                    figures.extend(figures_for(ws, res))
+                    charts.extend(charts_for(ws, res))
             except Exception:  # noqa: BLE001 - a chart failing must not lose the answer
                 logger.exception("figure failed")
         table = None
@@ -318,7 +347,7 @@ class Conversation:
                 offered=outcome.offer,
             )
             self.previous_program = outcome.program
-        return Reply(text=text, parse=str(program), figures=figures, table=table,
+        return Reply(text=text, parse=str(program), charts=tuple(charts), table=table,
                      understood=understood, followup=offer_text, options=options,
                      confidence=confidence, source=source, ok=not notice,
                      elapsed=time.perf_counter() - started)

@@ -101,7 +101,7 @@ def demo_descriptions(frame: pd.DataFrame) -> dict[str, str]:
     return {c: describe(c) for c in frame.columns if c != "diagnosis"}
 
 
-def build_demo_workspace(cache: Any = None) -> Any:
+def build_demo_workspace(cache: Any = None, dask_scheduler: Any = None) -> Any:
     """The demo ``Workspace``: model trained on half the scans (cached), descriptions attached."""
     from dialogue.workspace import Workspace, train_default_model
 
@@ -122,4 +122,5 @@ def build_demo_workspace(cache: Any = None) -> Any:
         feature_descriptions=demo_descriptions(frame),
         row_noun="patient",
         model_note=DEMO_NOTE,
+        dask_scheduler=dask_scheduler,
     )

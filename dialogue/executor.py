@@ -7,7 +7,7 @@ workspace; what-if changes live on a copy for the rest of the turn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,13 +67,17 @@ class Outcome:
     changes: tuple[p.Clause, ...] = field(default=())
 
 
-def execute(workspace: Any, program: p.Program, state: TurnState) -> Outcome:
-    """Run ``program``; raise ``DialogueError`` (friendly) when it cannot be answered."""
+def execute(workspace: Any, program: p.Program, state: TurnState,
+            progress: Callable[[Any], None] | None = None) -> Outcome:
+    """Run ``program``; raise ``DialogueError`` (friendly) when it cannot be answered.
+
+    ``progress`` receives ``explainers.Progress`` updates from dataset-wide explanations."""
     if any(isinstance(c, p.FollowUp) for c in program.clauses):
         if state.offered is None:
             return Outcome(program, (r.NoticeResult("no-followup"),), (), False, (), None, False)
-        return execute(workspace, state.offered, TurnState(state.selection, state.operations))
-    return _Run(workspace, state).run(program)
+        return execute(workspace, state.offered, TurnState(state.selection, state.operations),
+                       progress)
+    return _Run(workspace, state, progress).run(program)
 
 
 def planned_operations(program: p.Program, state: TurnState) -> tuple[p.Clause, ...]:
@@ -93,9 +97,11 @@ def planned_operations(program: p.Program, state: TurnState) -> tuple[p.Clause, 
 class _Run:
     """One turn's working state: the selection and a what-if copy of the data."""
 
-    def __init__(self, workspace: Any, state: TurnState) -> None:
+    def __init__(self, workspace: Any, state: TurnState,
+                 progress: Callable[[Any], None] | None = None) -> None:
         self.ws = workspace
         self.state = state
+        self.progress = progress
         self.adapter = workspace.adapter
         self.data: pd.DataFrame = workspace.X
         self.changed_positions: np.ndarray = np.zeros(0, dtype=int)
@@ -347,6 +353,13 @@ class _Run:
             self._preds = preds
         return self._preds
 
+    def predicted_at(self, position: int) -> Any:
+        """The prediction for one row, without predicting every row when they are not ready
+        yet (on a big table that costs seconds; the answer is the same either way)."""
+        if self._preds is None and not self.ws.has_predictions():
+            return self.ws.engine.predictions(self.data.iloc[[position]])[0]
+        return self.predictions()[position]
+
     def probabilities(self) -> np.ndarray:
         if self._proba is None:
             proba = self.ws.probabilities()
@@ -495,7 +508,7 @@ class _Run:
             order = np.argsort(-sizes, kind="stable")
             effects = tuple(self._group_effect(rows, attribution, i, float(vector[i]),
                                                float(sizes[i])) for i in order)
-        prediction = _plain(self.predictions()[sample[0]]) if single else None
+        prediction = _plain(self.predicted_at(int(sample[0]))) if single else None
         return r.AttributionResult(
             self.selection(positions), attribution.method, effects,
             _plain(attribution.class_label), attribution.output_name,
@@ -575,8 +588,10 @@ class _Run:
         feature_name = None
         if isinstance(op, p.ImportantFeature):
             feature_name = self.feature(op.feature).name
-        sample = self._sample(positions, GROUP_SAMPLE)
-        result = self.ws.engine.global_importance(self.data.iloc[sample])
+        # every selected row: the engine explains them all exactly when that fits its time
+        # budget, else a seeded sample it states (rows used, intervals, stability)
+        result = self.ws.engine.global_importance(self.data.iloc[positions],
+                                                  progress=self.progress)
         total = float(np.sum(result.mean_abs)) or 1.0
         entries = tuple(
             r.ImportanceEntry(name, float(result.mean_abs[i]), float(result.ci_low[i]),
@@ -586,18 +601,22 @@ class _Run:
         if k is not None and k < 1:
             raise DialogueError("Ask for at least one feature, for example the top 3.")
         return r.ImportanceResult(self.selection(positions), entries, k, result.method,
-                                  len(sample), feature_name)
+                                  result.n_rows, feature_name, result.top_stability)
 
     def _interact(self, _op: p.Clause, positions: np.ndarray) -> r.InteractionsResult:
-        sample = self._sample(positions, GROUP_SAMPLE)
-        if len(sample) < 2:
+        if len(positions) < 2:
             raise DialogueError(
                 "Interactions describe how features work together across many rows, so they "
                 f"need more than one {self.ws.noun(1)}. Try it on a group or the whole dataset.")
-        result = self.ws.engine.interactions(self.data.iloc[sample], top=5)
-        pairs = tuple(r.InteractionPair(a, b, float(s))
-                      for (a, b), s in zip(result.pairs, result.strengths, strict=True))
-        return r.InteractionsResult(self.selection(positions), pairs, result.method, len(sample))
+        result = self.ws.engine.interactions(self.data.iloc[positions], top=5,
+                                             progress=self.progress)
+        low = result.ci_low if result.ci_low is not None else [None] * len(result.pairs)
+        high = result.ci_high if result.ci_high is not None else [None] * len(result.pairs)
+        pairs = tuple(r.InteractionPair(a, b, float(s), _maybe_float(lo), _maybe_float(hi))
+                      for (a, b), s, lo, hi in zip(result.pairs, result.strengths, low, high,
+                                                   strict=True))
+        return r.InteractionsResult(self.selection(positions), pairs, result.method,
+                                    result.n_rows, result.top_stability)
 
     def _show(self, _op: p.Clause, positions: np.ndarray) -> r.ShowResult:
         table = self.data.iloc[positions[:MAX_TABLE_ROWS]].copy()
@@ -1243,3 +1262,7 @@ def unknown_id(ws: Any, row_id: object) -> DialogueError:
     else:
         span = f" Example ids: {', '.join(map(str, index[:3]))}."
     return DialogueError(f"There is no {noun} with id {_id_text(row_id)}.{span}")
+
+
+def _maybe_float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -1,32 +1,105 @@
-"""Charts for results, drawn with ``matplotlib.figure.Figure`` (no pyplot, so thread-safe).
+"""Charts for results: a ``Chart`` is the chart as plain data, drawn on demand.
 
-matplotlib is imported only when a chart is made, keeping ``import dialogue`` and the parse path
-light.
+Answers carry ``Chart`` values (cheap to build, hashable), not drawn figures: ``Chart.figure()``
+draws a ``matplotlib.figure.Figure`` (no pyplot, so thread-safe) and ``Chart.png()`` renders PNG
+bytes once per distinct chart, cached by content, so a chart many sessions share (the
+dataset's importance ranking) is drawn once. Drawing was the costliest part of an answer under
+load (``bench/app_load.py``), so the layout is fixed by hand instead of matplotlib's
+constrained layout and tight bounding box, which lay the figure out twice.
+
+matplotlib is imported only when a chart is drawn, keeping ``import dialogue`` and the parse
+path light.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+from dataclasses import dataclass
 from typing import Any
 
 from dialogue import results as r
 
 MAX_BARS = 10
+RAISES, LOWERS, NEUTRAL, HIGHLIGHT = "#c0392b", "#2e6fba", "#7f8c8d", "#c0392b"
+PNG_DPI = 110
 
 
-def _figure(width: float = 6.0, height: float = 3.2) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart as plain data (top bar last, as matplotlib draws them)."""
 
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    colours: tuple[str, ...]
+    xlabel: str
+    title: str = ""
+    errors: tuple[tuple[float, ...], tuple[float, ...]] | None = None  # (below, above)
+    zero_line: bool = False
+    xlim: tuple[float, float] | None = None
+    outline: tuple[float, ...] | None = None  # dashed comparison bars (e.g. before a change)
+    legend: tuple[str, str] | None = None  # labels of the bars and the outline
+    width: float = 6.0
+
+    @property
+    def height(self) -> float:
+        return 0.42 * len(self.labels) + 1.3 + 0.15 * self.xlabel.count("\n")
+
+    def figure(self) -> Any:
+        """The chart drawn on a new ``matplotlib.figure.Figure``."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(self.width, self.height), dpi=100)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        kwargs: dict[str, Any] = {"color": list(self.colours)}
+        if self.errors is not None:
+            kwargs.update(xerr=[list(self.errors[0]), list(self.errors[1])], capsize=3)
+        if self.legend is not None:
+            kwargs["label"] = self.legend[0]
+        axes.barh(list(self.labels), list(self.values), **kwargs)
+        if self.outline is not None:
+            axes.barh(list(self.labels), list(self.outline), color="none", edgecolor="#555555",
+                      linestyle="--", label=self.legend[1] if self.legend else None)
+        if self.legend is not None:
+            axes.legend(fontsize=8)
+        if self.zero_line:
+            axes.axvline(0, color="#555555", linewidth=0.8)
+        if self.xlim is not None:
+            axes.set_xlim(*self.xlim)
+        axes.set_xlabel(self.xlabel)
+        if self.title:
+            axes.set_title(self.title, fontsize=10)
+        axes.xaxis.set_major_locator(_locator())
+        longest = max((len(label) for label in self.labels), default=1)
+        left = min(0.62, (0.075 * longest + 0.3) / self.width)
+        bottom = (0.45 + 0.17 * (1 + self.xlabel.count("\n"))) / self.height
+        top = 1 - (0.35 if self.title else 0.15) / self.height
+        figure.subplots_adjust(left=left, right=0.97, bottom=bottom, top=top)
+        return figure
+
+    def png(self, dpi: int = PNG_DPI) -> bytes:
+        """PNG bytes of the chart (rendered once per distinct chart and resolution)."""
+        return _render_png(self, dpi)
 
 
-def attribution_chart(ws: Any, res: r.AttributionResult) -> Any:
+def _locator() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=5)
+
+
+@functools.lru_cache(maxsize=256)
+def _render_png(chart: Chart, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    chart.figure().savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def attribution_chart(ws: Any, res: r.AttributionResult) -> Chart:
     """Horizontal bars: how much each feature raised (red) or lowered (blue) the output."""
     effects = list(res.effects[:MAX_BARS])[::-1]
-    figure = _figure(6.0, 0.45 * len(effects) + 1.2)
-    axes = figure.add_subplot()
     labels = []
     for e in effects:
         if e.value is not None:
@@ -36,68 +109,52 @@ def attribution_chart(ws: Any, res: r.AttributionResult) -> Any:
         else:
             labels.append(e.feature)
     if res.selection.single:
-        values = [e.effect for e in effects]
-        colours = ["#c0392b" if v > 0 else "#2e6fba" for v in values]
+        values = [float(e.effect) for e in effects]
+        colours = [RAISES if v > 0 else LOWERS for v in values]
     else:  # a group: typical size of each feature's effect
-        values = [e.mean_abs or 0.0 for e in effects]
-        colours = ["#7f8c8d"] * len(values)
-    axes.barh(labels, values, color=colours)
-    axes.axvline(0, color="#555555", linewidth=0.8)
+        values = [float(e.mean_abs or 0.0) for e in effects]
+        colours = [NEUTRAL] * len(values)
     target = (f"chance of {ws.class_name(res.class_label)}" if res.class_label is not None
               else f"predicted {ws.target}")
-    axes.set_xlabel(f"effect on the {target}\n(red raises it, blue lowers it)"
-                    if res.selection.single else f"typical size of effect on the {target}")
+    xlabel = (f"effect on the {target}\n(red raises it, blue lowers it)"
+              if res.selection.single else f"typical size of effect on the {target}")
     title = (f"{ws.noun(1).capitalize()} {res.selection.row_ids[0]}" if res.selection.single
              else f"{res.n_explained} {ws.noun()}")
-    axes.set_title(f"What drives the prediction — {title}", fontsize=10)
-    return figure
+    return Chart(tuple(labels), tuple(values), tuple(colours), xlabel,
+                 f"What drives the prediction — {title}", zero_line=True)
 
 
-def importance_chart(ws: Any, res: r.ImportanceResult) -> Any:
+def importance_chart(ws: Any, res: r.ImportanceResult) -> Chart:
     """Bars of mean |effect| with their 95% bootstrap intervals."""
     entries = list(res.entries[: res.k or MAX_BARS])
     if res.feature is not None:
         entries = list(res.entries[:MAX_BARS])
     entries = entries[::-1]
-    figure = _figure(6.0, 0.4 * len(entries) + 1.2)
-    axes = figure.add_subplot()
-    names = [e.feature for e in entries]
-    means = [e.mean_abs for e in entries]
-    low = [max(e.mean_abs - e.ci_low, 0.0) for e in entries]
-    high = [max(e.ci_high - e.mean_abs, 0.0) for e in entries]
-    colours = ["#c0392b" if e.feature == res.feature else "#2e6fba" for e in entries]
-    axes.barh(names, means, xerr=[low, high], color=colours, capsize=3)
-    axes.set_xlabel("average size of effect on the model's output")
-    axes.set_title("Feature importance", fontsize=10)
-    return figure
+    below = tuple(max(e.mean_abs - e.ci_low, 0.0) for e in entries)
+    above = tuple(max(e.ci_high - e.mean_abs, 0.0) for e in entries)
+    colours = tuple(HIGHLIGHT if e.feature == res.feature else LOWERS for e in entries)
+    return Chart(tuple(e.feature for e in entries), tuple(float(e.mean_abs) for e in entries),
+                 colours, "average size of effect on the model's output", "Feature importance",
+                 errors=(below, above))
 
 
-def likelihood_chart(ws: Any, res: r.LikelihoodResult) -> Any:
-    figure = _figure(5.0, 0.5 * len(res.classes) + 1.2)
-    axes = figure.add_subplot()
-    names = [ws.class_name(c) for c in res.classes]
-    axes.barh(names, res.probabilities, color="#2e6fba", label="now" if res.before else None)
-    if res.before is not None:
-        axes.barh(names, res.before, color="none", edgecolor="#555555", linestyle="--",
-                  label="before the change")
-        axes.legend(fontsize=8)
-    axes.set_xlim(0, 1)
-    axes.set_xlabel("predicted probability" + ("" if res.selection.single else " (mean)"))
-    return figure
+def likelihood_chart(ws: Any, res: r.LikelihoodResult) -> Chart:
+    names = tuple(ws.class_name(c) for c in res.classes)
+    xlabel = "predicted probability" + ("" if res.selection.single else " (mean)")
+    return Chart(names, tuple(float(v) for v in res.probabilities), (LOWERS,) * len(names),
+                 xlabel, xlim=(0.0, 1.0), width=5.0,
+                 outline=None if res.before is None else tuple(float(v) for v in res.before),
+                 legend=None if res.before is None else ("now", "before the change"))
 
 
-def interaction_chart(ws: Any, res: r.InteractionsResult) -> Any:
+def interaction_chart(ws: Any, res: r.InteractionsResult) -> Chart:
     pairs = list(res.pairs[:MAX_BARS])[::-1]
-    figure = _figure(6.0, 0.45 * len(pairs) + 1.2)
-    axes = figure.add_subplot()
-    axes.barh([f"{p.first} × {p.second}" for p in pairs], [p.strength for p in pairs],
-              color="#8e44ad")
-    axes.set_xlabel("interaction strength")
-    axes.set_title("Strongest interactions", fontsize=10)
-    return figure
+    return Chart(tuple(f"{p.first} × {p.second}" for p in pairs),
+                 tuple(float(p.strength) for p in pairs), ("#8e44ad",) * len(pairs),
+                 "interaction strength", "Strongest interactions")
 
 
-def figures_for(ws: Any, result: Any) -> list[Any]:
+def charts_for(ws: Any, result: Any) -> list[Chart]:
     """The charts that help a given result (possibly none)."""
     if isinstance(result, r.AttributionResult) and result.effects:
         return [attribution_chart(ws, result)]
@@ -108,3 +165,8 @@ def figures_for(ws: Any, result: Any) -> list[Any]:
     if isinstance(result, r.InteractionsResult) and result.pairs:
         return [interaction_chart(ws, result)]
     return []
+
+
+def figures_for(ws: Any, result: Any) -> list[Any]:
+    """The charts for a result, drawn as matplotlib figures."""
+    return [chart.figure() for chart in charts_for(ws, result)]

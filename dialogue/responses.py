@@ -585,8 +585,9 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
 def _importance(ws: Any, res: r.ImportanceResult) -> str:
     s = res.selection
     scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
-    sample = (f" (measured on a random sample of {fmt(res.n_explained)} {ws.noun()})"
+    sample = (f" (measured on a random sample of {res.n_explained:,} {ws.noun()})"
               if res.n_explained < s.n else "")
+    note = _sample_note(ws, res.n_explained, s.n, res.top_stability, "features")
     if res.feature is not None:
         rank = res.rank(res.feature)
         entry = res.entries[rank - 1]
@@ -596,18 +597,18 @@ def _importance(ws: Any, res: r.ImportanceResult) -> str:
         return (f"**{entry.feature}** is {level}{scope}{sample}: it accounts for "
                 f"{pct(entry.share)} of the model's total reliance on features (average effect "
                 f"{fmt(entry.mean_abs)} on the output, 95% interval {fmt(entry.ci_low)}"
-                f" to {fmt(entry.ci_high)}).")
+                f" to {fmt(entry.ci_high)}).{note}")
     entries = res.entries if res.k is None else res.entries[: res.k]
     if res.k == 1:
         e = entries[0]
         return (f"The most important feature{scope} is **{e.feature}**{sample}, with "
-                f"{pct(e.share)} of the model's total reliance on features.")
+                f"{pct(e.share)} of the model's total reliance on features.{note}")
     head = ("All features ranked by importance" if res.k is None else
             f"The {len(entries)} most important features") + scope + sample + ":"
     lines = [head]
     for i, e in enumerate(entries, 1):
         lines.append(f"{i}. **{e.feature}** — {pct(e.share)} (average effect {fmt(e.mean_abs)})")
-    return "\n".join(lines)
+    return "\n".join(lines) + (f"\n\n{note.strip()}" if note else "")
 
 
 def _interactions(ws: Any, res: r.InteractionsResult) -> str:
@@ -615,13 +616,31 @@ def _interactions(ws: Any, res: r.InteractionsResult) -> str:
     if not res.pairs:
         return "I found no noticeable interactions between features."
     scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
-    sample = (f" (measured on a random sample of {fmt(res.n_explained)} {ws.noun()})"
+    sample = (f" (measured on a random sample of {res.n_explained:,} {ws.noun()})"
               if res.n_explained < s.n else "")
     lines = [f"The strongest feature interactions{scope}{sample} — where the effect of one "
              "feature depends on the other:"]
+    sampled = res.n_explained < s.n
     for pair in res.pairs[:5]:
-        lines.append(f"- **{pair.first}** × **{pair.second}** (strength {fmt(pair.strength)})")
-    return "\n".join(lines)
+        interval = (f", 95% interval {fmt(pair.ci_low)} to {fmt(pair.ci_high)}"
+                    if sampled and pair.ci_low is not None and pair.ci_high is not None else "")
+        lines.append(f"- **{pair.first}** × **{pair.second}** (strength {fmt(pair.strength)}"
+                     f"{interval})")
+    note = _sample_note(ws, res.n_explained, s.n, res.top_stability, "pairs")
+    return "\n".join(lines) + (f"\n\n{note.strip()}" if note else "")
+
+
+def _sample_note(ws: Any, used: int, total: int, stability: float | None, things: str) -> str:
+    """For a sampled dataset-wide answer: which rows, and how sure the ranking is."""
+    if used >= total:
+        return ""
+    note = (f" _Computed exactly for a seeded random sample of {used:,} of the {total:,} "
+            f"{ws.noun()} to keep the answer fast; the intervals include the sampling "
+            "uncertainty")
+    if stability is not None:
+        note += (f", and {pct(stability)} of 200 bootstrap resamples rank the same top three "
+                 f"{things}")
+    return note + "._"
 
 
 def _table_markdown(table: pd.DataFrame, limit: int = 10) -> str:

@@ -146,6 +146,7 @@ class ImportanceResult:
     method: str
     n_explained: int
     feature: str | None = None  # set for ``important F``
+    top_stability: float | None = None  # sampled: share of bootstrap resamples, same top 3
 
     def rank(self, feature: str) -> int:
         return [e.feature for e in self.entries].index(feature) + 1
@@ -156,6 +157,8 @@ class InteractionPair:
     first: str
     second: str
     strength: float
+    ci_low: float | None = None  # 95% bootstrap interval of the strength
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class InteractionsResult:
     pairs: tuple[InteractionPair, ...]
     method: str
     n_explained: int
+    top_stability: float | None = None  # sampled: share of bootstrap resamples, same top 3
 
 
 @dataclass(frozen=True)

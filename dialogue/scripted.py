@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -574,7 +574,7 @@ def check_fact(fact: Fact, reply: Any, namespace: Mapping[str, Any]) -> FactOutc
                 ok = not present
             return FactOutcome(fact, ok, f"found {present!r} of {needles!r}")
         flags = {
-            "has_figure": bool(reply.figures),
+            "has_figure": bool(getattr(reply, "charts", None) or getattr(reply, "figures", None)),
             "ok": bool(reply.ok),
             "has_options": bool(reply.options),
             "has_followup": reply.followup is not None,
@@ -615,7 +615,6 @@ class ScriptRunner:
             outcomes.append(TurnOutcome(
                 script.path.name, dialogue.name, number, turn.user, turn.parse,
                 reply.parse or "", reply.text or "", facts))
-            _close_figures(reply.figures)
         return outcomes
 
     def run_script(self, path: str | Path) -> list[TurnOutcome]:
@@ -624,15 +623,6 @@ class ScriptRunner:
         for dialogue in script.dialogues:
             outcomes.extend(self.run_dialogue(script, dialogue))
         return outcomes
-
-
-def _close_figures(figures: Iterable[Any]) -> None:
-    import sys
-
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        for figure in figures or ():
-            pyplot.close(figure)
 
 
 def run_script(path: str | Path) -> list[TurnOutcome]:

@@ -8,6 +8,7 @@ and many conversations (threads) can share one workspace.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -15,7 +16,7 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,41 @@ def cache_dir() -> Path:
 
 
 FALLBACK_ENV = "ASKMODEL_FALLBACK"
+DASK_ENV = "ASKMODEL_DASK_SCHEDULER"
+BIG_TABLE_ROWS = 20_000  # from here on, dataset-wide work runs in worker processes
+PREPARE_WAIT_SECONDS = 30.0  # longest a big table's opening waits for its worker processes
+
+
+class ClusterUnavailable(RuntimeError):
+    """The Dask scheduler that was asked for cannot be reached (the message says why)."""
+
+
+def dask_scheduler_setting(dask_scheduler: Any = None) -> Any:
+    """The Dask scheduler to use: the given address (or ``distributed.Client``), else
+    ``$ASKMODEL_DASK_SCHEDULER``, else ``None`` (explain in this process)."""
+    if dask_scheduler is not None and not isinstance(dask_scheduler, str):
+        return dask_scheduler
+    address = dask_scheduler if dask_scheduler is not None else os.environ.get(DASK_ENV, "")
+    address = address.strip()
+    return address or None
+
+
+def connect_dask(dask_scheduler: Any, timeout: float = 10.0) -> Any:
+    """A ``distributed.Client`` for an address (a client is returned as it is); raises
+    ``ClusterUnavailable`` with a sentence a user can act on."""
+    if dask_scheduler is None or not isinstance(dask_scheduler, str):
+        return dask_scheduler
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ClusterUnavailable("Dask's distributed package is not installed.") from exc
+    try:
+        return Client(dask_scheduler, timeout=timeout, set_as_default=False)
+    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, bad address, ...
+        raise ClusterUnavailable(
+            f"Could not reach the Dask scheduler at {dask_scheduler!r} ({type(exc).__name__}: "
+            f"{exc}). Check the address (e.g. tcp://host:8786) and that the scheduler is "
+            "running, or leave the option out to explain on this machine.") from exc
 
 
 def default_fallback(fallback: str | None = None) -> str:
@@ -92,11 +128,18 @@ class Workspace:
         training_source: str = "it was trained here",
         split_column: str | None = None,
         notes: Sequence[str] = (),
+        dask_scheduler: Any = None,
     ) -> None:
         """``training_rows`` (one True/False per row of ``frame``) or ``split_column`` (a column
         saying train/test, dropped from the features) tell which rows the model was trained on,
         so that scores are measured on the others; without either nobody knows, and answers
-        say so."""
+        say so.
+
+        ``dask_scheduler``: address of a Dask scheduler (``tcp://host:8786``) or a
+        ``distributed.Client``; dataset-wide explanations (global importance, interactions,
+        large groups) then run on that cluster. Default ``$ASKMODEL_DASK_SCHEDULER``, else this
+        process. The scheduler is contacted now, so a wrong address fails at once
+        (``ClusterUnavailable``)."""
         from dialogue import holdout
         from grammar.schema import DatasetSchema, canonical_name
 
@@ -163,11 +206,14 @@ class Workspace:
                       [c for c in self.X.columns if canonical_name(c) in NO_DECREASE_NAMES])
         )
         self._lock = threading.RLock()
+        self._answers_lock = threading.Lock()
+        self._answers = 0  # answers being computed now (see ``answering``)
         self._adapter: ModelAdapter | None = None
         self._engine: ExplanationEngine | None = None
         self._first_stage: NaturalLanguageParser | None = None
         self._parsers: dict[str, FallbackParser] = {}
         self.fallback = default_fallback(fallback)
+        self.dask_client = connect_dask(dask_scheduler_setting(dask_scheduler))
         self._predictions: np.ndarray | None = None
         self._probabilities: np.ndarray | None = None
 
@@ -254,6 +300,7 @@ class Workspace:
         fallback: str | None = None,
         split_column: str | None = None,
         test_path: str | os.PathLike | None = None,
+        dask_scheduler: Any = None,
     ) -> Workspace:
         """Read a CSV (or Parquet) file and a model file; without a model, train a default one.
 
@@ -270,6 +317,11 @@ class Workspace:
             )
         test = read_table(test_path) if test_path is not None else None
         test_frame = test.frame if test is not None else None
+        preparing = None
+        if len(frame) >= BIG_TABLE_ROWS and dask_scheduler_setting(dask_scheduler) is None:
+            from explainers.workers import prepare_in_background
+
+            preparing = prepare_in_background()  # shap and the workers load with the model
         model = None
         if model_path is not None:
             from explainers import load_model
@@ -281,17 +333,18 @@ class Workspace:
                               if test_path is not None else "the test file",
                               class_names=class_names, feature_descriptions=feature_descriptions,
                               fallback=fallback, data_name=Path(data_path).name,
-                              notes=(*data.notes, *(test.notes if test is not None else ())))
+                              notes=(*data.notes, *(test.notes if test is not None else ())),
+                              dask_scheduler=dask_scheduler)
         workspace.adapter  # noqa: B018 - validate the model against the data now
+        if preparing is not None:  # ready before the first question, not competing with it
+            preparing.join(timeout=PREPARE_WAIT_SECONDS)
         return workspace
 
     @staticmethod
-    @functools.lru_cache(maxsize=1)
-    def demo() -> Workspace:
-        """The built-in demo workspace, built once per process (it is read-only)."""
-        from dialogue.demo import build_demo_workspace
-
-        return build_demo_workspace()
+    def demo(dask_scheduler: Any = None) -> Workspace:
+        """The built-in demo workspace, built once per process and scheduler (it is
+        read-only); ``dask_scheduler`` as for ``Workspace``."""
+        return _demo_workspace(dask_scheduler_setting(dask_scheduler))
 
     def conversation(self, *, fallback: str | None = None) -> Conversation:
         """A new conversation sharing this workspace (``fallback`` overrides its parser)."""
@@ -328,7 +381,8 @@ class Workspace:
                 if self._engine is None:
                     from explainers import ExplanationEngine
 
-                    self._engine = ExplanationEngine(self.adapter, self.X)
+                    self._engine = ExplanationEngine(self.adapter, self.X,
+                                                     dask_client=self.dask_client)
         return self._engine
 
     @property
@@ -368,23 +422,34 @@ class Workspace:
 
     def warm_up(self, *, background: bool = False) -> threading.Thread | None:
         """Pay the start-up costs now (optionally in a daemon thread), so the first questions are
-        fast: load the model and its predictions, let the engine choose its explanation method
-        and explain one row (imports SHAP/LIME and builds their explainers, about ten seconds on
-        a small CPU), and answer the dataset-wide questions most people start with, whose results
-        stay cached on the shared engine."""
+        fast, in the order people need them: the explainers for one row (imports SHAP and
+        builds its explainer, seconds on a small CPU), the model's predictions, then the work
+        every session shares, whose results (and charts) stay cached on the shared engine:
+        global importance and interactions over all rows. Models without exact TreeSHAP also
+        get their explanation method chosen by measured faithfulness."""
 
         def work() -> None:
             started = time.perf_counter()
             try:
+                engine = self.engine
+                engine.explain(self.X.iloc[:1])  # what a first "why" needs
+                self.parser  # noqa: B018 - and the parser it is asked through
+                self._after_answers()
                 self.predictions()
                 if self.task == "classification":
+                    self._after_answers()
                     self.probabilities()
-                engine = self.engine
-                engine.faithfulness()
-                engine.explain(self.X.iloc[:1])
+                if not engine.exact_tree_shap:
+                    self._after_answers()
+                    engine.faithfulness()
+                if len(self.X) >= engine.PARALLEL_MIN_ROWS:
+                    engine.start_workers()
                 conversation = self.conversation()
                 for program in ("important all [E]", "interact [E]"):
-                    conversation.run_program(program)
+                    self._after_answers()
+                    reply = conversation.run_program(program)
+                    for chart in reply.charts:
+                        chart.png()  # rendered once, cached by content for every session
             except Exception:  # noqa: BLE001 - the first real question reports any problem
                 LOG.info("warm-up stopped early", exc_info=True)
                 return
@@ -396,6 +461,28 @@ class Workspace:
         thread = threading.Thread(target=work, name="askmodel-warm-up", daemon=True)
         thread.start()
         return thread
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Marks an answer in progress, so background warm-up steps let it go first."""
+        with self._answers_lock:
+            self._answers += 1
+        try:
+            yield
+        finally:
+            with self._answers_lock:
+                self._answers -= 1
+
+    def _after_answers(self, longest: float = 10.0) -> None:
+        """Wait (at most ``longest`` seconds) until no answer is being computed: a warm-up
+        step takes seconds of CPU on a big table, and a question asked meanwhile should not
+        share the machine with it (measured: a first "why" from 0.5 s to several seconds)."""
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline:
+            with self._answers_lock:
+                if self._answers == 0:
+                    return
+            time.sleep(0.05)
 
     @property
     def task(self) -> str:
@@ -411,15 +498,20 @@ class Workspace:
         if self._predictions is None:
             with self._lock:
                 if self._predictions is None:
-                    self._predictions = np.asarray(self.adapter.predict(self.X))
+                    # through the engine: native thread pools capped while many sessions run
+                    self._predictions = np.asarray(self.engine.predictions(self.X))
         return self._predictions
+
+    def has_predictions(self) -> bool:
+        """Whether the predictions on the stored rows are computed already."""
+        return self._predictions is not None
 
     def probabilities(self) -> np.ndarray:
         """Class probabilities on the stored rows (computed once; classification only)."""
         if self._probabilities is None:
             with self._lock:
                 if self._probabilities is None:
-                    self._probabilities = np.asarray(self.adapter.predict_proba(self.X))
+                    self._probabilities = np.asarray(self.engine.probabilities(self.X))
         return self._probabilities
 
     # ------------------------------------------------------------------ ids and labels
@@ -486,6 +578,13 @@ class Workspace:
         if noun.endswith("y") and noun[-2:-1] not in "aeiou":
             return noun[:-1] + "ies"
         return noun + "s"
+
+
+@functools.lru_cache(maxsize=4)
+def _demo_workspace(dask_scheduler: Any) -> Workspace:
+    from dialogue.demo import build_demo_workspace
+
+    return build_demo_workspace(dask_scheduler=dask_scheduler)
 
 
 # ---------------------------------------------------------------------- default model training

@@ -23,6 +23,7 @@ from explainers.results import (
     FeatureChange,
     ImportanceResult,
     InteractionResult,
+    Progress,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "InteractionResult",
     "ModelAdapter",
     "ModelError",
+    "Progress",
     "RowNotFoundError",
     "UnknownFeatureError",
     "UnsupportedModelError",

@@ -48,10 +48,47 @@ def model_fingerprint(model: Any, probe: pd.DataFrame, outputs: Callable[[], np.
                                          outputs()))
 
 
+class _ProgressHub:
+    """Fans one computation's progress out to every caller waiting for its result."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[Any], None]] = []
+        self._last: Any = None
+
+    def add(self, listener: Callable[[Any], None]) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+            last = self._last
+        if last is not None:
+            _quietly(listener, last)
+
+    def remove(self, listener: Callable[[Any], None]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def __call__(self, update: Any) -> None:
+        with self._lock:
+            self._last = update
+            listeners = list(self._listeners)
+        for listener in listeners:
+            _quietly(listener, update)
+
+
+def _quietly(listener: Callable[[Any], None], update: Any) -> None:
+    try:
+        listener(update)
+    except Exception:  # noqa: BLE001 - a broken progress display must not stop the work
+        pass
+
+
 class ResultCache:
     """LRU map from content keys to results; ``get_or_compute`` is safe across threads.
 
     Concurrent requests for the same key compute once (a per-key lock), others wait for it.
+    A computation reports progress through ``reporter(key)``; every caller that passed a
+    ``progress`` callback for that key (the one computing and the ones waiting) receives it.
     """
 
     def __init__(self, maxsize: int = 256) -> None:
@@ -59,6 +96,7 @@ class ResultCache:
         self._data: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
+        self._hubs: dict[str, _ProgressHub] = {}
         self.hits = 0
         self.misses = 0
 
@@ -66,13 +104,34 @@ class ResultCache:
     def key(*parts: Any) -> str:
         return joblib.hash(parts)
 
-    def get_or_compute(self, key: str, compute: Callable[[], T]) -> T:
+    def reporter(self, key: str) -> Callable[[Any], None]:
+        """The progress channel of the computation for ``key`` (a callable taking updates)."""
+        with self._lock:
+            return self._hubs.setdefault(key, _ProgressHub())
+
+    def peek(self, key: str) -> Any:
+        """The cached value for ``key``, or ``None`` (does not count as a hit or a miss)."""
+        with self._lock:
+            return self._data.get(key)
+
+    def get_or_compute(self, key: str, compute: Callable[[], T],
+                       progress: Callable[[Any], None] | None = None) -> T:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
                 self.hits += 1
                 return self._data[key]
             key_lock = self._key_locks.setdefault(key, threading.Lock())
+            hub = self._hubs.setdefault(key, _ProgressHub()) if progress is not None else None
+        if hub is not None:
+            hub.add(progress)  # type: ignore[arg-type]
+        try:
+            return self._compute_once(key, key_lock, compute)
+        finally:
+            if hub is not None:
+                hub.remove(progress)  # type: ignore[arg-type]
+
+    def _compute_once(self, key: str, key_lock: threading.Lock, compute: Callable[[], T]) -> T:
         with key_lock:
             with self._lock:
                 if key in self._data:
@@ -85,6 +144,7 @@ class ResultCache:
                 while len(self._data) > self.maxsize:
                     self._data.popitem(last=False)
                 self._key_locks.pop(key, None)
+                self._hubs.pop(key, None)
             return value
 
     def __len__(self) -> int:

@@ -67,6 +67,12 @@ class ImportanceResult:
     ci_high: np.ndarray
     n_rows: int
     method: str
+    n_total: int | None = None  # rows asked about, when ``n_rows`` is a sample of them
+    top_stability: float | None = None  # share of bootstrap resamples with the same top 3
+
+    @property
+    def sampled(self) -> bool:
+        return self.n_total is not None and self.n_rows < self.n_total
 
     def _index(self, feature: str) -> int:
         if feature not in self.feature_names:
@@ -105,6 +111,14 @@ class InteractionResult:
     strengths: np.ndarray
     method: str
     n_rows: int
+    ci_low: np.ndarray | None = None  # 95% bootstrap interval of each strength
+    ci_high: np.ndarray | None = None
+    n_total: int | None = None  # rows asked about, when ``n_rows`` is a sample of them
+    top_stability: float | None = None  # share of bootstrap resamples with the same top pair
+
+    @property
+    def sampled(self) -> bool:
+        return self.n_total is not None and self.n_rows < self.n_total
 
     def strength(self, a: str, b: str) -> float | None:
         """Strength of the pair (either order) if it is among ``pairs``, else ``None``."""
@@ -112,6 +126,23 @@ class InteractionResult:
             if pair in ((a, b), (b, a)):
                 return float(s)
         return None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a dataset-wide computation has got (passed to ``progress`` callbacks)."""
+
+    done: int  # rows finished
+    total: int  # rows to do
+    what: str  # e.g. "global importance (exact TreeSHAP)"
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def text(self) -> str:
+        return f"{self.what}: {self.done:,} of {self.total:,} rows ({self.fraction:.0%})"
 
 
 @dataclass(frozen=True)

@@ -68,21 +68,11 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _tree_chunk(explainer: Any, X: np.ndarray, interaction: bool = False) -> np.ndarray:
-    """Module-level (picklable) worker: SHAP values of one chunk of transformed rows."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if interaction:
-            return np.asarray(explainer.shap_interaction_values(X))
-        return np.asarray(explainer.shap_values(X, check_additivity=False))
-
-
 def tree_work_units(explainer: Any) -> float | None:
     """Per-row work of path-dependent TreeSHAP: sum over trees of leaves x (depth + 1)^2.
 
     That is the algorithm's O(L D^2) cost per tree; ``None`` when shap's tree arrays are not
-    available for this model. Measured on a 2-core machine, one unit costs 2-9 ns for SHAP values
-    and 50-350 ns for interaction values (see ``TREE_NS_PER_UNIT``).
+    available for this model. See ``TREE_NS_PER_UNIT`` for what one unit costs.
     """
     try:
         model = explainer.model
@@ -105,8 +95,37 @@ def tree_work_units(explainer: Any) -> float | None:
     return float(per_tree.sum())
 
 
-# Conservative cost of one work unit (ns) on the slowest model measured (2 shared cores).
-TREE_NS_PER_UNIT = {"shap": 8.0, "interaction": 200.0}
+# Cost of exact TreeSHAP on one core of this 2-core machine, per row and model output: ns per
+# work unit plus a fixed cost per tree. Fitted to scikit-learn gradient boosting (depth 3),
+# histogram boosting and a depth-8 random forest, XGBoost and LightGBM (100 trees each;
+# ``python bench/explainers.py --tree-costs`` prints measured against estimated), rounded up
+# so that a stated budget is rarely overrun.
+TREE_NS_PER_UNIT = {"shap": 3.0, "interaction": 110.0}
+TREE_NS_PER_TREE = {"shap": 600.0, "interaction": 2000.0}
+
+
+def _internal_tree_explainer(explainer: Any) -> Any:
+    """A copy of a TreeExplainer that always runs shap's own C++ TreeSHAP.
+
+    For XGBoost, shap hands interaction values to ``pred_interactions``, which measured 2.6x
+    slower than shap's C++ code on the same trees (same values to 3e-6); the copy shares the
+    parsed trees and only changes which code runs.
+    """
+    import copy
+
+    internal = copy.copy(explainer)
+    internal.model = copy.copy(explainer.model)
+    internal.model.model_type = "internal"
+    return internal
+
+
+def _tree_chunk(explainer: Any, X: np.ndarray, interaction: bool = False) -> np.ndarray:
+    """Module-level (picklable) worker: SHAP values of one chunk of transformed rows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if interaction:
+            return np.asarray(explainer.shap_interaction_values(X))
+        return np.asarray(explainer.shap_values(X, check_additivity=False))
 
 
 def _kernel_chunk(explainer: Any, X: Any, nsamples: Any) -> np.ndarray:
@@ -120,7 +139,8 @@ class ShapEngine:
 
     BACKGROUND_ROWS = 100
     SUMMARY_ROWS = 30
-    CHUNK_ROWS = 2000
+    CHUNK_ROWS = 2000  # at most
+    CHUNK_SECONDS = 0.25  # of estimated single-core work per chunk
 
     def __init__(self, adapter: ModelAdapter, data: pd.DataFrame, *, seed: int = 0,
                  interventional_max_rows: int = 200, kernel_nsamples: int | str = "auto") -> None:
@@ -138,9 +158,9 @@ class ShapEngine:
         """True when TreeExplainer can explain this model exactly (also inside a Pipeline)."""
         return self._explainer("tree") is not None
 
-    def tree_rows_within(self, seconds: float, what: str = "shap") -> int | None:
-        """How many rows exact TreeSHAP (``what``: "shap" / "interaction") explains in about
-        ``seconds``, from the trees' size; ``None`` without a tree explainer or cost model."""
+    def tree_seconds_per_row(self, what: str = "shap") -> float | None:
+        """Estimated seconds one core spends on one row of exact TreeSHAP (``what``: "shap" or
+        "interaction"), from the trees' size; ``None`` without a tree explainer or cost model."""
         tree = self._explainer("tree")
         if tree is None:
             return None
@@ -150,9 +170,37 @@ class ShapEngine:
             units = self._explainers["_units"]
         if not units:
             return None
-        if what == "interaction":  # measured: its cost grows with the number of outputs
-            units *= max(1, int(getattr(getattr(tree, "model", None), "num_outputs", 1) or 1))
-        return int(seconds / (units * TREE_NS_PER_UNIT[what] * 1e-9))
+        model = getattr(tree, "model", None)
+        outputs = max(1, int(getattr(model, "num_outputs", 1) or 1))
+        trees = int(np.asarray(getattr(model, "children_left", np.zeros((1, 1)))).shape[0])
+        return (units * TREE_NS_PER_UNIT[what] + trees * TREE_NS_PER_TREE[what]) * outputs * 1e-9
+
+    def tree_rows_within(self, seconds: float, what: str = "shap") -> int | None:
+        """How many rows exact TreeSHAP explains in about ``seconds`` of one core."""
+        cost = self.tree_seconds_per_row(what)
+        return None if cost is None else int(seconds / cost)
+
+    def chunk_rows(self, what: str = "shap", n_rows: int = 0, min_chunks: int = 1) -> int:
+        """Rows per chunk of dataset-wide TreeSHAP: about ``CHUNK_SECONDS`` of work each, so
+        progress is reported often and other threads get the interpreter between chunks, and
+        small enough that ``n_rows`` make at least ``min_chunks`` chunks (one per worker)."""
+        cost = self.tree_seconds_per_row(what)
+        size = self.CHUNK_ROWS if cost is None else min(self.CHUNK_ROWS,
+                                                        max(8, int(self.CHUNK_SECONDS / cost)))
+        if min_chunks > 1 and n_rows > 0:
+            size = min(size, max(8, -(-n_rows // min_chunks)))
+        return int(size)
+
+    def interaction_explainer(self) -> Any:
+        """The tree explainer for interaction values (shap's C++ code, see
+        ``_internal_tree_explainer``); ``None`` when TreeSHAP does not apply."""
+        with self._lock:
+            if "interaction" not in self._explainers:
+                tree = self._explainer("tree")
+                if tree is not None and getattr(tree.model, "model_type", "") == "xgboost":
+                    tree = _internal_tree_explainer(tree)
+                self._explainers["interaction"] = tree
+            return self._explainers["interaction"]
 
     def _background(self, n: int) -> pd.DataFrame:
         if len(self.data) <= n:
@@ -289,6 +337,22 @@ class ShapEngine:
             return self._explain_tree(rows, tree, map_chunks)
         return self._explain_kernel(rows, map_chunks)
 
+    def explain_global(self, rows: pd.DataFrame, map_chunks: MapChunks | None = None, *,
+                       kernel_nsamples: int | str | None = None,
+                       min_chunks: int = 1) -> ShapValues:
+        """All-class SHAP values for dataset-wide work, in one output space whatever the number
+        of rows: path-dependent TreeSHAP on the model's raw output for trees (never the
+        few-rows probability path, whose space would change with the selection's size), else
+        Kernel SHAP with ``kernel_nsamples``."""
+        if len(rows) == 0:
+            raise EmptySelectionError()
+        rows = self.adapter.prepare(rows)
+        map_chunks = map_chunks or _sequential_map
+        tree = self._explainer("tree")
+        if tree is not None:
+            return self._explain_path_dependent(rows, tree, map_chunks, min_chunks)
+        return self._explain_kernel(rows, map_chunks, nsamples=kernel_nsamples)
+
     def _explain_tree(self, rows: pd.DataFrame, tree: Any, map_chunks: MapChunks) -> ShapValues:
         a = self.adapter
         X = a.transform(rows)
@@ -302,8 +366,15 @@ class ShapEngine:
                 if values.shape[2] == a.n_outputs:
                     return ShapValues("shap-tree", values, base, total, "probability",
                                       tuple(rows.index))
+        return self._explain_path_dependent(rows, tree, map_chunks)
+
+    def _explain_path_dependent(self, rows: pd.DataFrame, tree: Any, map_chunks: MapChunks,
+                                min_chunks: int = 1) -> ShapValues:
+        a = self.adapter
+        X = a.transform(rows)
         space = self._raw_space()
-        chunks = [X[i:i + self.CHUNK_ROWS] for i in range(0, len(X), self.CHUNK_ROWS)]
+        size = self.chunk_rows("shap", len(X), min_chunks)
+        chunks = [X[i:i + size] for i in range(0, len(X), size)]
         parts = map_chunks(_TreeJob(tree), chunks)
         shaped = [self._shape(p, tree.expected_value, len(c), space == "probability")
                   for p, c in zip(parts, chunks, strict=True)]
@@ -359,6 +430,9 @@ class _TreeJob:
         self.interaction = interaction
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
+        from explainers.workers import lower_priority_in_worker
+
+        lower_priority_in_worker()
         return _tree_chunk(self.explainer, chunk, self.interaction)
 
 

@@ -278,6 +278,9 @@ def _resolve_column(frame: pd.DataFrame, index_col: str | int) -> str:
     return str(index_col)
 
 
+MAX_BOOLEAN_SPELLINGS = 64
+
+
 def _plain(value: object) -> object:
     if isinstance(value, np.generic):
         value = value.item()
@@ -313,7 +316,10 @@ def _describe_column(
     canonical = canonical_name(name)
     values = series.dropna()
     distinct = pd.unique(values)
-    lowered = {str(_plain(v)).strip().lower() for v in distinct}
+    # Only a handful of distinct spellings can be yes/no words; a continuous column of a big
+    # table has hundreds of thousands of values, which would take seconds to spell out here.
+    few = len(distinct) <= MAX_BOOLEAN_SPELLINGS
+    lowered = {str(_plain(v)).strip().lower() for v in distinct} if few else set(range(3))
     if 0 < len(lowered) <= 2 and lowered <= (TRUE_WORDS | FALSE_WORDS) and not (
         lowered <= {"y", "n", "t", "f"} and False
     ):

@@ -252,7 +252,7 @@ class _RecordingConversation:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    def ask(self, text: str) -> _Reply:
+    def ask(self, text: str, progress: object = None) -> _Reply:
         self.asked.append(text)
         if text == "ambiguous":
             return _Reply("Did you mean:", ("how many rows are there?", "show the data"))

@@ -106,3 +106,44 @@ def test_native_thread_cap_is_lifted_after_each_call(binary_gb):
         object.__setattr__(engine.adapter, "_proba_fn", fn)
     assert seen and all(n == engine.MODEL_THREADS for calls in seen for n in calls.values())
     assert [(i["internal_api"], i["num_threads"]) for i in threadpool_info()] == before
+
+
+def test_every_thread_gets_its_own_openmp_cap_while_another_call_runs(binary_gb):
+    """OpenMP's thread setting belongs to each calling thread: a second session's call made
+    while the first is still inside the engine must be capped too (it was not, and a one-row
+    prediction of histogram boosting took 1.2 s on a busy machine)."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    engine = ExplanationEngine(binary_gb.adapter, binary_gb.X, n_jobs=1)
+    fn = engine.adapter._proba_fn
+    inside, release = threading.Event(), threading.Event()
+    seen: dict[str, list[int]] = {}
+
+    def spy(frame):
+        name = threading.current_thread().name
+        seen.setdefault(name, []).extend(
+            i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+        if name == "first":
+            inside.set()
+            release.wait(10)
+        return fn(frame)
+
+    object.__setattr__(engine.adapter, "_proba_fn", spy)
+    try:
+        first = threading.Thread(target=lambda: engine.probabilities(binary_gb.X.head(3)),
+                                 name="first")
+        first.start()
+        assert inside.wait(10)
+        second = threading.Thread(target=lambda: engine.probabilities(binary_gb.X.head(2)),
+                                  name="second")
+        second.start()
+        second.join(10)
+        release.set()
+        first.join(10)
+    finally:
+        object.__setattr__(engine.adapter, "_proba_fn", fn)
+    if not seen.get("first"):
+        pytest.skip("no OpenMP runtime is loaded")
+    assert set(seen["first"]) == set(seen["second"]) == {engine.MODEL_THREADS}

@@ -37,8 +37,8 @@ def test_large_tree_selections_use_a_stated_seeded_sample(binary_rf):
     exact = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1).global_importance(
         binary_rf.X)
     engine = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
-    engine.TREE_GLOBAL_SECONDS = 1e-6
-    engine.TREE_GLOBAL_MIN_ROWS = 120
+    engine.GLOBAL_SECONDS = 1e-6
+    engine.GLOBAL_MIN_SAMPLE = 120
     sampled = engine.global_importance(binary_rf.X)
     assert exact.n_rows == len(binary_rf.X) and "sample" not in exact.method
     assert sampled.n_rows == 120
@@ -48,6 +48,27 @@ def test_large_tree_selections_use_a_stated_seeded_sample(binary_rf):
     assert low <= exact.value(exact.feature_names[0]) <= high
     assert np.all(sampled.ci_high - sampled.ci_low > exact.ci_high - exact.ci_low)
     again = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
-    again.TREE_GLOBAL_SECONDS, again.TREE_GLOBAL_MIN_ROWS = 1e-6, 120
+    again.GLOBAL_SECONDS, again.GLOBAL_MIN_SAMPLE = 1e-6, 120
     np.testing.assert_array_equal(again.global_importance(binary_rf.X).mean_abs,
                                   sampled.mean_abs)
+
+
+def test_importance_reports_progress_until_every_row_is_done(binary_rf):
+    engine = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
+    engine._shap.CHUNK_ROWS = 50  # several chunks
+    updates = []
+    result = engine.global_importance(binary_rf.X, progress=updates.append)
+    assert len(updates) >= 6
+    assert [u.done for u in updates] == sorted(u.done for u in updates)
+    assert updates[-1].done == updates[-1].total == len(binary_rf.X)
+    assert "global importance" in updates[-1].text and "100%" in updates[-1].text
+    # a second caller gets the cached result at once
+    assert engine.global_importance(binary_rf.X, progress=updates.append) is result
+
+
+def test_a_sampled_ranking_states_how_stable_its_top_three_are(binary_rf):
+    engine = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
+    engine.GLOBAL_SECONDS, engine.GLOBAL_MIN_SAMPLE = 1e-6, 100
+    result = engine.global_importance(binary_rf.X)
+    assert result.sampled and result.n_total == len(binary_rf.X)
+    assert result.top_stability >= engine.STABLE_SHARE or result.n_rows == len(binary_rf.X)

@@ -30,9 +30,47 @@ def test_friedman_h_finds_a_planted_interaction(numeric_X):
     assert result.strengths[0] > 0.5 and result.strengths[1] < 0.1
 
 
-def test_big_forest_interactions_sample_few_rows_and_say_so(binary_rf):
+def test_a_tiny_budget_never_means_interactions_from_a_few_dozen_rows(binary_rf):
     engine = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
-    engine.TREE_INTERACTION_SECONDS = 1e-6  # as if the forest were huge
+    engine.INTERACTION_SECONDS = 1e-6  # as if the forest were huge
     result = engine.interactions(binary_rf.X, top=2)
-    assert result.n_rows == engine.TREE_INTERACTION_ROWS[0]
+    assert engine.INTERACTION_MIN_SAMPLE >= 200
+    assert result.n_rows >= engine.INTERACTION_MIN_SAMPLE
+    assert f"sample of {result.n_rows} of {len(binary_rf.X)} rows" in result.method or (
+        result.n_rows == len(binary_rf.X))
+
+
+def test_sampled_interactions_state_rows_intervals_and_stability(binary_rf):
+    engine = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1)
+    engine.INTERACTION_SECONDS, engine.INTERACTION_MIN_SAMPLE = 1e-6, 100
+    result = engine.interactions(binary_rf.X, top=3)
+    assert result.sampled and result.n_total == len(binary_rf.X)
     assert f"sample of {result.n_rows} of {len(binary_rf.X)} rows" in result.method
+    assert result.n_rows in (100, 200, 300) or result.n_rows == len(binary_rf.X)
+    assert all(lo <= s <= hi for lo, s, hi in
+               zip(result.ci_low, result.strengths, result.ci_high, strict=True))
+    assert 0.0 <= result.top_stability <= 1.0
+    exact = ExplanationEngine(binary_rf.adapter, binary_rf.X, n_jobs=1).interactions(
+        binary_rf.X, top=3)
+    assert exact.n_rows == len(binary_rf.X) and not exact.sampled
+
+
+def test_xgboost_interactions_run_in_shaps_cpp_code_with_the_same_values(mixed_X):
+    import numpy as np
+    import pytest
+
+    xgboost = pytest.importorskip("xgboost")
+    import shap
+
+    from explainers import ModelAdapter
+
+    X = mixed_X[["age", "income", "score", "noise"]]
+    y = ((X["age"] > 50) & (X["score"] > 0.5)).astype(int)
+    model = xgboost.XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1).fit(X, y)
+    engine = ExplanationEngine(ModelAdapter.wrap(model, X), X, n_jobs=1)
+    internal = engine._shap.interaction_explainer()
+    assert internal.model.model_type == "internal"
+    native = shap.TreeExplainer(model).shap_interaction_values(X.to_numpy(float)[:50])
+    ours = internal.shap_interaction_values(X.to_numpy(float)[:50])
+    np.testing.assert_allclose(ours, native, atol=1e-5)
+    assert set(engine.interactions(X, top=1).pairs[0]) == {"age", "score"}

@@ -180,9 +180,9 @@ def executed_programs(monkeypatch) -> list:
     seen: list = []
     real = executor.execute
 
-    def spy(workspace, program, state):
+    def spy(workspace, program, state, *rest):
         seen.append(program)
-        return real(workspace, program, state)
+        return real(workspace, program, state, *rest)
 
     monkeypatch.setattr(executor, "execute", spy)
     return seen

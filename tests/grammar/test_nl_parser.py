@@ -69,7 +69,7 @@ def test_reads_questions_about_an_unseen_table(loans, question, expected):
     result = loans.parse(question)
     assert result.text == expected
     assert 0.0 < result.confidence <= 1.0
-    assert result.source == "rules"
+    assert result.source == NaturalLanguageParser.source  # the first stage read it
 
 
 def test_misspelt_words_are_corrected(loans):
