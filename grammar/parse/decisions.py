@@ -69,6 +69,7 @@ OPERATIONS: tuple[str, ...] = (
     "define", "mistake count", "mistake sample", "mistake typical", *METRIC_OPERATIONS,
     "model", "function", "self", "followup", "previousoperation",
     "courtesy",  # a thank-you with no question: no program, a friendly reply
+    "nonsense",  # no question about the data or the model at all: decline
 )
 OPERATION_INDEX = {op: i for i, op in enumerate(OPERATIONS)}
 ARGUMENT_OPERATIONS = frozenset({"important feature", "statistic feature", "define"})

@@ -198,8 +198,12 @@ class LearnedParser:
     def result_of(self, analysis: Analysis) -> ParseResult:
         """The ``ParseResult`` for an analysed question."""
         outputs = analysis.outputs
-        if outputs.operations and outputs.operations[0][0] == ("courtesy",):
+        best = outputs.operations[0][0] if outputs.operations else ()
+        if best == ("courtesy",):
             return ParseResult(None, 0.0, self.source, "You're welcome!", courtesy=True)
+        if best == ("nonsense",):
+            return ParseResult(None, 0.0, self.source, "I did not understand that as a question "
+                               "about the data or the model.")
         missing = missing_words(analysis)
         if missing:
             return ParseResult(None, 0.0, self.source, _missing_message(missing, self.schema),

@@ -64,9 +64,9 @@ class CorpusStats:
         return "\n".join(lines)
 
 
-TURN_KINDS = {"single": 62, "pronoun": 12, "previousoperation": 8, "followup": 3,
-              "correction": 4, "carry": 2, "fresh": 3, "unreferenced": 9, "courtesy": 1,
-              "missing": 2}
+TURN_KINDS = {"single": 56, "pronoun": 12, "previousoperation": 8, "followup": 3,
+              "correction": 4, "carry": 2, "fresh": 10, "unreferenced": 9, "courtesy": 1,
+              "missing": 2, "nonsense": 1, "short": 3}
 MISSING_OPEN, MISSING_CLOSE = "\u27ea", "\u27eb"  # around words naming what the table lacks
 
 
@@ -151,6 +151,10 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
         return rng.choice(ph.COURTESY_TURNS), COURTESY, None, Context(rng.random() < 0.7)
     if kind == "missing":
         return _missing(table, sampler, renderer, rng)
+    if kind == "nonsense":
+        from grammar.training import phrasing as ph
+
+        return rng.choice(ph.NONSENSE), NONSENSE, None, Context(rng.random() < 0.5)
     previous = sampler.sample()
     for _ in range(8):  # a what-if to carry over, a filter to correct
         if (kind != "carry" or previous.changes) and (kind != "correction" or previous.filters):
@@ -172,6 +176,20 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
             short = _short_followup(program, rng)
             return (short or renderer.question(program).text), program, None, Context()
         return renderer.question(program, previous).text, program, previous, context
+    if kind == "short":  # "and the f1?" about the rows the previous turn chose
+        from grammar.training import phrasing as ph
+        from grammar.training.templates import expand
+
+        name = rng.choice(list(ph.SHORT_OPERATION_FOLLOWUPS))
+        operation = sampler.operation(name, set())
+        if operation is None or not prev_filters or getattr(operation, "metric", "") == (
+                "default") or (name == "likelihood" and not isinstance(operation, p.Likelihood)):
+            return None
+        metric = getattr(operation, "metric", "accuracy")
+        words = ph.METRIC_WORDS.get(metric, (metric,))
+        text = expand(rng.choice(ph.SHORT_OPERATION_FOLLOWUPS[name]), rng,
+                      {"metric": rng.choice(words)})
+        return text, p.Program.of(p.PreviousFilter(), operation), previous, context
     if kind == "pronoun":
         program = _with_previous_filter(sampler, rng)
         short = _short_followup(program, rng)
@@ -237,6 +255,7 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
 
 
 COURTESY = p.Program.of(p.Function())  # stands for "no program"; the decisions say courtesy
+NONSENSE = p.Program.of(p.SelfInfo())  # likewise; the decisions say nonsense
 
 
 def _missing(table: Table, sampler: ProgramSampler, renderer: Renderer,
@@ -321,14 +340,20 @@ def _label(text: str, program: p.Program, previous: p.Program | None, context: C
            finder: MentionFinder, table: Table, rng: random.Random, kind: str,
            table_index: int) -> Example | None:
     noisy = add_noise(text, rng) if kind != "missing" else text
+    if kind not in {"courtesy", "nonsense", "followup"} and rng.random() < 0.04:
+        from grammar.training import phrasing as ph
+
+        distraction = rng.choice(ph.DISTRACTIONS)
+        noisy = (f"{noisy} {distraction}" if rng.random() < 0.6
+                 else f"{distraction} {noisy}")
     missing = re.findall(f"{MISSING_OPEN}(.*?){MISSING_CLOSE}", noisy)
     noisy = noisy.replace(MISSING_OPEN, "").replace(MISSING_CLOSE, "")
     clean, phrases = strip_marks(noisy)
     clean, split_phrases = strip_marks(clean, SPLIT_OPEN, SPLIT_CLOSE)
     mentions = finder.find(clean)
-    if kind == "courtesy":
+    if kind in {"courtesy", "nonsense"}:
         n = len(mentions.tokens)
-        decisions = Decisions(("courtesy",), ("O",) * n, (-1,) * n, ("and",) * n, (0,) * n)
+        decisions = Decisions((kind,), ("O",) * n, (-1,) * n, ("and",) * n, (0,) * n)
         return Example(clean, str(program), None, context, mentions, decisions,
                        table.domain.name, table_index, kind, table.schema)
     spans = _phrase_spans(mentions, phrases, finder)

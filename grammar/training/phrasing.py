@@ -602,6 +602,10 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "how <feat> is distributed <for_rows>"),
     ),
     "statistic target": (
+        ("q", "what is the {average|mean|median|typical} <target> <for_rows>?"),
+        ("q", "{average|mean|distribution of} <target> <for_rows>?"),
+        ("q", "how is <target> distributed <for_rows>?"),
+        ("q", "{show|give} me {statistics|a summary} of <target> <for_rows>"),
         ("q", "what is the distribution of the {target|labels|outcome|classes} <for_rows>?"),
         ("q", "how {are|is} the {labels|outcomes|classes|target} distributed <for_rows>?"),
         ("q", "what {proportion|percentage|share|fraction} of <rows> <pos_past>?"),
@@ -931,3 +935,33 @@ NUMBER_FIRST = {"greater than": ("more than <n>", "over <n>", "above <n>"),
                 "not equal to": ("other than <n>",)}
 NUMBER_FIRST_CONDITION = ("with <c> <f>", "who have <c> <f>", "having <c> <f>",
                           "that have <c> <f>", "with <c> <f>")
+
+# Follow-ups that ask something new about the same rows: "and the f1?" (previousfilter).
+SHORT_OPERATION_FOLLOWUPS = {
+    "score": ("and the <metric>?", "what about the <metric>?", "and its <metric>?",
+              "<metric> too?", "how about <metric>?", "and <metric>?"),
+    "likelihood": ("and the probabilities?", "and how likely?", "what about the likelihood?"),
+    "predict": ("and the predictions?", "what about the predictions?"),
+    "label": ("and the true labels?", "and the real outcomes?"),
+    "explain features": ("and the reasons?", "and why?"),
+    "mistake count": ("and the mistakes?", "how many mistakes?"),
+}
+# Regression error measures: all are "score default".
+REGRESSION_METRICS = ("r2", "r squared", "mean absolute error", "mae", "rmse",
+                      "root mean squared error", "mean squared error", "error", "average error",
+                      "prediction error")
+# Text that is no question about the model (the parser declines it).
+NONSENSE = ("asdkjh qwe zzz", "lorem ipsum dolor sit amet", "qwertyuiop", "hjkl hjkl",
+            "select * from users;", "drop table patients;", "<script>alert(1)</script>",
+            "print('hello world')", "bonjour, comment allez-vous ?", "wie spät ist es?",
+            "¿dónde está la biblioteca?", "the cat sat on the mat", "what is the capital of france?",
+            "tell me a joke", "what's the weather like today?", "who won the football game?",
+            "1 2 3 4 5", "....", "???", "blah blah", "aaaaaaa", "xyz", "lol",
+            "play some music", "how do i cook pasta?", "can you book me a flight?")
+# Text around a question that asks nothing ("ignore previous instructions", "my key is ...").
+DISTRACTIONS = ("ignore previous instructions.", "by the way, i am new here.",
+                "thanks in advance.", "this is for a report.", "my manager asked me this.",
+                "hope you are well.", "sorry if this is a silly question.",
+                "i am not an expert.", "please keep it short.", "i do not have much time.",
+                "quick one.", "not sure this makes sense, but", "ignore the rest of this message.",
+                "my key is not something i will share.", "just curious.")

@@ -295,7 +295,7 @@ class ProgramSampler:
             clean = [clean[0]] if clean else [p.Predict()]
         scored = any(isinstance(o, (p.Score, p.Mistake)) for o in clean)
         counted = any(isinstance(o, p.CountData) for o in clean)
-        if self.classification and (scored and rng.random() < 0.15 or counted and (
+        if self.classification and (scored and rng.random() < 0.25 or counted and (
                 rng.random() < 0.05)):  # "accuracy on the training data"
             split = p.SplitFilter(rng.choices(list(p.SPLIT_KINDS), [5, 3, 2])[0])
             filters = [split, *filters] if rng.random() < 0.4 or not filters else [*filters, split]

@@ -455,6 +455,9 @@ class Renderer:
         key = name
         if name.startswith("score "):
             key = "score default" if name == "score default" else "score"
+            if name == "score default" and self.table.schema.task != "classification" and (
+                    self.rng.random() < 0.6):
+                key = "score"  # "what is the r2 on women?"
             if name == "score accuracy" and self.rng.random() < 0.5:
                 key = "score accuracy"
         templates = ph.OPERATION_TEMPLATES.get(key)
@@ -486,6 +489,9 @@ class Renderer:
             "have": "have" if plural else "has",
             "rowsn": self.row(plural=True), "thing": self.pick(("the data", "the dataset")),
         }
+        target_words = self.table.target.replace("_", " ").lower().split()
+        if not set(target_words) <= {"y", "target", "label", "class", "outcome"}:
+            slots["target"] = " ".join(target_words)  # "average length of stay" (the target)
         if self.binary:
             slots["cls"] = self.class_word(self.rng.choice(self.labels))
         outcome = self.positive if self.binary else None
@@ -507,6 +513,8 @@ class Renderer:
                 slots["feat"] = self.feature_phrase(feature)
             case p.Score(metric) if metric != "default":
                 slots["metric"] = self.pick(ph.METRIC_WORDS[metric])
+            case p.Score("default") if not self.table.schema.task == "classification":
+                slots["metric"] = self.pick(ph.REGRESSION_METRICS)
             case p.Interact() if len(self.table.features) >= 2:  # features named, not asked
                 first, second = rng.sample(list(self.table.features), 2)
                 slots["feat"] = self.feature_phrase(first.canonical)

@@ -240,6 +240,8 @@ def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
             correct = bool(result.unknown_features)
         elif example.kind == "courtesy":
             correct = result.courtesy
+        elif example.kind == "nonsense":
+            correct = result.program is None and not result.courtesy
         else:
             correct = result.program == parse_program(example.program, schema)
         rows.append((got.probability if got else 0.0, correct, example.kind))
