@@ -126,6 +126,9 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
     for clause, join in filters:
         if clause in seen:  # a class said by two runs of words is one filter
             continue
+        if isinstance(clause, (p.LabelFilter, p.PredictionFilter)) and join != "or" and any(
+                type(other) is type(clause) for other in seen):
+            raise AssemblyError("two different classes for the same rows")
         seen.add(clause)
         if clauses:
             joins.append(join if join in {"and", "or"} else "and")

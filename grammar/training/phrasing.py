@@ -108,12 +108,12 @@ DECADE = ("in their <d>s", "in their <d>s", "in the <d>s", "aged <d>s", "in thei
 # ------------------------------------------------------------------ booleans, categories
 BOOL_TRUE = ("with <f>", "who have <f>", "that have <f>", "<f>", "where <f> is true",
              "where <f> is yes", "with <f> = 1", "whose <f> is 1", "<f> = yes",
-             "with <f> set to true", "that are <f>", "flagged for <f>", "marked <f>",
+             "that are <f>", "flagged for <f>", "marked <f>",
              "having <f>", "with a <f>", "<f> true", "<f> positive", "with <f> equal to 1",
              "where <f> = true", "with <f> = yes", "<f> is true")
 BOOL_FALSE = ("without <f>", "with no <f>", "who do not have <f>", "non <f>", "not <f>",
               "where <f> is false", "where <f> is no", "with <f> = 0", "whose <f> is 0",
-              "<f> = no", "with <f> set to false", "that are not <f>", "lacking <f>",
+              "<f> = no", "that are not <f>", "lacking <f>",
               "with <f> false", "<f> negative", "who are not <f>", "with <f> equal to 0",
               "where <f> = false", "that lack <f>", "free of <f>", "<f> is false",
               "that do not have <f>", "with no history of <f>")
@@ -193,7 +193,9 @@ PREVIOUS_ROW_PP = ("for that <row>", "for this <row>", "for her", "for him", "fo
                    "for that one", "for this one", "for the same <row>", "on that instance")
 PREVIOUS_NARROW = ("of them, <g>", "<g> among them", "those of them <post>",
                    "the ones among them <post>", "<g> in that group", "of those, <g>",
-                   "<g> out of them", "<g> from that group", "of these, <g>")
+                   "<g> out of them", "<g> from that group", "of these, <g>",
+                   "that selection narrowed down to <g>", "those, restricted to <g>",
+                   "only the <g> among them", "that group, but just <g>")
 
 # ------------------------------------------------------------------ what-if changes
 INCREASE = ("<f> {increased|went up|rose|was raised|were raised|grew} by <n>",

@@ -245,7 +245,7 @@ class ProgramSampler:
         rng = self.rng
         shape = rng.choices(["table", "row", "group", "whatif_row", "whatif_group", "whatif",
                              "pair_row", "pair_group", "pair_table", "interleaved"],
-                            [20, 27, 25, 8, 5, 2, 5, 3, 3, 1])[0]
+                            [20, 27, 25, 8, 5, 2, 8, 6, 5, 1])[0]
         filters: list[p.Clause] = []
         changes: list[p.Clause] = []
         joins_or = False

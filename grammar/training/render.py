@@ -673,6 +673,14 @@ class Renderer:
         return expand(self.pick(ph.PREVIOUS_OPERATION_TURNS), self.rng, {"g": sel.np})
 
     def correction_turn(self, filters: list[p.Clause], joins: list[str]) -> str:
+        only = filters[0] if len(filters) == 1 else None
+        if isinstance(only, p.NumericFilter) and self.rng.random() < 0.4:
+            # "make that over 280": the feature is the one the previous turn was about
+            spec = self.spec(only.feature)
+            condition = expand(self.pick(ph.COMPARISON_WORDS[only.comparison]), self.rng, {
+                "n": self.number_text(only.value, spec if isinstance(spec, NumericSpec) else None)})
+            return expand(self.pick(ph.CORRECTION_TURNS), self.rng,
+                          {"g": condition, "c": condition})
         sel = self.selection(filters, joins, False, None)
         condition = " and ".join(self.filter_phrases(
             [c for c in filters if not isinstance(c, p.IdFilter)])) or sel.np
