@@ -180,8 +180,7 @@ class DecisionModel:
 
     def __init__(self, weights: dict[str, np.ndarray], config: ModelConfig) -> None:
         if config.tags != TAGS or config.operations != OPERATIONS or config.kinds != KINDS:
-            raise ValueError("the parser model was trained for other label spaces; retrain it "
-                             "with `python -m grammar.training.train`")
+            weights, config = _widened(weights, config)
         self.config = config
         self.p = {k: v.astype(np.float32) for k, v in weights.items()}
         base = minilm_weights()
@@ -291,3 +290,32 @@ class DecisionModel:
         for seq, logp, _, _ in beams:
             out.append((tuple(OPERATIONS[i] for i in seq), math.exp(logp)))
         return tuple(out)
+
+
+def _widened(weights: dict[str, np.ndarray], config: ModelConfig
+             ) -> tuple[dict[str, np.ndarray], ModelConfig]:
+    """A model trained when the label spaces had fewer entries, mapped onto today's: labels it
+    never learned get no probability. Anything else needs retraining."""
+    if not (set(config.tags) <= set(TAGS) and set(config.operations) <= set(OPERATIONS)
+            and config.kinds == KINDS):
+        raise ValueError("the parser model was trained for other label spaces; retrain it "
+                         "with `python -m grammar.training.train`")
+    out = dict(weights)
+    tag_rows = [config.tags.index(t) if t in config.tags else -1 for t in TAGS]
+    old_ops = (*config.operations, "<end>", "<start>")
+    new_ops = (*OPERATIONS, "<end>", "<start>")
+    op_rows = [old_ops.index(o) if o in old_ops else -1 for o in new_ops]
+
+    def remap(array: np.ndarray, rows: list[int], fill: float) -> np.ndarray:
+        result = np.full((len(rows), *array.shape[1:]), fill, dtype=array.dtype)
+        for new, old in enumerate(rows):
+            if old >= 0:
+                result[new] = array[old]
+        return result
+
+    out["tag.w2"] = remap(weights["tag.w2"], tag_rows, 0.0)
+    out["tag.b2"] = remap(weights["tag.b2"], tag_rows, -1e4)
+    out["op.out.w2"] = remap(weights["op.out.w2"], op_rows[:-1], 0.0)
+    out["op.out.b2"] = remap(weights["op.out.b2"], op_rows[:-1], -1e4)
+    out["op.embed"] = remap(weights["op.embed"], op_rows, 0.0)
+    return out, ModelConfig(**{**config.__dict__, "tags": TAGS, "operations": OPERATIONS})
