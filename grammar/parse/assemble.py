@@ -85,7 +85,7 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
                                             _number(m)), decisions.segments[unit.start]))
         elif tag == "TOPK":
             value = _number(m)
-            if not float(value).is_integer() or value < 1:
+            if value != int(value) or value < 1 or value > 10_000:
                 raise AssemblyError("top K needs a whole number")
             top_ks.append(int(value))
         elif tag == "ARG":

@@ -56,16 +56,16 @@ class _Aligner:
             self.tags[t] = tag
         return mention
 
-    def number(self, value: float, tag: str, *, need_id: bool = False) -> Mention | None:
+    def number(self, value: int | float, tag: str, *, need_id: bool = False) -> Mention | None:
         options = self._free(lambda m: m.kind == "number" and m.number is not None
-                             and abs(m.number - float(value)) < 1e-9 and (m.is_id or not need_id))
+                             and _same_number(m.number, value) and (m.is_id or not need_id))
         if not options:
             return None
         return self._tag(options[0][0], tag)
 
     def id(self, row_id: object) -> Mention | None:
         if isinstance(row_id, (int, float)):
-            return self.number(float(row_id), "ID", need_id=True)
+            return self.number(row_id, "ID", need_id=True)
         options = self._free(lambda m: m.kind == "id" and m.value == str(row_id))
         return self._tag(options[0][0], "ID") if options else None
 
@@ -202,11 +202,11 @@ def _derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
                 nxt = clauses[index + 1] if index + 1 < len(clauses) else None
                 decade = (comparison == "greater equal than" and isinstance(nxt, p.NumericFilter)
                           and nxt.feature == feature and nxt.comparison == "less than"
-                          and nxt.value == value + 10 and float(value) % 10 == 0
+                          and nxt.value == value + 10 and value % 10 == 0
                           and _decade_mention(mentions, value))
                 tag = "DECADE" if decade else next(t for t, c in COMPARISON_TAGS.items()
                                                    if c == comparison)
-                m = a.number(float(value), tag)
+                m = a.number(value, tag)
                 if m is not None:
                     link = a.link(m, feature)
                     if link is None:
@@ -233,7 +233,7 @@ def _derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
                     start = -1
             case p.NumericChange(feature, kind, value):
                 tag = next(t for t, c in CHANGE_TAGS.items() if c == kind)
-                m = a.number(float(value), tag)
+                m = a.number(value, tag)
                 if m is not None:
                     link = a.link(m, feature)
                     if link is None:
@@ -260,7 +260,7 @@ def _derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
                 if name is None:
                     return None
                 if isinstance(clause, p.ImportantTopK):
-                    m = a.number(float(clause.k), "TOPK")
+                    m = a.number(clause.k, "TOPK")
                     if m is None:
                         if clause.k != 1:
                             return None
@@ -291,3 +291,13 @@ def _decade_mention(mentions: Mentions, value: float) -> bool:
                 mentions.tokens[m.end] == "s"):
             return True
     return False
+
+
+def _same_number(a: int | float, b: int | float) -> bool:
+    """Equal numbers, exactly for whole numbers of any size."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    try:
+        return abs(float(a) - float(b)) < 1e-9
+    except OverflowError:
+        return False

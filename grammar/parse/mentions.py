@@ -16,6 +16,7 @@ from typing import Literal
 
 from grammar.parse.minilm import english_words
 from grammar.parse.normalise import correct_typos, normalize
+from grammar.parse.normalise import number_value as exact_number
 from grammar.parse.text import TokenText
 from grammar.parse.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
 from grammar.schema import DatasetSchema, Feature, split_words
@@ -72,7 +73,7 @@ class Mention:
     feature: str | None = None  # canonical feature name (features and values)
     feature_kind: str | None = None  # numeric / boolean / categorical
     value: str | None = None  # a categorical value, an id, or a number as written
-    number: float | None = None
+    number: int | float | None = None
     is_id: bool = False  # a number that is also a row id
     class_label: str | None = None  # the class this names (a class word, or a number)
     implied: bool = False  # a feature named by an everyday word ("older"), not its name
@@ -101,16 +102,16 @@ class Mentions:
         return tuple(m for m in self.items if m.kind == "feature")
 
 
-def number_value(token: str) -> float | None:
+def number_value(token: str) -> int | float | None:
+    """A token's number, exact for whole numbers of any size (None for a word)."""
     if NUMBER.fullmatch(token):
-        try:
-            return float(token)
-        except ValueError:  # pragma: no cover - the pattern admits only plain decimals
-            return None
+        return exact_number(token)
     return None
 
 
-def plain_number(value: float) -> int | float:
+def plain_number(value: int | float) -> int | float:
+    if isinstance(value, int):
+        return value
     return int(value) if float(value).is_integer() else value
 
 
@@ -343,9 +344,10 @@ def _merge_parts(spans: list[tuple[int, int, object]], tokens: tuple[str, ...],
     return out
 
 
-def _written(value: float) -> str:
-    number = plain_number(value)
-    return str(number)
+def _written(value: int | float) -> str:
+    from grammar.printer import format_number
+
+    return format_number(plain_number(value))
 
 
 def _class_word(word: str) -> str:
