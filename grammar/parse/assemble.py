@@ -70,8 +70,9 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
                 raise AssemblyError("an id tag on something that is not an id")
             filters.append((p.IdFilter(_id_value(m)), join))
         elif tag in COMPARISON_TAGS or tag == "DECADE":
-            feature = _linked_feature(decisions.links[unit.start], mentions, schema, previous)
             value = _number(m)
+            feature = _linked_feature(decisions.links[unit.start], mentions, schema, previous,
+                                      value)
             if tag == "DECADE":
                 filters.append((p.NumericFilter(feature, "greater equal than", value), join))
                 filters.append((p.NumericFilter(feature, "less than",
@@ -80,7 +81,9 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
                 filters.append((p.NumericFilter(feature, COMPARISON_TAGS[tag],  # type: ignore[arg-type]
                                                 value), join))
         elif tag in CHANGE_TAGS:
-            feature = _linked_feature(decisions.links[unit.start], mentions, schema, previous)
+            value = _number(m)
+            feature = _linked_feature(decisions.links[unit.start], mentions, schema, previous,
+                                      value if tag == "SET" else None)
             changes.append((p.NumericChange(feature, CHANGE_TAGS[tag],  # type: ignore[arg-type]
                                             _number(m)), decisions.segments[unit.start]))
         elif tag == "TOPK":
@@ -106,6 +109,8 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
                 changes.append((clause, decisions.segments[unit.start]))
         elif tag in SPLIT_TAGS:
             filters.append((p.SplitFilter(SPLIT_TAGS[tag]), join))  # type: ignore[arg-type]
+        elif tag == "UNSUPPORTED":
+            raise AssemblyError("rows chosen by what no filter can say")
         elif tag == "MISSING":
             raise AssemblyError("the question names something the table does not have")
         elif tag in CLASS_TAGS:
@@ -200,10 +205,14 @@ def operation_clause(name: str, arguments: list[str], top_ks: list[int]) -> p.Cl
 
 
 def _linked_feature(link: int, mentions: Mentions, schema: DatasetSchema,
-                    previous: p.Program | None) -> str:
+                    previous: p.Program | None, value: p.Number | None = None) -> str:
     if link == LINK_AGE:
         if mentions.age_feature is None:
             raise AssemblyError("the table has no age column")
+        age = schema.feature(mentions.age_feature)
+        if value is not None and age.maximum is not None and not (
+                (age.minimum or 0) - 10 <= value <= age.maximum + 40):
+            raise AssemblyError("a number no age could be")  # "what if she were 300?"
         return mentions.age_feature
     if link == LINK_PREVIOUS:
         feature = previous_numeric_feature(previous)

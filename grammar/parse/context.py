@@ -7,7 +7,15 @@ program with the filters it names replaced); a number may be about the previous 
 from __future__ import annotations
 
 from grammar import program as p
-from grammar.parse.decisions import AssemblyError
+from grammar.parse.decisions import AssemblyError, operation_name
+
+
+def last_operation(previous: p.Program | None) -> str | None:
+    """The label of the previous turn's last operation ("score accuracy"), if any."""
+    if previous is None:
+        return None
+    operations = [c for c in previous.clauses if p.is_operation(c)]
+    return operation_name(operations[-1]) if operations else None
 
 
 def previous_numeric_feature(previous: p.Program | None) -> str | None:

@@ -39,7 +39,8 @@ SPLIT_TAGS: dict[str, str] = {"SPLITHELDOUT": "heldout", "SPLITTRAINING": "train
 TAGS: tuple[str, ...] = (
     "O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
     "ARG", "FTRUE", "FFALSE", "CTRUE", "CFALSE", "FVALUE", "CVALUE", *CLASS_TAGS,
-    *SPLIT_TAGS, "MISSING",  # words of a condition the table cannot answer (a feature or value it lacks)
+    *SPLIT_TAGS, "MISSING",
+    "UNSUPPORTED",  # rows chosen by what no filter can say (a regression's predicted values)  # words of a condition the table cannot answer (a feature or value it lacks)
 )
 TAG_INDEX = {tag: i for i, tag in enumerate(TAGS)}
 FILTER_TAGS = frozenset({"ID", *COMPARISON_TAGS, "DECADE", "FTRUE", "FFALSE", "FVALUE",
@@ -49,9 +50,9 @@ LINKED_TAGS = frozenset({*COMPARISON_TAGS, *CHANGE_TAGS, "DECADE"})
 
 # Which tags each kind of token may take (a plain word only selects by class, or nothing).
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
-    "word": frozenset({"O", *CLASS_TAGS, *SPLIT_TAGS, "MISSING"}),
+    "word": frozenset({"O", *CLASS_TAGS, *SPLIT_TAGS, "MISSING", "UNSUPPORTED"}),
     "number": frozenset({"O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
-                         *CLASS_TAGS}),
+                         *CLASS_TAGS, "UNSUPPORTED"}),
     "id": frozenset({"O", "ID"}),
     "feature:numeric": frozenset({"O", "ARG"}),
     "feature:boolean": frozenset({"O", "ARG", "FTRUE", "FFALSE", "CTRUE", "CFALSE"}),

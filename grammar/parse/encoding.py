@@ -52,6 +52,7 @@ PLACEHOLDERS = {"feature:numeric": "level", "feature:boolean": "condition",
 SPECIAL_LINKS = (LINK_NONE, LINK_AGE, LINK_PREVIOUS)
 MAX_OPERATION_STEPS = 3
 END_OPERATION = len(OPERATION_INDEX)  # "no more operations"
+NO_PREVIOUS_OPERATION = len(OPERATION_INDEX)  # no previous turn (or it had no operation)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Encoded:
     word_piece: np.ndarray  # (W,) index of each word's first piece
     tag_mask: np.ndarray  # (W, len(TAGS)) allowed tags per word
     link_mask: np.ndarray  # (W + 3,) which link targets exist (feature words, then specials)
+    previous_operation: int = -1  # OPERATIONS index of the previous turn's last operation
 
 
 def context_kind(has_previous: bool, previous_changes: bool, offered: bool) -> str:
@@ -124,8 +126,9 @@ def words_of(mentions: Mentions) -> tuple[Word, ...]:
 
 
 def encode(mentions: Mentions, class_labels: tuple[str, ...], context: str,
-           previous_numeric: bool) -> Encoded:
-    """The model input for a question's mentions (``context`` is a ``context:*`` kind)."""
+           previous_numeric: bool, previous_operation: str | None = None) -> Encoded:
+    """The model input for a question's mentions (``context`` is a ``context:*`` kind;
+    ``previous_operation`` the last operation of the previous turn, if any)."""
     words = words_of(mentions)
     encoding = tokenizer().encode([w.text for w in words], is_pretokenized=True)
     ids = list(encoding.ids)
@@ -174,8 +177,9 @@ def encode(mentions: Mentions, class_labels: tuple[str, ...], context: str,
     link_mask[len(words) + SPECIAL_LINKS.index(LINK_NONE)] = True
     link_mask[len(words) + SPECIAL_LINKS.index(LINK_AGE)] = mentions.age_feature is not None
     link_mask[len(words) + SPECIAL_LINKS.index(LINK_PREVIOUS)] = previous_numeric
+    previous = OPERATION_INDEX.get(previous_operation or "", NO_PREVIOUS_OPERATION)
     return Encoded(words, np.asarray(ids, dtype=np.int64), kinds, number_class, positions,
-                   word_piece, tag_mask, link_mask)
+                   word_piece, tag_mask, link_mask, previous)
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,8 @@ def targets(decisions: Decisions, encoded: Encoded) -> Targets:
     operations = np.full(MAX_OPERATION_STEPS, END_OPERATION, dtype=np.int64)
     for step, name in enumerate(decisions.operations[:MAX_OPERATION_STEPS]):
         operations[step] = OPERATION_INDEX[name]
+    if not decisions.operations:  # nothing to learn about operations from this question
+        operations[:] = -100
     flags = np.asarray([decisions.previous_filter, decisions.carry_changes,
                         decisions.correction], dtype=np.int64)
     return Targets(operations, tags, links, joins, segments, flags)

@@ -213,6 +213,8 @@ class DecisionModel:
             h = transformer_layer(h, layer)
         h = h + p["mention.kind"][enc.kinds] + p["mention.number_class"][enc.number_class] + \
             p["mention.position"][enc.positions]
+        if "context.operation" in p:  # the previous turn's operation, on the first position
+            h[0] = h[0] + p["context.operation"][enc.previous_operation]
         for layer in self.layers[cfg.trainable_from:]:
             h = transformer_layer(h, layer)
         return h

@@ -18,7 +18,7 @@ from grammar import program as p
 from grammar.errors import ProgramError
 from grammar.language import parse_program
 from grammar.parse.assemble import assemble
-from grammar.parse.context import previous_numeric_feature
+from grammar.parse.context import last_operation, previous_numeric_feature
 from grammar.parse.decisions import (
     COMPARISON_TAGS,
     LINKED_TAGS,
@@ -83,7 +83,8 @@ class LearnedParser:
         context = context_kind(previous is not None, bool(previous and previous.changes),
                                offered)
         encoded = encode(mentions, self.schema.class_labels, context,
-                         previous_numeric_feature(previous) is not None)
+                         previous_numeric_feature(previous) is not None,
+                         last_operation(previous))
         outputs = self.model.predict(encoded)
         readings, unknown = self._readings(mentions, encoded, outputs, previous)
         return Analysis(mentions, encoded, outputs, readings, unknown)
@@ -204,6 +205,9 @@ class LearnedParser:
         if best == ("nonsense",):
             return ParseResult(None, 0.0, self.source, "I did not understand that as a question "
                                "about the data or the model.")
+        if _tagged(analysis, "UNSUPPORTED"):
+            return ParseResult(None, 0.0, self.source, _unsupported_message(self.schema),
+                               unsupported=True)
         missing = missing_words(analysis)
         if missing:
             return ParseResult(None, 0.0, self.source, _missing_message(missing, self.schema),
@@ -220,6 +224,17 @@ class LearnedParser:
         alternatives = tuple((r.program, self.confidence(r.probability))
                              for r in analysis.readings)
         return ParseResult(best.program, confidence, self.source, alternatives=alternatives)
+
+
+def _tagged(analysis: Analysis, tag: str) -> bool:
+    return bool((analysis.outputs.tags.argmax(-1) == TAGS.index(tag)).any())
+
+
+def _unsupported_message(schema: DatasetSchema) -> str:
+    return ("I cannot select rows by the model's predicted values: groups can only be chosen "
+            f"by the features (and by class, for a classifier; {schema.target} is a number "
+            "here). Ask for the predictions of a group instead, e.g. 'what does the model "
+            "predict for people over 60?'.")
 
 
 def missing_words(analysis: Analysis) -> str | None:

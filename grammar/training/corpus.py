@@ -66,7 +66,7 @@ class CorpusStats:
 
 TURN_KINDS = {"single": 56, "pronoun": 12, "previousoperation": 8, "followup": 3,
               "correction": 4, "carry": 2, "fresh": 10, "unreferenced": 9, "courtesy": 1,
-              "missing": 2, "nonsense": 1, "short": 3}
+              "missing": 3, "nonsense": 1, "short": 3, "unsupported": 1}
 MISSING_OPEN, MISSING_CLOSE = "\u27ea", "\u27eb"  # around words naming what the table lacks
 
 
@@ -151,6 +151,8 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
         return rng.choice(ph.COURTESY_TURNS), COURTESY, None, Context(rng.random() < 0.7)
     if kind == "missing":
         return _missing(table, sampler, renderer, rng)
+    if kind == "unsupported":
+        return _unsupported(table, renderer, rng)
     if kind == "nonsense":
         from grammar.training import phrasing as ph
 
@@ -271,6 +273,25 @@ def _missing(table: Table, sampler: ProgramSampler, renderer: Renderer,
     others = [d for d in DOMAINS if d.name != table.domain.name]
     spec = rng.choice(rng.choice(others).features)
     known = {w for f in table.schema.features for a in f.aliases for w in a.split()}
+    known |= {w for f in table.schema.features for v in f.values for w in v.lower().split("-")}
+    roll = rng.random()
+    if roll < 0.3:  # asked about directly: "average glucose", "what does blood sugar mean?"
+        name = rng.choice(spec.names).replace("_", " ").lower()
+        words = [w for w in name.split() if not w.isdigit()]
+        if not words or any(w in known for w in words):
+            return None
+        text = expand(rng.choice(ph.MISSING_QUESTION), rng, {
+            "f": MISSING_OPEN + " ".join(words) + MISSING_CLOSE, "rows": table.row_plural,
+            "n": str(rng.choice([2, 3, 5, 10]))})
+        return text, NO_OPERATION, None, Context()
+    if roll < 0.4:  # a group word no column holds: "women" on a table without sex
+        word = rng.choice(("women", "men", "females", "males", "ladies", "seniors",
+                           "children", "teenagers", "veterans", "students", "retirees"))
+        if word in known or any(word.rstrip("s") in w for w in known):
+            return None
+        phrase = MISSING_OPEN + word + MISSING_CLOSE
+        rendered = renderer.question(program).text
+        return rendered.rstrip("?.! ") + f" for {phrase}?", program, None, Context()
     if isinstance(spec, CategoricalSpec) and rng.random() < 0.6:
         value = rng.choice(spec.values)
         if any(w in known for w in value.split()):
@@ -292,6 +313,25 @@ def _missing(table: Table, sampler: ProgramSampler, renderer: Renderer,
     else:
         text = rendered.rstrip("?.! ") + f" for {rows} {phrase}"
     return text, program, None, Context()
+
+
+UNSUPPORTED = p.Program.of(p.Function())  # stands for "no program"; the tags say why
+NO_OPERATION = p.Program.of(p.ModelInfo())  # a question whose operation is not trained on
+
+
+def _unsupported(table: Table, renderer: Renderer,
+                 rng: random.Random) -> tuple[str, p.Program, None, Context] | None:
+    """Rows chosen by a regression's predicted values: no filter can say that."""
+    from grammar.training import phrasing as ph
+    from grammar.training.templates import expand
+
+    if table.schema.task != "regression":
+        return None
+    target = table.target.replace("_", " ").lower()
+    number = MISSING_OPEN + str(rng.choice([10, 50, 100, 150, 200, 1000])) + MISSING_CLOSE
+    return (expand(rng.choice(ph.UNSUPPORTED_QUESTIONS), rng,
+                   {"rows": table.row_plural, "n": number, "target": target,
+                    "model": renderer.model()}), UNSUPPORTED, None, Context())
 
 
 def _short_followup(program: p.Program, rng: random.Random) -> str | None:
@@ -339,7 +379,7 @@ def _replacement(target: p.Clause, sampler: ProgramSampler) -> p.Clause | None:
 def _label(text: str, program: p.Program, previous: p.Program | None, context: Context,
            finder: MentionFinder, table: Table, rng: random.Random, kind: str,
            table_index: int) -> Example | None:
-    noisy = add_noise(text, rng) if kind != "missing" else text
+    noisy = add_noise(text, rng) if kind not in {"missing", "unsupported"} else text
     if kind not in {"courtesy", "nonsense", "followup"} and rng.random() < 0.04:
         from grammar.training import phrasing as ph
 
@@ -351,14 +391,31 @@ def _label(text: str, program: p.Program, previous: p.Program | None, context: C
     clean, phrases = strip_marks(noisy)
     clean, split_phrases = strip_marks(clean, SPLIT_OPEN, SPLIT_CLOSE)
     mentions = finder.find(clean)
+    if kind == "unsupported":  # the marked number says what no filter can
+        n = len(mentions.tokens)
+        spans = _phrase_spans(mentions, missing, finder)
+        if not spans:
+            return None
+        tags = ["O"] * n
+        for start, end in spans:
+            for t in range(start, end):
+                tags[t] = "UNSUPPORTED"
+        decisions = Decisions(("countdata",), tuple(tags), (-1,) * n, ("and",) * n, (0,) * n)
+        return Example(clean, str(program), None, context, mentions, decisions,
+                       table.domain.name, table_index, kind, table.schema)
     if kind in {"courtesy", "nonsense"}:
         n = len(mentions.tokens)
         decisions = Decisions((kind,), ("O",) * n, (-1,) * n, ("and",) * n, (0,) * n)
         return Example(clean, str(program), None, context, mentions, decisions,
                        table.domain.name, table_index, kind, table.schema)
-    spans = _phrase_spans(mentions, phrases, finder)
-    decisions = derive(program, mentions, table.schema, previous, spans,
-                       _phrase_spans(mentions, split_phrases, finder))
+    if program is NO_OPERATION:  # only the missing words are trained on, not its operation
+        n = len(mentions.tokens)
+        decisions: Decisions | None = Decisions((), ("O",) * n, (-1,) * n, ("and",) * n,
+                                                (0,) * n)
+    else:
+        spans = _phrase_spans(mentions, phrases, finder)
+        decisions = derive(program, mentions, table.schema, previous, spans,
+                           _phrase_spans(mentions, split_phrases, finder))
     if decisions is None:
         return None
     if missing:

@@ -124,7 +124,8 @@ class Top(nn.Module):
         self.kind = nn.Embedding(len(KINDS), HIDDEN)
         self.number_class = nn.Embedding(len(NUMBER_CLASS), HIDDEN)
         self.position = nn.Embedding(len(POSITIONS), HIDDEN)
-        for embedding in (self.kind, self.number_class, self.position):
+        self.previous_operation = nn.Embedding(len(OPERATIONS) + 1, HIDDEN)
+        for embedding in (self.kind, self.number_class, self.position, self.previous_operation):
             nn.init.normal_(embedding.weight, std=0.02)
         self.layers = nn.ModuleList(Layer(dropout) for _ in range(trainable_from, LAYERS))
         for offset, layer in enumerate(self.layers):
@@ -149,6 +150,9 @@ class Top(nn.Module):
         mask = batch["mask"]
         h = batch["hidden"].float() + self.kind(batch["kinds"]) + \
             self.number_class(batch["number_class"]) + self.position(batch["positions"])
+        first = torch.zeros_like(h)
+        first[:, 0] = self.previous_operation(batch["previous_operation"])
+        h = h + first
         for layer in self.layers:
             h = layer(h, mask)
         for layer in self.extra:
@@ -191,6 +195,7 @@ class Top(nn.Module):
             "mention.kind": self.kind.weight.detach().numpy(),
             "mention.number_class": self.number_class.weight.detach().numpy(),
             "mention.position": self.position.weight.detach().numpy(),
+            "context.operation": self.previous_operation.weight.detach().numpy(),
             "link.q_w": self.link_q.weight.detach().numpy(),
             "link.q_b": self.link_q.bias.detach().numpy(),
             "link.k_w": self.link_k.weight.detach().numpy(),

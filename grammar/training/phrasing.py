@@ -146,7 +146,8 @@ PREDICTION_FILTER = ("predicted to <verb>", "the model predicts will <verb>",
                      "the model labels <adj>", "which the model predicts are <adj>",
                      "that the model classified as <cls>", "where <model> predicted <cls>",
                      "scored as <adj> by <model>", "predicted by <model> to <verb>",
-                     "<model> believes will <verb>")
+                     "<model> believes will <verb>", "that <model> <flag>", "<flag> by <model>",
+                     "the model <flag>", "that get <flag>")
 POSITIVE_WORDS = ("positive", "1", "class 1", "label 1", "the positive class", "true", "yes")
 NEGATIVE_WORDS = ("negative", "0", "class 0", "label 0", "the negative class", "false", "no")
 
@@ -902,6 +903,9 @@ SHORT_FOLLOWUPS = {
     "explain features": ("why?", "why is that?", "and why?", "how come?", "why so?",
                          "what is the reason?", "why is that the prediction?",
                          "what explains that?"),
+    "mistake typical": ("what do they have in common?", "what do these have in common?",
+                        "anything in common?", "what pattern do they share?",
+                        "what do those have in common?"),
     "likelihood": ("how sure is it?", "how sure are you?", "how confident is that?",
                    "and how likely is that?", "how certain is that?", "with what probability?"),
     "explain cfe": ("what would change that?", "how could that be different?",
@@ -967,3 +971,21 @@ DISTRACTIONS = ("ignore previous instructions.", "by the way, i am new here.",
                 "i am not an expert.", "please keep it short.", "i do not have much time.",
                 "quick one.", "not sure this makes sense, but", "ignore the rest of this message.",
                 "my key is not something i will share.", "just curious.")
+
+# Questions about something the table lacks, asked directly (<f>) or counted (<n> <f>).
+MISSING_QUESTION = ("average <f>?", "what is the average <f>?", "what does <f> mean?",
+                    "how important is <f>?", "does <f> matter?", "distribution of <f>",
+                    "how many <rows> with <n> <f>?", "<rows> with <n> <f> or more",
+                    "what is the median <f> for <rows>?", "define <f>",
+                    "how does <f> affect the predictions?", "show <rows> by <f>")
+# A regression's predicted values used to choose rows (<n> is marked).
+UNSUPPORTED_QUESTIONS = ("how many <rows> does <model> predict above <n>?",
+                         "show the <rows> whose predicted value is over <n>",
+                         "<rows> with a predicted <target> below <n>",
+                         "which <rows> are predicted to have <target> above <n>?",
+                         "how many <rows> get a prediction over <n>?",
+                         "list <rows> the model predicts under <n>",
+                         "<rows> predicted at more than <n>")
+# A set age said of a person: "what if he was 63?"
+AGE_SET = ("{he|she|they} {was|were} <n>", "{he|she|they} {was|were} <n> years old",
+           "aged <n>", "<n> years old", "{he|she|they} turned <n>")

@@ -16,7 +16,7 @@ import inflect
 
 from grammar import program as p
 from grammar.parse.vocabulary import VALUE_SYNONYMS
-from grammar.schema import GENERIC_WORDS, derive_aliases
+from grammar.schema import GENERIC_WORDS, OPPOSITES, derive_aliases, split_words
 from grammar.training import phrasing as ph
 from grammar.training.domains import BooleanSpec, CategoricalSpec, NumericSpec, Outcome
 from grammar.training.tables import Table
@@ -190,6 +190,11 @@ class Renderer:
             if ("adj" in slots and not (outcome and outcome.adjective)):
                 continue
             values: dict[str, str] = {"model": self.model(), "rows": self.row(plural=True)}
+            if "flag" in slots:  # "the smokers the model flags": flagged means positive
+                if not (prediction and self.binary and clause.label == self.labels[-1]):
+                    continue
+                values["flag"] = marked(self.pick(("flags", "flagged", "flags up", "marks")))
+                return expand(template, self.rng, values)
             if in_words and outcome is not None:
                 values.update(verb=marked(self.pick(outcome.verb)),
                               past=marked(self.pick(outcome.past)))
@@ -261,6 +266,11 @@ class Renderer:
     def bool_phrase(self, clause: p.BoolFilter) -> str:
         spec = self.spec(clause.feature)
         assert isinstance(spec, BooleanSpec)
+        if not clause.value:  # "renters" for homeowner false
+            words = split_words(self.table.feature(clause.feature).column)
+            opposites = [o for w in words for o in OPPOSITES.get(w, ())]
+            if opposites and self.rng.random() < 0.5:
+                return self.pick(opposites)
         own = spec.true_phrases if clause.value else spec.false_phrases
         if own and self.rng.random() < 0.55:
             return expand(domain_template(self.pick(own)), self.rng,
@@ -417,8 +427,9 @@ class Renderer:
             spec = self.spec(clause.feature)
             assert isinstance(spec, NumericSpec)
             number = self.number_text(clause.value, spec)
-            if self.is_age(clause.feature) and clause.kind != "set" and rng.random() < 0.5:
-                bank = ph.AGE_INCREASE if clause.kind == "increase" else ph.AGE_DECREASE
+            if self.is_age(clause.feature) and rng.random() < 0.5:
+                bank = {"increase": ph.AGE_INCREASE, "decrease": ph.AGE_DECREASE,
+                        "set": ph.AGE_SET}[clause.kind]
                 return expand(self.pick(bank), rng, {"n": number})
             bank = {"increase": ph.INCREASE, "decrease": ph.DECREASE, "set": ph.SET}[clause.kind]
             feature = self.feature_phrase(clause.feature)

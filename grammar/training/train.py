@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grammar.parse.context import previous_numeric_feature
+from grammar.parse.context import last_operation, previous_numeric_feature
 from grammar.parse.encoding import (
     MAX_OPERATION_STEPS,
     Encoded,
@@ -104,6 +104,8 @@ def collate(items: Sequence[Item]) -> dict[str, torch.Tensor]:
         "segments": torch.full((b, words), -100, dtype=torch.long),
         "operations": torch.full((b, MAX_OPERATION_STEPS), -100, dtype=torch.long),
         "flags": torch.zeros(b, 3, dtype=torch.long),
+        "previous_operation": torch.tensor([it.encoded.previous_operation for it in items],
+                                           dtype=torch.long),
     }
     for row, it in enumerate(items):
         e, t = it.encoded, it.targets
@@ -130,7 +132,7 @@ def collate(items: Sequence[Item]) -> dict[str, torch.Tensor]:
         for step in range(len(ops)):  # train on the first END, ignore the steps after it
             if ended:
                 ops[step] = -100
-            elif ops[step] == len(_operations()):
+            elif ops[step] in (len(_operations()), -100):
                 ended = True
         batch["operations"][row] = torch.from_numpy(ops)
         batch["flags"][row] = torch.from_numpy(t.flags)
@@ -240,6 +242,8 @@ def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
             correct = bool(result.unknown_features)
         elif example.kind == "courtesy":
             correct = result.courtesy
+        elif example.kind == "unsupported":
+            correct = result.unsupported
         elif example.kind == "nonsense":
             correct = result.program is None and not result.courtesy
         else:
@@ -366,7 +370,7 @@ def _item(example: Example) -> Item:
     ctx = example.context
     context = context_kind(ctx.has_previous, ctx.previous_changes, ctx.offered)
     encoded = encode(example.mentions, example.schema.class_labels, context,
-                     previous_numeric_feature(previous) is not None)
+                     previous_numeric_feature(previous) is not None, last_operation(previous))
     return Item(example, encoded, targets(example.decisions, encoded))
 
 
