@@ -60,7 +60,8 @@ class ModelConfig:
     # confidence calibration: (log joint probability, P(correct)) knots, fitted by isotonic
     # regression on held-out corpus data; confidence interpolates between them
     calibration: tuple[tuple[float, float], ...] = ((-30.0, 0.0), (0.0, 1.0))
-    ask_below: float = 0.5
+    # ask when the calibrated chance that the best reading is wrong is over 30%
+    ask_below: float = 0.7
     notes: dict = field(default_factory=dict)
 
     def to_json(self) -> str:

@@ -51,7 +51,8 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("show", "predict"), ("label", "predict"), ("predict", "label"), ("countdata", "score"),
     ("self", "function"), ("mistake count", "mistake typical"), ("important topk", "interact"),
     ("statistic feature", "statistic feature"), ("important topk", "important feature"),
-    ("countdata", "statistic feature"),
+    ("countdata", "statistic feature"), ("data", "model"), ("model", "data"),
+    ("function", "data"),
 )
 
 
@@ -245,7 +246,7 @@ class ProgramSampler:
         rng = self.rng
         shape = rng.choices(["table", "row", "group", "whatif_row", "whatif_group", "whatif",
                              "pair_row", "pair_group", "pair_table", "interleaved"],
-                            [20, 27, 25, 8, 5, 2, 8, 6, 5, 1])[0]
+                            [20, 27, 25, 8, 5, 2, 8, 6, 5, 4])[0]
         filters: list[p.Clause] = []
         changes: list[p.Clause] = []
         joins_or = False

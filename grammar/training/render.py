@@ -590,12 +590,28 @@ class Renderer:
 
     def compact_pair(self, segments: list[tuple[list[p.Clause], p.Clause]],
                      sel: Selection) -> str | None:
-        """Two operations of one kind said at once: "how important are age and bmi?"."""
+        """Two operations of one kind said at once: "how important are age and bmi?"; the same
+        operation before and after a change, asked as one comparison ("how would the
+        predictions change if ...?")."""
+        if len(segments) == 2 and not segments[0][0] and segments[1][0] and (
+                segments[0][1] == segments[1][1]) and self.rng.random() < 0.8:
+            operation = segments[0][1]
+            if isinstance(operation, (p.Predict, p.Likelihood)):
+                kind = "predict" if isinstance(operation, p.Predict) else "likelihood"
+                return expand(self.pick(ph.COMPARE_WHATIF), self.rng, {
+                    "ch": self.changes_phrase(segments[1][0]), "for_rows": sel.pp,
+                    "rows": sel.np, "model": self.model(),
+                    "outputs": self.pick(ph.COMPARED_OUTPUTS[kind])})
         if len(segments) != 2 or segments[0][0] or segments[1][0] or self.rng.random() < 0.5:
             return None
         (_, a), (_, b) = segments
         slots = {"for_rows": sel.pp, "rows": sel.np, "model": self.model(),
                  "model_poss": self.pick(ph.MODEL_POSSESSIVE)}
+        if {type(a), type(b)} == {p.DataSummary, p.ModelInfo}:
+            first, second = ("data", "model") if isinstance(a, p.DataSummary) else (
+                "model", "data")
+            return expand(self.pick(ph.COMPACT_DATA_MODEL), self.rng,
+                          {"x": first, "y": second})
         if isinstance(a, p.ImportantFeature) and isinstance(b, p.ImportantFeature):
             slots.update(f1=self.feature_phrase(a.feature), f2=self.feature_phrase(b.feature))
             return expand(self.pick(ph.COMPACT_IMPORTANCE), self.rng, slots)
@@ -649,9 +665,7 @@ class Renderer:
                               {"rows": sel.np, "ch": had, "model": self.model()})
         if isinstance(operation, p.Predict) and self.rng.random() < 0.35:
             bare = ("what if <ch>?", "what would happen if <ch>?", "and if <ch>?",
-                    "what would <model> {predict|say} if <ch>?",
-                    "how would the {prediction|outcome|result} change if <ch>?",
-                    "would the {prediction|outcome|result} change if <ch>?")
+                    "what would <model> {predict|say} if <ch>?")
             with_rows = ("what if <ch> <for_rows>?", "<for_rows>, what if <ch>?",
                          "suppose <ch> <for_rows>: what then?",
                          "what would the prediction be <for_rows> if <ch>?",
