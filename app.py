@@ -4,6 +4,13 @@ Run ``python app.py`` (demo data and model, http://127.0.0.1:7860); ``--host``/`
 ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT`` choose where it listens. The same file is the
 Hugging Face Space entry point (``app_file: app.py``).
 
+Serve your own model: ``python app.py --data FILE.csv --target COL [--model FILE]
+[--index-col COL] [--descriptions FILE.yaml] [--trust-model]``, or the same through
+``ASKMODEL_DATA``, ``ASKMODEL_TARGET``, ``ASKMODEL_MODEL``, ``ASKMODEL_INDEX_COL``,
+``ASKMODEL_DESCRIPTIONS`` and ``ASKMODEL_TRUST_MODEL`` (a hosted Space). ``askmodel_blocks``
+returns the page for a given data and model, to mount in FastAPI (``gr.mount_gradio_app``) or
+render in another Gradio app. The upload box stays either way.
+
 Every browser session owns one ``Session`` (its conversation, transcript and, after an upload,
 its own workspace) held in a ``gr.State``; the demo ``Workspace`` is built once and shared
 read-only. Answers run in Gradio's worker threads with a generous concurrency limit, so one slow
@@ -19,6 +26,7 @@ import itertools
 import logging
 import os
 import queue
+import sys
 import tempfile
 import threading
 import time
@@ -113,6 +121,8 @@ class AskModelApp:
         demo_label: str = "Demo: breast-cancer biopsies",
         warm: bool = True,
         dask_scheduler: str | None = None,
+        model_name: str | None = None,
+        start_name: str = "the demo",
     ) -> None:
         # dataset-wide explanations of the demo and of uploads run on this Dask cluster
         # (None: $ASKMODEL_DASK_SCHEDULER, else in this process)
@@ -121,6 +131,8 @@ class AskModelApp:
             lambda: _default_demo_workspace(self.dask_scheduler))
         self.warm = warm  # load the model and explainers in the background at start
         self.demo_label = demo_label
+        self.model_name = model_name  # the served model's file name, shown in the side panel
+        self.start_name = start_name  # what "Back to ..." returns to
         self._demo: Workspace | None = None
         self._demo_panel: str | None = None
         self._demo_examples: tuple[str, ...] | None = None
@@ -145,7 +157,8 @@ class AskModelApp:
                     workspace = self._demo_factory()
                     if self.warm:
                         warm_up_in_background(workspace)
-                    self._demo_panel = workspace_summary_markdown(workspace, self.demo_label)
+                    self._demo_panel = workspace_summary_markdown(
+                        workspace, self.demo_label, self.model_name)
                     self._demo_examples = example_questions(
                         workspace.schema, workspace.noun(1), workspace.noun(2)
                     )
@@ -431,7 +444,7 @@ class AskModelApp:
 
     def back_to_demo(self, session: Session | None) -> tuple[Session, str, Any, list, str]:
         new = self.new_session()
-        return new, new.panel, _samples(new.examples), [], "Back on the demo data."
+        return new, new.panel, _samples(new.examples), [], f"Back on {self.start_name}."
 
     def on_load(self, session: Session | None) -> tuple[Session, str, Any]:
         session = self.ensure(session)
@@ -548,7 +561,8 @@ class AskModelApp:
                         )
                         load = gr.Button("Load data and model", variant="primary")
                         upload_status = gr.Markdown(elem_id="askmodel-status")
-                        back = gr.Button("Back to the demo", size="sm")
+                        back = gr.Button(f"Back to {self.start_name}", size="sm",
+                                         elem_id="askmodel-back")
             # hidden JSON endpoint for scripts and load tests
             api_question = gr.Textbox(visible=False)
             api_answer = gr.JSON(visible=False)
@@ -718,6 +732,154 @@ def _load_workspace(
     )
 
 
+# --------------------------------------------------------------------------- serving own data
+SERVE_ENV = {
+    "data": "ASKMODEL_DATA",
+    "target": "ASKMODEL_TARGET",
+    "model": "ASKMODEL_MODEL",
+    "index_col": "ASKMODEL_INDEX_COL",
+    "descriptions": "ASKMODEL_DESCRIPTIONS",
+    "trusted": "ASKMODEL_TRUST_MODEL",
+}
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+class ServeError(ValueError):
+    """The data and model to serve cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What to serve instead of the demo: a table, its target, optionally a model file."""
+
+    data: str | Path | Any = None  # a CSV/Parquet path or a DataFrame; None: the demo
+    target: str | None = None
+    model: str | Path | Any = None  # a model file, a fitted model, or None (trained here)
+    index_col: str | None = None
+    descriptions: str | Path | None = None  # a feature description file (YAML)
+    trusted: bool = False  # open joblib/pickle files and skops types off the reviewed list
+    label: str | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        return self.data is None
+
+    def check(self) -> None:
+        """Refuse a half-given setting before anything slow is loaded."""
+        if self.data is None:
+            others = [name for name in ("target", "model", "index_col", "descriptions")
+                      if getattr(self, name) is not None]
+            if others:
+                raise ServeError(f"--{others[0].replace('_', '-')} needs --data (the table to "
+                                 "serve); without --data the demo is served.")
+            return
+        if not self.target:
+            raise ServeError("--data needs --target: the column the model predicts.")
+        for name in ("data", "model", "descriptions"):
+            value = getattr(self, name)
+            if isinstance(value, str | Path) and not Path(value).is_file():
+                raise ServeError(f"There is no file at {str(value)!r} (--{name}).")
+
+    def title(self) -> str:
+        if self.label:
+            return self.label
+        if isinstance(self.data, str | Path):
+            return Path(self.data).name
+        return "Your data"
+
+
+def serve_options_from_env(environ: dict[str, str] | None = None) -> ServeOptions:
+    """``ASKMODEL_DATA`` and friends, as a hosted Space passes settings (empty = not given)."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(SERVE_ENV[name], "").strip()
+        return value or None
+
+    return ServeOptions(
+        data=get("data"), target=get("target"), model=get("model"),
+        index_col=get("index_col"), descriptions=get("descriptions"),
+        trusted=(get("trusted") or "").lower() in TRUE_WORDS,
+    )
+
+
+def served_workspace(options: ServeOptions, dask_scheduler: str | None = None) -> Workspace:
+    """The workspace for ``options``: the files are checked and the model is opened with the
+    safe loader (untrusted unless ``trusted``); every failure is one ``ServeError`` sentence."""
+    import pandas as pd
+
+    from dialogue import Workspace
+    from dialogue.data_checks import read_table
+    from explainers import load_model
+
+    options.check()
+    model = options.model
+    index = options.index_col
+    try:
+        if isinstance(model, str | Path) and Path(model).suffix.lower() not in (
+                ".skops", ".joblib", ".pkl", ".pickle", ".jbl"):
+            raise UploadError(f"“{Path(model).name}” is not a model file this app can open; use "
+                              "a .skops file (or .joblib / .pkl with --trust-model).")
+        if isinstance(options.data, pd.DataFrame) or not isinstance(model, str | Path | None):
+            frame = (options.data if isinstance(options.data, pd.DataFrame)
+                     else read_table(options.data).frame)
+            if isinstance(model, str | Path):
+                model = load_model(model, trusted=options.trusted)
+            workspace = Workspace.build(frame, str(options.target), model, index_col=index,
+                                        feature_notes=options.descriptions,
+                                        dask_scheduler=dask_scheduler)
+            workspace.adapter  # noqa: B018 - validate the model against the data now
+            return workspace
+        return Workspace.from_files(
+            options.data, str(options.target), model, index_col=index, trusted=options.trusted,
+            feature_notes=options.descriptions, dask_scheduler=dask_scheduler)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one sentence
+        from explainers.errors import UntrustedFileError
+
+        LOG.info("serving %s failed", options.data, exc_info=True)
+        paths = [v for v in (options.data, options.model, options.descriptions)
+                 if isinstance(v, str | Path)]
+        text = describe_load_error(exc, paths)
+        if isinstance(exc, UntrustedFileError):
+            text = text.replace("Tick “I trust this file” only if you trust where the model "
+                                "file came from.", "Add --trust-model (ASKMODEL_TRUST_MODEL=1) "
+                                "only if you trust where the model file came from.")
+        raise ServeError(text) from exc
+
+
+def askmodel_blocks(
+    data: str | Path | Any = None,
+    target: str | None = None,
+    model: str | Path | Any = None,
+    *,
+    index_col: str | None = None,
+    descriptions: str | Path | None = None,
+    trusted: bool = False,
+    label: str | None = None,
+    warm: bool = True,
+    dask_scheduler: str | None = None,
+) -> gr.Blocks:
+    """The AskModel page for ``data`` (a CSV path or a DataFrame) and ``model`` (a model file,
+    a fitted model, or None to train one), ready to launch, mount in FastAPI
+    (``gr.mount_gradio_app(api, blocks, "/askmodel", css=CSS, theme=theme())``) or render in
+    another Blocks. Without ``data`` it is the demo. Raises ``ServeError`` with a sentence."""
+    options = ServeOptions(data, target, model, index_col, descriptions, trusted, label)
+    return app_for(options, warm=warm, dask_scheduler=dask_scheduler).build()
+
+
+def app_for(options: ServeOptions, *, warm: bool = True,
+            dask_scheduler: str | None = None) -> AskModelApp:
+    """An ``AskModelApp`` whose starting data is ``options`` (the demo when it has no data)."""
+    if options.is_demo:
+        options.check()
+        return AskModelApp(warm=warm, dask_scheduler=dask_scheduler)
+    workspace = served_workspace(options, dask_scheduler)
+    model_name = Path(options.model).name if isinstance(options.model, str | Path) else None
+    return AskModelApp(demo_workspace=lambda: workspace, demo_label=options.title(),
+                       warm=warm, dask_scheduler=dask_scheduler, model_name=model_name,
+                       start_name=options.title())
+
+
 def theme() -> gr.themes.Base:
     return gr.themes.Soft(primary_hue="indigo", secondary_hue="sky", neutral_hue="slate")
 
@@ -736,6 +898,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="port (default 7860 or $GRADIO_SERVER_PORT)",
     )
     parser.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    env = serve_options_from_env()
+    own = parser.add_argument_group(
+        "your own data and model (default: the demo; each also from an environment variable)")
+    own.add_argument("--data", metavar="FILE", default=env.data,
+                     help="the table to serve, CSV or Parquet ($ASKMODEL_DATA)")
+    own.add_argument("--target", metavar="COLUMN", default=env.target,
+                     help="the column the model predicts ($ASKMODEL_TARGET)")
+    own.add_argument("--model", metavar="FILE", default=env.model,
+                     help="the fitted model: .skops (or .joblib/.pkl with --trust-model); "
+                     "without one a model is trained on the data ($ASKMODEL_MODEL)")
+    own.add_argument("--index-col", metavar="COLUMN", default=env.index_col,
+                     help="the id column ($ASKMODEL_INDEX_COL)")
+    own.add_argument("--descriptions", metavar="FILE.yaml", default=env.descriptions,
+                     help="feature descriptions, units, immutable features and bounds "
+                     "($ASKMODEL_DESCRIPTIONS)")
+    own.add_argument("--trust-model", action="store_true", default=env.trusted,
+                     help="open a model file that can run code (joblib/pickle, skops types off "
+                     "the reviewed list); only for files you trust ($ASKMODEL_TRUST_MODEL=1)")
     parser.add_argument(
         "--dask-scheduler",
         metavar="ADDRESS",
@@ -751,8 +931,13 @@ def main(argv: list[str] | None = None) -> None:
     # No usage pings from a tool that shows people's data (override by setting it to True).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     args = parse_args(argv)
+    options = ServeOptions(args.data, args.target, args.model, args.index_col,
+                           args.descriptions, args.trust_model)
     try:
-        blocks = AskModelApp(dask_scheduler=args.dask_scheduler).build()
+        blocks = app_for(options, dask_scheduler=args.dask_scheduler).build()
+    except ServeError as exc:  # a file that cannot be served: one sentence, exit code 2
+        print(f"askmodel: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     except RuntimeError as exc:  # ClusterUnavailable: a wrong --dask-scheduler address
         raise SystemExit(f"askmodel: {exc}") from None
     blocks.launch(

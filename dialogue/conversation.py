@@ -88,6 +88,7 @@ class Conversation:
         split_column: str | None = None,
         test_frame: Any = None,
         dask_scheduler: Any = None,
+        feature_notes: Any = None,
     ) -> Conversation:
         """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``).
 
@@ -99,6 +100,8 @@ class Conversation:
         or model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
         ``dask_scheduler``: a Dask scheduler address (or ``distributed.Client``) on which
         dataset-wide explanations run (default ``$ASKMODEL_DASK_SCHEDULER``, else here).
+        ``feature_notes``: a feature description file (YAML path or its mapping: description,
+        unit, ``immutable``, bounds, direction per feature; see ``dialogue.feature_file``).
         """
         from dialogue.workspace import Workspace
 
@@ -106,7 +109,7 @@ class Conversation:
                                     split_column=split_column, test_frame=test_frame,
                                     class_names=class_names,
                                     feature_descriptions=feature_descriptions, fallback=fallback,
-                                    dask_scheduler=dask_scheduler)
+                                    dask_scheduler=dask_scheduler, feature_notes=feature_notes)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return cls(workspace, fallback=fallback)
 
@@ -125,6 +128,7 @@ class Conversation:
         split_column: str | None = None,
         test_path: str | os.PathLike | None = None,
         dask_scheduler: Any = None,
+        feature_notes: Any = None,
     ) -> Conversation:
         from dialogue.workspace import Workspace
 
@@ -132,7 +136,7 @@ class Conversation:
             data_path, target, model_path, index_col=index_col, trusted=trusted,
             class_names=class_names, feature_descriptions=feature_descriptions,
             fallback=fallback, split_column=split_column, test_path=test_path,
-            dask_scheduler=dask_scheduler), fallback=fallback)
+            dask_scheduler=dask_scheduler, feature_notes=feature_notes), fallback=fallback)
 
     @classmethod
     def demo(cls, *, fallback: str | None = None, dask_scheduler: Any = None) -> Conversation:
