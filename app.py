@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from dialogue.app_support import (
+    DETAILS_TITLE,
     Turn,
     UploadError,
     answer_markdown,
@@ -69,7 +70,6 @@ PENDING_TITLE = "Working on it…"
 PENDING_TEXT = "Reading your question and running the model…"
 PENDING_AFTER = 0.3  # seconds an answer may take before the progress message is shown
 PROGRESS_EVERY = 0.5  # seconds between progress refreshes
-UNDERSTOOD_TITLE = "How I understood your question"
 
 CSS = """
 .gradio-container {max-width: 1320px !important; margin: auto;}
@@ -219,7 +219,8 @@ class AskModelApp:
         )
 
     def turn_messages(self, turn: Turn) -> list[dict[str, Any]]:
-        """Chat messages for one answered turn: answer, charts, then the collapsible parse.
+        """Chat messages for one answered turn: how it was read and the answer, charts, then the
+        collapsed details (program, confidence, time).
 
         Charts are shown from the PNGs already rendered for export (``turn.figures_png``):
         drawing a matplotlib figure is the costliest part of an answer, so it happens once."""
@@ -239,7 +240,7 @@ class AskModelApp:
             {
                 "role": "assistant",
                 "content": understood_markdown(turn),
-                "metadata": {"title": UNDERSTOOD_TITLE, "status": "done"},
+                "metadata": {"title": DETAILS_TITLE, "status": "done"},
                 "options": [{"value": s.message, "label": s.label} for s in suggestions],
             },
         ]

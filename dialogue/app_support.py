@@ -295,22 +295,60 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def answer_markdown(turn: Turn) -> str:
-    """The answer as shown in the chat: prose, then the table if any."""
+# how sure the parser was of its reading, in words a user reads (thresholds on the calibrated
+# probability; under 0.5 the assistant asks instead of answering)
+CONFIDENCE_WORDS: tuple[tuple[float, str], ...] = ((0.85, "sure"), (0.6, "fairly sure"),
+                                                   (0.0, "unsure"))
+DETAILS_TITLE = "Details: program, confidence, time"
+
+
+def confidence_words(confidence: float | None) -> str | None:
+    """``0.93`` -> ``sure``; ``0.7`` -> ``fairly sure``; ``0.55`` -> ``unsure``."""
+    if confidence is None or not math.isfinite(confidence):
+        return None
+    return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
+
+
+def reading_line(turn: Turn) -> str:
+    """One plain-words line saying how the question was read, shown above the answer so that a
+    wrong reading is seen at once ("I read this as: patients with ... — what the model
+    predicts"). Empty when nothing was read (a clarifying question, a failure)."""
+    understood = (turn.understood or "").strip()
+    if not understood:
+        return ""
+    if understood[:1].isupper() and understood[1:2].islower():
+        understood = understood[:1].lower() + understood[1:]
+    line = f"I read this as: {understood}"
+    if confidence_words(turn.confidence) == "unsure":
+        line += " (I am not sure of this reading; rephrase if it is wrong)"
+    return f"*{_md_inline(line)}*"
+
+
+def _md_inline(text: str) -> str:
+    """Text safe inside one Markdown emphasis: no stray asterisks or underscores."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
+
+
+def answer_markdown(turn: Turn, *, reading: bool = True) -> str:
+    """The answer as shown in the chat: how the question was read, prose, then the table."""
     table = table_markdown(turn.table)
-    return f"{turn.answer}\n\n{table}" if table else turn.answer
+    body = f"{turn.answer}\n\n{table}" if table else turn.answer
+    line = reading_line(turn) if reading else ""
+    return f"{line}\n\n{body}" if line else body
 
 
 def understood_markdown(turn: Turn) -> str:
-    """What goes in the collapsible “How I understood your question” box."""
-    parts = [turn.understood or "I could not map this question to something I can compute."]
+    """What goes in the collapsed details box under an answer: the program, how sure the reading
+    is (in words) and the time taken."""
+    parts = []
     if turn.parse:
         parts.append(f"Program: `{turn.parse}`")
+    elif not turn.understood:
+        parts.append("I could not map this question to something I can compute.")
     detail = []
-    if turn.confidence is not None:
-        detail.append(f"confidence {turn.confidence:.0%}")
-    if turn.source:
-        detail.append(f"parser: {turn.source}")
+    words = confidence_words(turn.confidence) if turn.parse else None
+    if words:
+        detail.append(f"reading: {words}")
     if turn.seconds:
         detail.append(f"{turn.seconds:.1f} s")
     if detail:
@@ -327,7 +365,7 @@ def transcript_markdown(turns: Sequence[Turn], title: str) -> str:
             data = base64.b64encode(png).decode("ascii")
             lines += [f"![Chart {number}.{k}](data:image/png;base64,{data})", ""]
         lines += [
-            "<details><summary>How I understood your question</summary>",
+            f"<details><summary>{DETAILS_TITLE}</summary>",
             "",
             understood_markdown(turn),
             "",

@@ -139,11 +139,17 @@ def test_chat_answer_has_chart_and_collapsible_understanding(app_url: str) -> No
     assert plots[0]["value"]["path"].endswith(".png")
     with urllib.request.urlopen(plots[0]["value"]["url"], timeout=30) as response:
         assert response.read(8) == b"\x89PNG\r\n\x1a\n"
-    understood = history[-1]
-    assert understood["metadata"]["title"] == "How I understood your question"
-    assert understood["metadata"]["status"] == "done"  # rendered collapsed
-    assert "important" in understood["content"][0]["text"]
-    assert understood["options"], "follow-up suggestions are offered under the answer"
+    answer_text = history[1]["content"][0]["text"]
+    assert answer_text.startswith("*I read this as: all patients — "), answer_text
+    assert "importance" in answer_text.split("\n")[0]
+    details = history[-1]
+    assert details["metadata"]["title"] == "Details: program, confidence, time"
+    assert details["metadata"]["status"] == "done"  # rendered collapsed
+    text = details["content"][0]["text"]
+    assert "Program: `important" in text
+    assert re.search(r"reading: (sure|fairly sure|unsure) · \d+\.\d s", text), text
+    assert "parser" not in text and "rules" not in text and "%" not in text
+    assert details["options"], "follow-up suggestions are offered under the answer"
 
 
 def test_clarifying_options_become_clickable_suggestions(app_url: str) -> None:
@@ -303,3 +309,31 @@ def test_transcript_exports_keep_every_turn() -> None:
     offered = [(s.label, s.message) for s in suggestions_for(unclear)]
     assert offered[:2] == [("what is the average glucose?",) * 2,
                            ("how important is glucose?",) * 2]
+
+
+def test_every_answer_starts_with_how_the_question_was_read() -> None:
+    """The reading is one plain line above the answer; the details keep the program, the
+    confidence in words and the time, and no parser jargon."""
+    from dialogue.app_support import answer_markdown, confidence_words, understood_markdown
+
+    turn = Turn("what does the model predict for patients with mean radius above 17.5?",
+                "The model predicts **malignant** for 80 of them.",
+                "filter mean_radius greater than 17.5 and predict [E]",
+                "Patients with mean radius above 17.5 — what the model predicts", True, 0.93,
+                "rules", seconds=0.42)
+    shown = answer_markdown(turn)
+    assert shown.splitlines()[0] == (
+        "*I read this as: patients with mean radius above 17.5 — what the model predicts*")
+    details = understood_markdown(turn)
+    assert "Program: `filter mean_radius greater than 17.5 and predict [E]`" in details
+    assert "reading: sure · 0.4 s" in details
+    assert "rules" not in details and "parser" not in details
+    assert [confidence_words(c) for c in (0.99, 0.85, 0.7, 0.6, 0.55, None)] == [
+        "sure", "sure", "fairly sure", "fairly sure", "unsure", None]
+    unsure = Turn("q", "a", "countdata [E]", "All patients — count them", True, 0.52, "nl")
+    assert "not sure" in answer_markdown(unsure).splitlines()[0]
+    asked = Turn("sugar?", "Did you mean…", "", "", False, 0.4, "nl", options=("a", "b"))
+    assert not answer_markdown(asked).startswith("*I read this as")
+    assert "I read this as: patient 3" in transcript_markdown(
+        [Turn("why?", "Because.", "filter id 3 and explain features [E]", "Patient 3 — why",
+              True, 0.9, "rules")], "T")
