@@ -40,6 +40,7 @@ import gradio as gr
 
 from dialogue.app_support import (
     DETAILS_TITLE,
+    Suggestion,
     Turn,
     UploadError,
     answer_markdown,
@@ -92,6 +93,8 @@ class Session:
     turns: list[Turn] = field(default_factory=list)
     panel: str = ""
     examples: tuple[str, ...] = ()
+    # the newest answer's follow-up buttons by their words: pressing one runs its program
+    buttons: dict[str, Suggestion] = field(default_factory=dict)
     _ticket: int = 0
     _stopped: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -180,15 +183,22 @@ class AskModelApp:
 
     # ------------------------------------------------------------------ answering
     def answer(
-        self, session: Session, question: str, progress: Callable[[Any], None] | None = None
+        self, session: Session, question: str, progress: Callable[[Any], None] | None = None,
+        button: Suggestion | None = None,
     ) -> Turn:
         """Ask the session's conversation; never raises (errors become an apologetic turn).
 
         ``progress`` receives the explainers' progress updates. The turn keeps its charts as
-        PNG (cached by content, so a chart every session shares is drawn once)."""
+        PNG (cached by content, so a chart every session shares is drawn once). A pressed
+        follow-up ``button`` runs its own program, recorded under its words."""
         started = time.perf_counter()
+        conversation = session.conversation
         try:
-            reply = session.conversation.ask(question, progress=progress)
+            if button is not None and button.program:
+                reply = conversation.follow(button.program, question, progress=progress)
+            else:
+                reply = conversation.ask(question, progress=progress)
+            context, offer = _conversation_context(conversation)
         except Exception:  # a bug below must not kill the session
             LOG.exception("answering %r failed", question)
             failed = Turn(
@@ -216,9 +226,13 @@ class AskModelApp:
             followup=reply.followup,
             options=tuple(reply.options or ()),
             seconds=time.perf_counter() - started,
+            context=context,
+            offer_program=str(offer) if offer is not None and reply.followup else None,
+            offer_about_rows=offer is not None and any(
+                type(c).__name__ == "PreviousFilter" for c in offer.clauses),
         )
 
-    def turn_messages(self, turn: Turn) -> list[dict[str, Any]]:
+    def turn_messages(self, turn: Turn, session: Session | None = None) -> list[dict[str, Any]]:
         """Chat messages for one answered turn: how it was read and the answer, charts, then the
         collapsed details (program, confidence, time).
 
@@ -235,6 +249,8 @@ class AskModelApp:
             for png in turn.figures_png
         ]
         suggestions = suggestions_for(turn)
+        if session is not None:
+            session.buttons = {s.message: s for s in suggestions}
         return [
             {"role": "assistant", "content": content},
             {
@@ -277,8 +293,11 @@ class AskModelApp:
             return
         ticket = session.begin()
         history.append({"role": "user", "content": question})
+        # a press of one of the newest answer's buttons runs that button's program
+        button, session.buttons = session.buttons.get(question), {}
         updates: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        future = self._pool.submit(self.answer, session, question, updates.put)
+        extra = {"button": button} if button is not None else {}
+        future = self._pool.submit(self.answer, session, question, updates.put, **extra)
         wait = self.pending_after
         shown = None
         while True:
@@ -298,7 +317,7 @@ class AskModelApp:
         if session.was_stopped(ticket):
             return
         session.turns.append(turn)
-        yield history + self.turn_messages(turn), session
+        yield history + self.turn_messages(turn, session), session
 
     def ask_api(self, question: str, session: Session | None) -> tuple[dict[str, Any], Session]:
         """JSON endpoint (``/ask``) sharing the browser session's conversation."""
@@ -341,6 +360,7 @@ class AskModelApp:
         session = self.ensure(session)
         session.conversation.reset()
         session.turns.clear()
+        session.buttons = {}
         return [], session
 
     # ------------------------------------------------------------------ export
@@ -682,6 +702,15 @@ class AskModelApp:
             )
         blocks.queue(default_concurrency_limit=4, max_size=256)
         return blocks
+
+
+def _conversation_context(conversation: Any) -> tuple[str | None, Any]:
+    """The rows the conversation is about now (in words) and the follow-up it offers."""
+    try:
+        return conversation.context_words(), conversation.offered
+    except Exception:  # noqa: BLE001 - words for buttons must never lose the answer
+        LOG.exception("describing the conversation's context failed")
+        return None, None
 
 
 def _pending_message(text: str) -> dict[str, Any]:

@@ -251,6 +251,10 @@ class Turn:
     followup: str | None = None
     options: tuple[str, ...] = ()
     seconds: float = 0.0
+    # the rows the answer was about, in words ("patient 1"); None for every row
+    context: str | None = None
+    offer_program: str | None = None  # the program the offered follow-up would run
+    offer_about_rows: bool = False  # the offer runs on the answer's rows (``previousfilter``)
     asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -300,6 +304,7 @@ def _md_cell(text: str) -> str:
 CONFIDENCE_WORDS: tuple[tuple[float, str], ...] = ((0.85, "sure"), (0.6, "fairly sure"),
                                                    (0.0, "unsure"))
 DETAILS_TITLE = "Details: program, confidence, time"
+YES_TO_OFFER = "Yes to my suggestion: "  # how the describer reads a "yes" to an offer
 
 
 def confidence_words(confidence: float | None) -> str | None:
@@ -316,9 +321,12 @@ def reading_line(turn: Turn) -> str:
     understood = (turn.understood or "").strip()
     if not understood:
         return ""
+    lead = "I read this as: "
+    if understood.startswith(YES_TO_OFFER):
+        lead, understood = "I read this as a yes to my suggestion: ", understood[len(YES_TO_OFFER):]
     if understood[:1].isupper() and understood[1:2].islower():
         understood = understood[:1].lower() + understood[1:]
-    line = f"I read this as: {understood}"
+    line = lead + understood
     if confidence_words(turn.confidence) == "unsure":
         line += " (I am not sure of this reading; rephrase if it is wrong)"
     return f"*{_md_inline(line)}*"
@@ -410,49 +418,77 @@ def transcript_json(turns: Sequence[Turn], meta: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- suggestions
 @dataclass(frozen=True)
 class Suggestion:
-    """A clickable follow-up under an answer: ``label`` is shown, ``message`` is sent."""
+    """A clickable follow-up under an answer: ``label`` is shown and is what the chat and the
+    exports record as the question; ``program`` (parse language, or ``None`` to read the label
+    like a typed question) is what runs, so a button never depends on the parser."""
 
     label: str
     message: str
+    program: str | None = None
+
+
+# the next steps worth one click after each kind of answer: (label for one row or a group,
+# program); "{who}" is the rows the answer was about
+_NEXT_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "predict": (("Why does the model predict this for {who}?",
+                 "previousfilter and explain features [E]"),),
+    "predict-one": (("Why does the model predict this for {who}?",
+                     "previousfilter and explain features [E]"),
+                    ("What would change the outcome for {who}?",
+                     "previousfilter and explain cfe [E]")),
+    "explain-one": (("What would change the outcome for {who}?",
+                     "previousfilter and explain cfe [E]"),),
+    "rows": (("What does the model predict for {who}?", "previousfilter and predict [E]"),
+             ("How accurate is the model on {who}?", "previousfilter and score accuracy [E]")),
+    "important": (("How accurate is the model?", "score accuracy [E]"),),
+    "score": (("Which features matter most?", "important topk 10 [E]"),),
+}
 
 
 def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ...]:
     """Follow-ups worth one click after ``turn``: the offered follow-up, clarifications, and
-    natural next steps for the kind of question just answered."""
+    natural next steps for the kind of question just answered. Each names the rows it is about
+    (``turn.context``) and runs an explicit program; no two run the same program."""
     out: list[Suggestion] = []
     if turn.options:
         out += [Suggestion(o, o) for o in turn.options]
+    who = turn.context
     if turn.followup:
-        out.append(Suggestion(_offer_label(turn.followup), "yes"))
+        label = _offer_label(turn.followup, who if turn.offer_about_rows else None)
+        out.append(Suggestion(label, label, "followup [E]"))
     ops = set(turn.parse.replace(" [E]", "").split()) if turn.parse else set()
     single = "id" in ops
+    kind = None
     if "predict" in ops or "likelihood" in ops:
-        out.append(Suggestion("Why?", "why?"))
-        if single:
-            out.append(Suggestion("What would change the outcome?", "what would change that?"))
+        kind = "predict-one" if single else "predict"
     elif "explain" in ops and "cfe" not in ops and single:
-        out.append(Suggestion("What would change the outcome?", "what would change that?"))
+        kind = "explain-one"
     elif "countdata" in ops or "show" in ops:
-        out.append(
-            Suggestion(
-                "What does the model predict for them?", "what does the model predict for them?"
-            )
-        )
-        out.append(Suggestion("How accurate is it on them?", "how accurate is the model on them?"))
+        kind = "rows"
     elif "important" in ops:
-        out.append(Suggestion("How accurate is the model?", "how accurate is the model?"))
+        kind = "important"
     elif "score" in ops or "mistake" in ops:
-        out.append(
-            Suggestion("Which features matter most?", "what are the most important features?")
-        )
+        kind = "score"
+    for template, program in _NEXT_STEPS.get(kind or "", ()):
+        if "{who}" in template:
+            label = template.format(who=who) if who else template.replace(" for {who}", "")
+            label = label.replace(" on {who}", "")
+        else:
+            label = template
+        out.append(Suggestion(label, label, program))
     if not turn.ok and not turn.options and offer_help:
-        out.append(Suggestion("What can you do?", "what can you do?"))
+        out.append(Suggestion("What can you do?", "what can you do?", "function [E]"))
     seen: set[str] = set()
     unique = []
+    offered = turn.offer_program
     for s in out:
-        if s.message not in seen:
-            seen.add(s.message)
-            unique.append(s)
+        # the same meaning twice (the offer and a next step running the same program, or two
+        # buttons with the same words) shows once
+        meaning = offered if s.program == "followup [E]" and offered else s.program or s.message
+        if meaning in seen or s.message in seen:
+            continue
+        seen.update({meaning, s.message})
+        unique.append(s)
     return tuple(unique[:4])
 
 
@@ -461,13 +497,17 @@ _OFFER = re.compile(
 )
 
 
-def _offer_label(followup: str) -> str:
-    """``Would you also like to see the F1 score?`` -> ``Yes, see the F1 score``."""
+def _offer_label(followup: str, who: str | None = None) -> str:
+    """``Would you also like to see the F1 score?`` -> ``Yes, see the F1 score``; with the rows
+    it is about: ``Yes, see how sure the model is for patient 1``."""
     text = followup.strip().rstrip("?").strip()
     match = _OFFER.match(text)
-    if match:
-        return f"Yes, {text[match.end() :]}"
-    return f"Yes: {text}" if text else "Yes"
+    label = f"Yes, {text[match.end() :]}" if match else (f"Yes: {text}" if text else "Yes")
+    if who:
+        if label.endswith(" here"):
+            label = label[: -len(" here")]
+        label += f" for {who}"
+    return label
 
 
 def example_questions(

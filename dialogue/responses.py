@@ -199,6 +199,25 @@ def understood_text(ws: Any, program: p.Program, *, followup_of: p.Program | Non
                                     previous_operations=previous_operations)
 
 
+def context_words(ws: Any, program: p.Program | None) -> str | None:
+    """The rows a (resolved) program is about, with its what-ifs, as a phrase that follows
+    "for": "patient 1", "patients with mean radius above 17.5", "patient 3 if mean radius is set
+    to 20"; None when it is about every row and changes nothing."""
+    if program is None:
+        return None
+    names = _WorkspaceNames(ws)
+    who = describe.selection_words(names, program)
+    changes = [describe.change_words(names, c) for c in program.changes]
+    if who is None and not changes:
+        return None
+    phrase = who if who is not None else f"all {ws.noun()}"
+    if phrase[:1].isupper() and phrase[1:2].islower():
+        phrase = phrase[:1].lower() + phrase[1:]
+    if changes:
+        phrase += " if " + " and ".join(changes)
+    return phrase
+
+
 def offer_question(ws: Any, offer: p.Program) -> str:
     """'Would you like to know why the model predicts this?'"""
     op = offer.operations[-1]

@@ -337,3 +337,53 @@ def test_every_answer_starts_with_how_the_question_was_read() -> None:
     assert "I read this as: patient 3" in transcript_markdown(
         [Turn("why?", "Because.", "filter id 3 and explain features [E]", "Patient 3 — why",
               True, 0.9, "rules")], "T")
+
+
+def _buttons(history: list[dict]) -> list[str]:
+    return [option["value"] for option in history[-1]["options"] or []]
+
+
+def test_a_follow_up_button_keeps_its_patient_and_is_recorded_by_its_words(app_url: str) -> None:
+    """After a counterfactual for patient 1, "how sure" is about patient 1, and the chat and the
+    export record the button's words, not "yes"."""
+    c = client(app_url)
+    history = c.predict("what would change the prediction for patient 1?", [], api_name="/chat")
+    buttons = _buttons(history)
+    sure = [b for b in buttons if b.startswith("Yes, see how sure the model is")]
+    assert sure == ["Yes, see how sure the model is for patient 1"], buttons
+    history = c.predict(sure[0], history, api_name="/chat")
+    user = [m for m in history if m["role"] == "user"][-1]
+    assert user["content"][0]["text"] == sure[0]
+    answer = [m for m in history if m["role"] == "assistant"][-2]["content"][0]["text"]
+    assert answer.startswith("*I read this as a yes to my suggestion: patient 1 — how likely"), answer
+    assert "for patient 1" in answer.lower() and "569" not in answer, answer
+    markdown = Path(exported_path(c.predict(api_name="/export_md"))).read_text(encoding="utf-8")
+    assert "## 2. Yes, see how sure the model is for patient 1" in markdown
+    assert "## 2. yes" not in markdown
+
+
+def test_buttons_under_a_group_answer_name_the_group(app_url: str) -> None:
+    c = client(app_url)
+    history = c.predict("how many patients have mean radius above 17.5?", [], api_name="/chat")
+    buttons = _buttons(history)
+    assert buttons and all("mean radius above 17.5" in b for b in buttons), buttons
+    pressed = next(b for b in buttons if "accurate" in b)
+    history = c.predict(pressed, history, api_name="/chat")
+    answer = [m for m in history if m["role"] == "assistant"][-2]["content"][0]["text"]
+    assert "patients with mean radius above 17.5" in answer.split("\n")[0], answer
+
+
+def test_no_two_buttons_under_one_answer_mean_the_same() -> None:
+    """The offer ("why?") and the usual next step ("why?") run the same program: shown once."""
+    turn = Turn("what does the model predict for patient 12?", "Malignant.",
+                "filter id 12 and predict [E]", "Patient 12 — what the model predicts", True,
+                0.95, "nl", followup="Would you like to know why the model predicts this?",
+                context="patient 12", offer_program="previousfilter and explain features [E]",
+                offer_about_rows=True)
+    shown = suggestions_for(turn)
+    assert [s.label for s in shown] == [
+        "Yes, know why the model predicts this for patient 12",
+        "What would change the outcome for patient 12?",
+    ]
+    assert len({s.program for s in shown}) == len(shown)
+    assert all(s.label == s.message for s in shown), "the chat records what the button says"
