@@ -32,7 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ from dialogue.app_support import (
     Turn,
     UploadError,
     answer_markdown,
+    check_descriptions_file,
     check_model_file,
     check_split,
     check_target,
@@ -56,6 +57,7 @@ from dialogue.app_support import (
     suggestions_for,
     transcript_json,
     transcript_markdown,
+    transcript_turns,
     understood_markdown,
     warm_up_in_background,
     workspace_summary_markdown,
@@ -95,6 +97,11 @@ class Session:
     examples: tuple[str, ...] = ()
     # the newest answer's follow-up buttons by their words: pressing one runs its program
     buttons: dict[str, Suggestion] = field(default_factory=dict)
+    # conversations this tab had on other data before it loaded new data: (label, turns),
+    # still in the exports
+    earlier: tuple[tuple[str, tuple[Turn, ...]], ...] = ()
+    # "upload" / "demo" while the page asks whether to replace a conversation with content
+    pending: str | None = None
     _ticket: int = 0
     _stopped: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -366,17 +373,26 @@ class AskModelApp:
     # ------------------------------------------------------------------ export
     def export(self, session: Session | None, kind: str) -> str:
         session = self.ensure(session)
-        if not session.turns:
+        if not session.turns and not session.earlier:
             raise gr.Error("Nothing to export yet: ask a question first.")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = Path(tempfile.mkdtemp(dir=self.export_dir))
         title = f"AskModel conversation — {session.label}"
         if kind == "md":
             path = folder / f"askmodel-{stamp}.md"
-            path.write_text(transcript_markdown(session.turns, title), encoding="utf-8")
+            parts = [transcript_markdown(turns, f"Earlier conversation — {label}")
+                     for label, turns in session.earlier]
+            if session.turns or not parts:
+                parts.append(transcript_markdown(session.turns, title))
+            path.write_text("\n\n".join(parts), encoding="utf-8")
         else:
             path = folder / f"askmodel-{stamp}.json"
-            meta = {"dataset": session.label, "target": session.workspace.target}
+            meta: dict[str, Any] = {"dataset": session.label,
+                                    "target": session.workspace.target}
+            if session.earlier:
+                meta["earlier_conversations"] = [
+                    {"dataset": label, "turns": transcript_turns(turns)}
+                    for label, turns in session.earlier]
             path.write_text(transcript_json(session.turns, meta), encoding="utf-8")
         return str(path)
 
@@ -420,11 +436,14 @@ class AskModelApp:
         split_column: str | None = None,
         test_path: str | None = None,
         session: Session | None = None,
+        descriptions_path: str | None = None,
     ) -> tuple[Session, str, Any, list[dict[str, Any]], str]:
         """Build a private workspace for this session from the uploaded files.
 
         ``split_column`` (train/test per row) or ``test_path`` (a CSV of held-out rows) say
-        which rows the model was not trained on, so its scores are measured on those."""
+        which rows the model was not trained on, so its scores are measured on those;
+        ``descriptions_path`` is a feature description file (YAML). The conversation so far
+        stays in the exports (``Session.earlier``)."""
         session = self.ensure(session)
         index = None if index_col in (None, "", NO_INDEX) else index_col
         split = None if split_column in (None, "", NO_SPLIT) else split_column
@@ -437,8 +456,10 @@ class AskModelApp:
             if test_path:
                 read_upload_csv(test_path)
             check_model_file(model_path, trusted)
+            check_descriptions_file(descriptions_path)
             workspace = _load_workspace(csv_path, str(target), model_path, index, trusted,
-                                        split, test_path or None, self.dask_scheduler)
+                                        split, test_path or None, self.dask_scheduler,
+                                        descriptions_path or None)
         except Exception as exc:  # every failure becomes a message, the session keeps going
             LOG.info("upload rejected: %s", exc)
             return (
@@ -446,7 +467,8 @@ class AskModelApp:
                 session.panel,
                 gr.update(),
                 gr.update(),
-                f"⚠️ {describe_load_error(exc, (csv_path, model_path, test_path))}",
+                "⚠️ " + describe_load_error(
+                    exc, (csv_path, model_path, test_path, descriptions_path)),
             )
         if self.warm:
             warm_up_in_background(workspace)
@@ -457,6 +479,7 @@ class AskModelApp:
             label=label,
             panel=workspace_summary_markdown(workspace, label, model_path),
             examples=example_questions(workspace.schema, workspace.noun(1), workspace.noun(2)),
+            earlier=_earlier(session),
         )
         status = f"✅ Loaded **{label}** (target: `{target}`). The chat now talks about this data."
         if workspace.notes:
@@ -464,8 +487,54 @@ class AskModelApp:
         return new, new.panel, _samples(new.examples), [], status
 
     def back_to_demo(self, session: Session | None) -> tuple[Session, str, Any, list, str]:
-        new = self.new_session()
+        old = self.ensure(session)
+        new = replace(self.new_session(), earlier=_earlier(old))
         return new, new.panel, _samples(new.examples), [], f"Back on {self.start_name}."
+
+    # the page's Load and Back buttons: they ask before replacing a conversation with content
+    def upload_clicked(self, csv_path: str | None, target: str | None, index_col: str | None,
+                       model_path: str | None, trusted: bool, split_column: str | None,
+                       test_path: str | None, descriptions_path: str | None,
+                       session: Session | None, confirmed: bool = False) -> tuple[Any, ...]:
+        """Load: asks first when the chat has content, else loads (see ``load_upload``)."""
+        session = self.ensure(session)
+        if session.turns and not confirmed:
+            return self._ask_first(session, "upload")
+        session.pending = None
+        new, panel, examples, chat, status = self.load_upload(
+            csv_path, target, index_col, model_path, trusted, split_column, test_path,
+            session, descriptions_path)
+        if new is session:  # refused: the conversation stays as it was
+            return new, panel, examples, gr.update(), gr.update(visible=False), status
+        return new, panel, examples, chat, gr.update(visible=False), status
+
+    def back_clicked(self, session: Session | None, confirmed: bool = False) -> tuple[Any, ...]:
+        session = self.ensure(session)
+        if session.turns and not confirmed:
+            return self._ask_first(session, "demo")
+        new, panel, examples, chat, status = self.back_to_demo(session)
+        return new, panel, examples, chat, gr.update(visible=False), status
+
+    def replace_confirmed(self, *inputs: Any) -> tuple[Any, ...]:
+        """“Replace the conversation”: do what Load or Back asked about."""
+        session = self.ensure(inputs[-1])
+        pending, session.pending = session.pending, None
+        if pending == "demo":
+            return self.back_clicked(session, confirmed=True)
+        if pending == "upload":
+            return self.upload_clicked(*inputs[:-1], session, confirmed=True)
+        return session, session.panel, gr.update(), gr.update(), gr.update(visible=False), ""
+
+    def _ask_first(self, session: Session, action: str) -> tuple[Any, ...]:
+        session.pending = action
+        n = len(session.turns)
+        what = ("Loading this data" if action == "upload" else f"Going back to {self.start_name}")
+        status = (f"⚠️ {what} starts a new conversation; this one has {n} "
+                  f"question{'s' if n != 1 else ''}. It stays in *Export Markdown* / *Export "
+                  "JSON* as an earlier conversation. Press **Replace the conversation** to go "
+                  "on, or keep chatting.")
+        return (session, session.panel, gr.update(), gr.update(), gr.update(visible=True),
+                status)
 
     def on_load(self, session: Session | None) -> tuple[Session, str, Any]:
         session = self.ensure(session)
@@ -580,8 +649,18 @@ class AskModelApp:
                             "opened)",
                             value=False,
                         )
-                        load = gr.Button("Load data and model", variant="primary")
+                        descriptions_file = gr.File(
+                            label="Feature descriptions (optional .yaml: description, unit, "
+                            "immutable, bounds per feature)",
+                            type="filepath",
+                            elem_id="askmodel-descriptions",
+                        )
+                        load = gr.Button("Load data and model", variant="primary",
+                                         elem_id="askmodel-load")
                         upload_status = gr.Markdown(elem_id="askmodel-status")
+                        replace_chat = gr.Button(
+                            "Replace the conversation", variant="stop", size="sm",
+                            visible=False, elem_id="askmodel-replace")
                         back = gr.Button(f"Back to {self.start_name}", size="sm",
                                          elem_id="askmodel-back")
             # hidden JSON endpoint for scripts and load tests
@@ -683,15 +762,30 @@ class AskModelApp:
                 [target, index_col, split_col, upload_status],
                 api_visibility="undocumented",
             )
+            upload_inputs = [csv_file, target, index_col, model_file, trusted, split_col,
+                             test_file, descriptions_file, session]
+            page_outputs = [session, panel, examples, chatbot, replace_chat, upload_status]
             load.click(
-                self.load_upload,
-                [csv_file, target, index_col, model_file, trusted, split_col, test_file, session],
+                self.upload_clicked, upload_inputs, page_outputs, concurrency_limit=2,
+                concurrency_id="upload", api_visibility="undocumented",
+            )
+            back.click(self.back_clicked, [session], page_outputs,
+                       api_visibility="undocumented")
+            replace_chat.click(
+                self.replace_confirmed, upload_inputs, page_outputs, concurrency_limit=2,
+                concurrency_id="upload", api_visibility="undocumented",
+            )
+            # the same for scripts, without asking first
+            gr.Button(visible=False).click(
+                lambda csv, tgt, idx, mdl, tr, split, test, desc, s: self.load_upload(
+                    csv, tgt, idx, mdl, tr, split, test, s, desc),
+                upload_inputs,
                 [session, panel, examples, chatbot, upload_status],
                 concurrency_limit=2,
                 concurrency_id="upload",
                 api_name="load_upload",
             )
-            back.click(
+            gr.Button(visible=False).click(
                 self.back_to_demo,
                 [session],
                 [session, panel, examples, chatbot, upload_status],
@@ -728,6 +822,13 @@ def _progress_text(update: Any) -> str:
     return text[:1].upper() + text[1:] + "…"
 
 
+def _earlier(session: Session) -> tuple[tuple[str, tuple[Turn, ...]], ...]:
+    """The session's conversations so far, kept for export when it moves to other data."""
+    if not session.turns:
+        return session.earlier
+    return (*session.earlier, (session.label, tuple(session.turns)))
+
+
 def _samples(questions: tuple[str, ...]) -> dict[str, Any]:
     return gr.update(samples=[[q] for q in questions])
 
@@ -747,6 +848,7 @@ def _load_workspace(
     split_column: str | None = None,
     test_path: str | None = None,
     dask_scheduler: str | None = None,
+    descriptions_path: str | None = None,
 ) -> Workspace:
     from dialogue import Workspace
 
@@ -759,6 +861,7 @@ def _load_workspace(
         split_column=split_column,
         test_path=test_path,
         dask_scheduler=dask_scheduler,
+        feature_notes=descriptions_path,
     )
 
 

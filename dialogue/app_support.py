@@ -195,6 +195,19 @@ def check_model_file(path: str | Path | None, trusted: bool) -> None:
     )
 
 
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+
+
+def check_descriptions_file(path: str | Path | None) -> None:
+    """A feature description file must be YAML (its content is checked when it is read)."""
+    if not path:
+        return
+    p = Path(path)
+    if p.suffix.lower() not in YAML_SUFFIXES:
+        raise UploadError(f"“{p.name}” is not a feature description file; use a .yaml file "
+                          "(description, unit, immutable, bounds per feature).")
+
+
 def describe_load_error(exc: BaseException, paths: Sequence[str | Path | None] = ()) -> str:
     """A user-facing sentence for an exception raised while loading data and model.
 
@@ -389,30 +402,35 @@ def transcript_json(turns: Sequence[Turn], meta: dict[str, Any]) -> str:
         "askmodel_transcript": 1,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **meta,
-        "turns": [
-            {
-                "question": t.question,
-                "answer": t.answer,
-                "parse": t.parse,
-                "understood": t.understood,
-                "ok": t.ok,
-                "confidence": t.confidence,
-                "source": t.source,
-                "followup": t.followup,
-                "options": list(t.options),
-                "seconds": round(t.seconds, 3),
-                "asked_at": t.asked_at,
-                "table": (
-                    None
-                    if t.table is None
-                    else json.loads(t.table.to_json(orient="split", default_handler=str))
-                ),
-                "figures_png_base64": [base64.b64encode(p).decode("ascii") for p in t.figures_png],
-            }
-            for t in turns
-        ],
+        "turns": transcript_turns(turns),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def transcript_turns(turns: Sequence[Turn]) -> list[dict[str, Any]]:
+    """Every field of every turn as JSON-ready values (charts as base64 PNG)."""
+    return [
+        {
+            "question": t.question,
+            "answer": t.answer,
+            "parse": t.parse,
+            "understood": t.understood,
+            "ok": t.ok,
+            "confidence": t.confidence,
+            "source": t.source,
+            "followup": t.followup,
+            "options": list(t.options),
+            "seconds": round(t.seconds, 3),
+            "asked_at": t.asked_at,
+            "table": (
+                None
+                if t.table is None
+                else json.loads(t.table.to_json(orient="split", default_handler=str))
+            ),
+            "figures_png_base64": [base64.b64encode(p).decode("ascii") for p in t.figures_png],
+        }
+        for t in turns
+    ]
 
 
 # --------------------------------------------------------------------------- suggestions

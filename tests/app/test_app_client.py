@@ -32,7 +32,8 @@ def client(url: str):
 
 
 def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trusted: bool,
-                split: str = "(not known)", test: Path | None = None) -> str:
+                split: str = "(not known)", test: Path | None = None,
+                descriptions: Path | None = None) -> str:
     """Call the upload endpoint like the side panel does; returns the status message."""
     handle = gradio_client.handle_file
     outputs = c.predict(
@@ -43,6 +44,7 @@ def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trust
         trusted,
         split,
         handle(str(test)) if test is not None else None,
+        handle(str(descriptions)) if descriptions is not None else None,
         api_name="/load_upload",
     )
     return outputs[-1]
@@ -387,3 +389,64 @@ def test_no_two_buttons_under_one_answer_mean_the_same() -> None:
     ]
     assert len({s.program for s in shown}) == len(shown)
     assert all(s.label == s.message for s in shown), "the chat records what the button says"
+
+
+def test_loading_new_data_asks_first_and_keeps_the_old_chat_exportable(upload_files) -> None:
+    """With questions in the chat, Load (and Back) ask before replacing the conversation; once
+    replaced, the old conversation is still in both exports."""
+    from dialogue import Workspace
+    from tests.app.test_progress_message import _app_module
+
+    module = _app_module()
+    frame = make_loan_data(80, seed=3).drop(columns=["applicant_id"])
+    app = module.AskModelApp(demo_workspace=lambda: Workspace.build(frame, "approved"),
+                             warm=False, demo_label="Start data")
+    session = app.new_session()
+    *_, (history, session) = app.respond("how many rows are there?", [], session)
+    inputs = [str(upload_files["csv"]), "approved", "applicant_id", str(upload_files["skops"]),
+              False, "(not known)", None, None]
+    asked = app.upload_clicked(*inputs, session)
+    new, _panel, _examples, chat, replace_button, status = asked
+    assert new is session and session.turns, "nothing is replaced before the user says so"
+    assert chat == {"__type__": "update"} and replace_button["visible"] is True
+    assert status.startswith("⚠️ Loading this data starts a new conversation; this one has 1 "
+                             "question."), status
+    new, _panel, _examples, chat, replace_button, status = app.replace_confirmed(*inputs, session)
+    assert status.startswith("✅ Loaded **loans.csv**"), status
+    assert chat == [] and replace_button["visible"] is False and not new.turns
+    assert new.earlier[0][0] == "Start data"
+    markdown = Path(app.export(new, "md")).read_text(encoding="utf-8")
+    assert "# Earlier conversation — Start data" in markdown
+    assert "## 1. how many rows are there?" in markdown
+    payload = json.loads(Path(app.export(new, "json")).read_text(encoding="utf-8"))
+    assert payload["earlier_conversations"][0]["turns"][0]["question"] == (
+        "how many rows are there?")
+    *_, (history, new) = app.respond("how accurate is the model?", [], new)
+    back = app.back_clicked(new)
+    assert back[0] is new and "Going back to the demo starts a new conversation" in back[-1]
+    again = app.replace_confirmed(*inputs, new)
+    assert again[-1] == "Back on the demo." and len(again[0].earlier) == 2
+
+
+def test_an_empty_chat_loads_at_once_and_a_description_file_is_used(upload_files,
+                                                                    tmp_path: Path) -> None:
+    from dialogue import Workspace
+    from tests.app.test_progress_message import _app_module
+
+    module = _app_module()
+    frame = make_loan_data(80, seed=3).drop(columns=["applicant_id"])
+    app = module.AskModelApp(demo_workspace=lambda: Workspace.build(frame, "approved"),
+                             warm=False)
+    notes = tmp_path / "loans.yaml"
+    notes.write_text("features:\n  income: {description: yearly income in thousands}\n")
+    inputs = [str(upload_files["csv"]), "approved", "applicant_id", str(upload_files["skops"]),
+              False, "(not known)", None, str(notes)]
+    new, panel, _examples, _chat, _button, status = app.upload_clicked(*inputs,
+                                                                       app.new_session())
+    assert status.startswith("✅"), status
+    assert "yearly income in thousands" in panel
+    notes.write_text("features:\n  incme: {unit: k$}\n")
+    refused = app.upload_clicked(*inputs, app.new_session())[-1]
+    assert refused.startswith("⚠️") and "'incme'" in refused, refused
+    bad = app.upload_clicked(*inputs[:-1], str(upload_files["csv"]), app.new_session())[-1]
+    assert bad.startswith("⚠️") and "not a feature description file" in bad, bad
