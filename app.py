@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -71,6 +72,7 @@ NO_INDEX = "(row number)"
 NO_SPLIT = "(not known)"
 PENDING_TITLE = "Working on it…"
 PENDING_TEXT = "Reading your question and running the model…"
+MAX_EXAMPLES = 8  # example question buttons on the page
 PENDING_AFTER = 0.3  # seconds an answer may take before the progress message is shown
 PROGRESS_EVERY = 0.5  # seconds between progress refreshes
 
@@ -82,6 +84,13 @@ CSS = """
 #askmodel-panel table {font-size: 0.95em;}
 #askmodel-chat .message-wrap img {max-width: 100%;}
 #askmodel-status p {margin: 0.3em 0;}
+/* example questions are read in full: they wrap instead of being cut */
+#askmodel-examples-row {gap: 6px; flex-wrap: wrap;}
+#askmodel-examples button.askmodel-example {
+    white-space: normal; overflow: visible; text-overflow: clip; text-align: left;
+    height: auto; min-width: 0; max-width: 100%; flex: 0 1 auto; font-weight: normal;
+}
+#askmodel-examples-title p {margin: 0.4em 0 0.2em 0;}
 """
 
 
@@ -465,7 +474,7 @@ class AskModelApp:
             return (
                 session,
                 session.panel,
-                gr.update(),
+                KEEP_EXAMPLES,
                 gr.update(),
                 "⚠️ " + describe_load_error(
                     exc, (csv_path, model_path, test_path, descriptions_path)),
@@ -523,7 +532,7 @@ class AskModelApp:
             return self.back_clicked(session, confirmed=True)
         if pending == "upload":
             return self.upload_clicked(*inputs[:-1], session, confirmed=True)
-        return session, session.panel, gr.update(), gr.update(), gr.update(visible=False), ""
+        return session, session.panel, KEEP_EXAMPLES, gr.update(), gr.update(visible=False), ""
 
     def _ask_first(self, session: Session, action: str) -> tuple[Any, ...]:
         session.pending = action
@@ -533,7 +542,7 @@ class AskModelApp:
                   f"question{'s' if n != 1 else ''}. It stays in *Export Markdown* / *Export "
                   "JSON* as an earlier conversation. Press **Replace the conversation** to go "
                   "on, or keep chatting.")
-        return (session, session.panel, gr.update(), gr.update(), gr.update(visible=True),
+        return (session, session.panel, KEEP_EXAMPLES, gr.update(), gr.update(visible=True),
                 status)
 
     def on_load(self, session: Session | None) -> tuple[Session, str, Any]:
@@ -586,13 +595,21 @@ class AskModelApp:
                             visible=False,
                             elem_id="askmodel-stop",
                         )
-                    examples = gr.Dataset(
-                        label="Example questions",
-                        components=[gr.Textbox(visible=False)],
-                        samples=_samples(self._demo_examples or ()).get("samples", []),
-                        elem_id="askmodel-examples",
-                        samples_per_page=8,
-                    )
+                    # buttons, not a gr.Dataset: its samples cut text at 60 characters
+                    starters = list(self._demo_examples or ())[:MAX_EXAMPLES]
+                    with gr.Column(elem_id="askmodel-examples"):
+                        gr.Markdown("**Example questions**", elem_id="askmodel-examples-title")
+                        with gr.Row(elem_id="askmodel-examples-row"):
+                            example_buttons = [
+                                gr.Button(
+                                    starters[i] if i < len(starters) else "",
+                                    size="sm",
+                                    visible=i < len(starters),
+                                    elem_classes="askmodel-example",
+                                    scale=0,
+                                )
+                                for i in range(MAX_EXAMPLES)
+                            ]
                     with gr.Row():
                         clear = gr.Button("New conversation", size="sm", elem_id="askmodel-clear")
                         export_md = gr.Button(
@@ -683,8 +700,8 @@ class AskModelApp:
             def take_text(text: str) -> tuple[str, str, Any, Any]:
                 return text, "", *busy
 
-            def take_example(sample: list[str]) -> tuple[str, Any, Any]:
-                return (sample[0] if sample else ""), *busy
+            def take_example(text: str) -> tuple[str, Any, Any]:
+                return (text or ""), *busy
 
             def take_option(evt: gr.SelectData) -> tuple[str, Any, Any]:
                 return str(evt.value), *busy
@@ -699,16 +716,15 @@ class AskModelApp:
                     api_visibility="undocumented",
                 )
                 events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
-            first = examples.click(
-                take_example,
-                [examples],
-                [question, send, stop],
-                queue=False,
-                api_visibility="undocumented",
-            )
-            events.append(
-                first.then(**answer_kwargs, api_name="chat_example", api_visibility="undocumented")
-            )
+            for button in example_buttons:
+                first = button.click(
+                    take_example,
+                    [button],
+                    [question, send, stop],
+                    queue=False,
+                    api_visibility="undocumented",
+                )
+                events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
             first = chatbot.option_select(
                 take_option,
                 None,
@@ -764,35 +780,37 @@ class AskModelApp:
             )
             upload_inputs = [csv_file, target, index_col, model_file, trusted, split_col,
                              test_file, descriptions_file, session]
-            page_outputs = [session, panel, examples, chatbot, replace_chat, upload_status]
+            page_outputs = [session, panel, *example_buttons, chatbot, replace_chat,
+                            upload_status]
             load.click(
-                self.upload_clicked, upload_inputs, page_outputs, concurrency_limit=2,
-                concurrency_id="upload", api_visibility="undocumented",
+                _expanded(self.upload_clicked), upload_inputs, page_outputs,
+                concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
             )
-            back.click(self.back_clicked, [session], page_outputs,
+            back.click(_expanded(self.back_clicked), [session], page_outputs,
                        api_visibility="undocumented")
             replace_chat.click(
-                self.replace_confirmed, upload_inputs, page_outputs, concurrency_limit=2,
-                concurrency_id="upload", api_visibility="undocumented",
+                _expanded(self.replace_confirmed), upload_inputs, page_outputs,
+                concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
             )
             # the same for scripts, without asking first
             gr.Button(visible=False).click(
-                lambda csv, tgt, idx, mdl, tr, split, test, desc, s: self.load_upload(
-                    csv, tgt, idx, mdl, tr, split, test, s, desc),
+                _expanded(lambda csv, tgt, idx, mdl, tr, split, test, desc, s: self.load_upload(
+                    csv, tgt, idx, mdl, tr, split, test, s, desc)),
                 upload_inputs,
-                [session, panel, examples, chatbot, upload_status],
+                [session, panel, *example_buttons, chatbot, upload_status],
                 concurrency_limit=2,
                 concurrency_id="upload",
                 api_name="load_upload",
             )
             gr.Button(visible=False).click(
-                self.back_to_demo,
+                _expanded(self.back_to_demo),
                 [session],
-                [session, panel, examples, chatbot, upload_status],
+                [session, panel, *example_buttons, chatbot, upload_status],
                 api_name="use_demo",
             )
             blocks.load(
-                self.on_load, [session], [session, panel, examples], api_visibility="undocumented"
+                _expanded(self.on_load), [session], [session, panel, *example_buttons],
+                api_visibility="undocumented",
             )
         blocks.queue(default_concurrency_limit=4, max_size=256)
         return blocks
@@ -829,8 +847,38 @@ def _earlier(session: Session) -> tuple[tuple[str, tuple[Turn, ...]], ...]:
     return (*session.earlier, (session.label, tuple(session.turns)))
 
 
-def _samples(questions: tuple[str, ...]) -> dict[str, Any]:
-    return gr.update(samples=[[q] for q in questions])
+@dataclass(frozen=True)
+class ExampleUpdate:
+    """New example questions for the page's example buttons (``None``: keep them)."""
+
+    questions: tuple[str, ...] | None
+
+    def updates(self) -> list[Any]:
+        if self.questions is None:
+            return [gr.update() for _ in range(MAX_EXAMPLES)]
+        shown = list(self.questions)[:MAX_EXAMPLES]
+        return [gr.update(value=q, visible=True) for q in shown] + [
+            gr.update(value="", visible=False) for _ in range(MAX_EXAMPLES - len(shown))]
+
+
+KEEP_EXAMPLES = ExampleUpdate(None)
+
+
+def _samples(questions: tuple[str, ...]) -> ExampleUpdate:
+    return ExampleUpdate(tuple(questions))
+
+
+def _expanded(handler: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:
+    """``handler`` for Gradio: its ``ExampleUpdate`` becomes one update per example button."""
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for item in handler(*args):
+            out.extend(item.updates() if isinstance(item, ExampleUpdate) else [item])
+        return tuple(out)
+
+    return run
 
 
 def _default_demo_workspace(dask_scheduler: str | None = None) -> Workspace:

@@ -528,30 +528,55 @@ def _offer_label(followup: str, who: str | None = None) -> str:
     return label
 
 
-def example_questions(
+@dataclass(frozen=True)
+class ExampleQuestion:
+    """A starter question and the program it must be read as in a fresh session (a test asks
+    each one; a misread example is replaced by clearer words, never by changing the parser)."""
+
+    text: str
+    program: str
+
+
+def example_set(
     schema: DatasetSchema, noun: str = "row", nouns: str = "rows"
-) -> tuple[str, ...]:
-    """Starter questions for any dataset, built from its schema (so they always parse)."""
+) -> tuple[ExampleQuestion, ...]:
+    """Starter questions for any dataset, built from its schema, with their programs."""
     numeric = [
         f
         for f in schema.features
         if f.kind == "numeric" and f.minimum is not None and f.maximum is not None
     ]
-    questions = ["What are the most important features?", "How accurate is the model?"]
+    out = [
+        ExampleQuestion("What are the most important features?", "important all [E]"),
+        ExampleQuestion("How accurate is the model?", "score accuracy [E]"),
+    ]
     ids = schema.ids
     row = ids[min(len(ids) - 1, 11)] if ids else None
     if row is not None:
         who = f"{noun} {row}" if noun != "row" else f"id {row}"
-        questions.append(f"Why did the model predict what it did for {who}?")
-        questions.append(f"What would change the prediction for {who}?")
+        out.append(ExampleQuestion(f"Why did the model predict what it did for {who}?",
+                                   f"filter id {row} and explain features [E]"))
+        out.append(ExampleQuestion(f"What would change the prediction for {who}?",
+                                   f"filter id {row} and explain cfe [E]"))
     if numeric:
         feature = numeric[0]
         cut = _round_nice((float(feature.minimum) + float(feature.maximum)) / 2)
         words = feature.aliases[0] if feature.aliases else feature.name
-        questions.append(f"How many {nouns} have {words} above {cut}?")
-        questions.append(f"What does the model predict for {nouns} with {words} above {cut}?")
-    questions.append("Where does the model make mistakes?")
-    return tuple(questions)
+        where = f"filter {feature.canonical} greater than {cut}"
+        out.append(ExampleQuestion(f"How many {nouns} have {words} above {cut}?",
+                                   f"{where} and countdata [E]"))
+        out.append(ExampleQuestion(
+            f"What does the model predict for {nouns} with {words} above {cut}?",
+            f"{where} and predict [E]"))
+    out.append(ExampleQuestion("Where does the model make mistakes?", "mistake sample [E]"))
+    return tuple(out)
+
+
+def example_questions(
+    schema: DatasetSchema, noun: str = "row", nouns: str = "rows"
+) -> tuple[str, ...]:
+    """The starter questions' words (see ``example_set``)."""
+    return tuple(example.text for example in example_set(schema, noun, nouns))
 
 
 def _round_nice(value: float) -> str:
