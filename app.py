@@ -51,6 +51,7 @@ from dialogue.app_support import (
     check_target,
     describe_load_error,
     example_questions,
+    features_table_markdown,
     guess_index_column,
     guess_split_column,
     guess_target,
@@ -91,7 +92,41 @@ CSS = """
     height: auto; min-width: 0; max-width: 100%; flex: 0 1 auto; font-weight: normal;
 }
 #askmodel-examples-title p {margin: 0.4em 0 0.2em 0;}
+/* the features table gets the page's full width */
+#askmodel-features table {width: 100%; font-size: 0.92em;}
+#askmodel-features td:first-child {white-space: nowrap;}
+/* chart buttons (download, fullscreen) sit above the chart, not on its title */
+#askmodel-chat .message-content img, #askmodel-chat .message img {margin-top: 30px;}
+/* a phone: a shorter chat that still comes first, so the examples are on the first screen */
+@media (max-width: 700px) {
+    #askmodel-chat {height: 56vh !important; min-height: 320px;}
+    #askmodel-header h1 {font-size: 1.5em;}
+    #askmodel-header p {font-size: 0.9em;}
+    /* the table scrolls sideways instead of squeezing words into letters */
+    #askmodel-features table {display: block; overflow-x: auto; width: 100%;}
+    #askmodel-features td, #askmodel-features th {min-width: 7.5em;}
+    #askmodel-features td:nth-child(2) {min-width: 14em;}
+}
 """
+# After an answer, show its start: scroll the chat so the question just asked is at the top
+# (Gradio's autoscroll would jump to the bottom, past the answer's text, to its last chart).
+SCROLL_TO_ANSWER_JS = """() => {
+    const box = document.querySelector('#askmodel-chat .panel-wrap')
+        || document.querySelector('#askmodel-chat .bubble-wrap');
+    if (!box) return;
+    const rows = box.querySelectorAll('.message-row.user-row');
+    const last = rows[rows.length - 1];
+    if (!last) return;
+    const go = () => { box.scrollTop += last.getBoundingClientRect().top
+                                       - box.getBoundingClientRect().top - 6; };
+    go(); setTimeout(go, 150); setTimeout(go, 600);
+}"""
+# On a phone the data-and-model panel starts collapsed, below the chat.
+COLLAPSE_ON_PHONE_JS = """() => {
+    if (window.innerWidth > 700) return;
+    const toggle = document.querySelector('#askmodel-panel-box .label-wrap');
+    if (toggle && toggle.classList.contains('open')) toggle.click();
+}"""
 
 
 @dataclass
@@ -573,11 +608,12 @@ class AskModelApp:
                         buttons=["copy", "copy_all"],
                         feedback_options=None,
                         layout="panel",
+                        autoscroll=False,  # SCROLL_TO_ANSWER_JS shows each answer's start
                     )
                     with gr.Row():
                         textbox = gr.Textbox(
                             elem_id="askmodel-input",
-                            placeholder="Ask about the data or the model, in your own words…",
+                            placeholder="Ask about the data or the model…",
                             show_label=False,
                             lines=1,
                             max_lines=4,
@@ -620,7 +656,8 @@ class AskModelApp:
                         )
                     export_file = gr.File(label="Download", visible=False, interactive=False)
                 with gr.Column(scale=1, min_width=300):
-                    panel = gr.Markdown(self._demo_panel or "", elem_id="askmodel-panel")
+                    with gr.Accordion("Data and model", open=True, elem_id="askmodel-panel-box"):
+                        panel = gr.Markdown(self._demo_panel or "", elem_id="askmodel-panel")
                     with gr.Accordion("Use your own data and model", open=False):
                         csv_file = gr.File(
                             label="Data (CSV with a header row)",
@@ -680,6 +717,10 @@ class AskModelApp:
                             visible=False, elem_id="askmodel-replace")
                         back = gr.Button(f"Back to {self.start_name}", size="sm",
                                          elem_id="askmodel-back")
+            with gr.Accordion("Features of the data", open=False, elem_id="askmodel-features"):
+                features = gr.Markdown(
+                    features_table_markdown(self._demo) if self._demo is not None else "",
+                    elem_id="askmodel-features-table")
             # hidden JSON endpoint for scripts and load tests
             api_question = gr.Textbox(visible=False)
             api_answer = gr.JSON(visible=False)
@@ -736,7 +777,7 @@ class AskModelApp:
             for event in events:
                 event.then(
                     lambda: idle, None, [send, stop], queue=False, api_visibility="undocumented"
-                )
+                ).then(None, None, None, js=SCROLL_TO_ANSWER_JS, api_visibility="undocumented")
             stop.click(
                 self.stop,
                 [chatbot, session],
@@ -781,15 +822,15 @@ class AskModelApp:
             upload_inputs = [csv_file, target, index_col, model_file, trusted, split_col,
                              test_file, descriptions_file, session]
             page_outputs = [session, panel, *example_buttons, chatbot, replace_chat,
-                            upload_status]
+                            upload_status, features]
             load.click(
-                _expanded(self.upload_clicked), upload_inputs, page_outputs,
+                _with_features(self.upload_clicked), upload_inputs, page_outputs,
                 concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
             )
-            back.click(_expanded(self.back_clicked), [session], page_outputs,
+            back.click(_with_features(self.back_clicked), [session], page_outputs,
                        api_visibility="undocumented")
             replace_chat.click(
-                _expanded(self.replace_confirmed), upload_inputs, page_outputs,
+                _with_features(self.replace_confirmed), upload_inputs, page_outputs,
                 concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
             )
             # the same for scripts, without asking first
@@ -809,9 +850,9 @@ class AskModelApp:
                 api_name="use_demo",
             )
             blocks.load(
-                _expanded(self.on_load), [session], [session, panel, *example_buttons],
-                api_visibility="undocumented",
-            )
+                _with_features(self.on_load), [session],
+                [session, panel, *example_buttons, features], api_visibility="undocumented",
+            ).then(None, None, None, js=COLLAPSE_ON_PHONE_JS, api_visibility="undocumented")
         blocks.queue(default_concurrency_limit=4, max_size=256)
         return blocks
 
@@ -866,6 +907,24 @@ KEEP_EXAMPLES = ExampleUpdate(None)
 
 def _samples(questions: tuple[str, ...]) -> ExampleUpdate:
     return ExampleUpdate(tuple(questions))
+
+
+def _with_features(handler: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:
+    """A page handler (its first output the session) that also fills the features table."""
+    expanded = _expanded(handler)
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> tuple[Any, ...]:
+        out = expanded(*args)
+        session = out[0]
+        try:
+            table = features_table_markdown(session.workspace)
+        except Exception:  # noqa: BLE001 - the table is a courtesy; the page must load
+            LOG.exception("the features table failed")
+            table = ""
+        return (*out, table)
+
+    return run
 
 
 def _expanded(handler: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:

@@ -628,20 +628,54 @@ def workspace_summary_markdown(
     except Exception:  # noqa: BLE001 - the panel must render even if scoring fails
         LOG.exception("scoring the model for the side panel failed")
         lines.append("Accuracy could not be computed: the model failed on these rows.")
-    lines += ["", "<details><summary>Features</summary>", ""]
-    lines += ["| feature | kind | values |", "| --- | --- | --- |"]
+    lines += ["", f"The {len(schema.features)} features, what they mean and what may change: "
+              "*Features of the data*, below the chat."]
+    return "\n".join(lines)
+
+
+def features_table_markdown(workspace: Workspace) -> str:
+    """The features as a full-width table a reader can scan: what each is, its unit, the values
+    in the data, and what a counterfactual may do with it."""
+    from dialogue.responses import fmt, fmt_pair
+
+    schema = workspace.schema
+    units = getattr(workspace, "units", {}) or {}
+    immutable = set(getattr(workspace, "immutable", ()) or ())
+    up = set(getattr(workspace, "no_decrease", ()) or ())
+    down = set(getattr(workspace, "no_increase", ()) or ())
+    bounds = getattr(workspace, "bounds", {}) or {}
+    lines = ["| feature | what it is | values in the data | in a what-if |",
+             "| --- | --- | --- | --- |"]
     for feature in schema.features:
         if feature.kind == "numeric" and feature.minimum is not None:
-            values = f"{feature.minimum:g} – {feature.maximum:g}"
+            low, high = fmt_pair(feature.minimum, feature.maximum)
+            values = f"{low} to {high}"
         elif feature.values:
             values = ", ".join(feature.values[:6]) + (" …" if len(feature.values) > 6 else "")
         else:
-            values = "true / false"
-        name = _md_cell(feature.name)
-        if feature.description:
-            name += f" — {_md_cell(feature.description)}"
-        lines.append(f"| {name} | {feature.kind} | {_md_cell(values)} |")
-    lines += ["", "</details>"]
+            values = "yes / no"
+        unit = units.get(feature.name)
+        if unit and feature.kind == "numeric":
+            values += f" {unit}"
+        if feature.name in immutable:
+            change = "never changed"
+        elif feature.name in bounds:
+            low, high = bounds[feature.name]
+            if math.isfinite(low) and math.isfinite(high):
+                change = "only within {} to {}".format(*fmt_pair(low, high))
+            elif math.isfinite(low):
+                change = f"only {fmt(low)} or more"
+            else:
+                change = f"only up to {fmt(high)}"
+        elif feature.name in up:
+            change = "only upwards"
+        elif feature.name in down:
+            change = "only downwards"
+        else:
+            change = "may change"
+        what = feature.description or ""
+        lines.append(f"| **{_md_cell(feature.name)}** | {_md_cell(what)} | {_md_cell(values)} "
+                     f"| {change} |")
     return "\n".join(lines)
 
 

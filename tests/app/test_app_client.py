@@ -444,7 +444,10 @@ def test_an_empty_chat_loads_at_once_and_a_description_file_is_used(upload_files
     new, panel, _examples, _chat, _button, status = app.upload_clicked(*inputs,
                                                                        app.new_session())
     assert status.startswith("✅"), status
-    assert "yearly income in thousands" in panel
+    from dialogue.app_support import features_table_markdown
+
+    assert "yearly income in thousands" in features_table_markdown(new.workspace)
+    assert "Features of the data" in panel
     notes.write_text("features:\n  incme: {unit: k$}\n")
     refused = app.upload_clicked(*inputs, app.new_session())[-1]
     assert refused.startswith("⚠️") and "'incme'" in refused, refused

@@ -134,3 +134,84 @@ def test_loading_new_data_asks_before_replacing_the_chat(browser, app_url: str,
         assert "loans.csv" in tab.locator("#askmodel-panel").inner_text()
     finally:
         context.close()
+
+
+def _answer_start_in_view(tab) -> dict:
+    return tab.evaluate("""() => {
+        const box = document.querySelector('#askmodel-chat .panel-wrap');
+        const rows = box.querySelectorAll('.message-row.user-row');
+        const last = rows[rows.length - 1].getBoundingClientRect();
+        const b = box.getBoundingClientRect();
+        const cut = [...document.querySelectorAll('#askmodel-chat .options button')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1
+                         || e.getBoundingClientRect().right > b.right + 1
+                         || e.getBoundingClientRect().left < b.left - 1)
+            .map(e => e.textContent);
+        return {offset: last.top - b.top, height: b.height, cut: cut};
+    }""")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_each_answer_opens_at_its_start_and_buttons_fit(browser, app_url: str,
+                                                       artifacts_dir: Path, width: str) -> None:
+    context, tab = open_page(browser, app_url, width)
+    try:
+        for question in ("what are the most important features?",
+                         "why did the model predict what it did for patient 12?"):
+            ask(tab, question)
+            tab.locator("#askmodel-chat img").last.wait_for(timeout=ANSWER_TIMEOUT_MS)
+            tab.wait_for_timeout(900)  # the chart has loaded and the scroll has settled
+            seen = _answer_start_in_view(tab)
+            assert 0 <= seen["offset"] <= 40, f"{question!r}: the answer starts at {seen}"
+            assert seen["cut"] == [], f"follow-up buttons are cut: {seen['cut']}"
+        fits = tab.evaluate("""() => [...document.querySelectorAll('#askmodel-chat img')]
+            .every(i => i.getBoundingClientRect().width <=
+                        document.querySelector('#askmodel-chat').getBoundingClientRect().width)""")
+        assert fits, "a chart is wider than the chat"
+        tab.screenshot(path=str(artifacts_dir / f"issue11-{width}-answer-start.png"))
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_chat_comes_first_and_the_panel_is_folded(browser, app_url: str,
+                                                                artifacts_dir: Path) -> None:
+    context, tab = open_page(browser, app_url, "phone")
+    try:
+        tab.wait_for_timeout(800)
+        layout = tab.evaluate("""() => {
+            const top = s => document.querySelector(s).getBoundingClientRect().top;
+            const panel = document.querySelector('#askmodel-panel');
+            return {chat: top('#askmodel-chat'), box: top('#askmodel-panel-box'),
+                    input: document.querySelector('#askmodel-input')
+                               .getBoundingClientRect().bottom,
+                    panelShown: !!panel && panel.offsetParent !== null};
+        }""")
+        assert layout["chat"] < layout["box"], layout
+        assert layout["input"] <= WIDTHS["phone"][1], "the question box is off the first screen"
+        assert layout["panelShown"] is False, "the data and model panel starts folded"
+        tab.screenshot(path=str(artifacts_dir / "issue11-phone-first-screen.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_features_table_is_readable(browser, app_url: str, artifacts_dir: Path,
+                                        width: str) -> None:
+    context, tab = open_page(browser, app_url, width)
+    try:
+        tab.locator("#askmodel-features").get_by_text("Features of the data").click()
+        table = tab.locator("#askmodel-features table")
+        table.wait_for(timeout=30_000)
+        narrow = tab.evaluate("""() => [...document.querySelectorAll(
+                '#askmodel-features td:first-child, #askmodel-features td:nth-child(3)')]
+            .filter(td => td.getBoundingClientRect().width < 60).map(td => td.textContent)""")
+        assert narrow == [], f"cells too narrow to read: {narrow[:5]}"
+        text = table.inner_text()
+        assert "never changed" in text and "only within" in text
+        assert "how much the how much" not in text
+        if width == "laptop":
+            assert table.bounding_box()["width"] > 1000, "the table uses the page's width"
+        table.scroll_into_view_if_needed()
+        tab.screenshot(path=str(artifacts_dir / f"issue11-{width}-features.png"))
+    finally:
+        context.close()

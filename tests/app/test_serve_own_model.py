@@ -99,7 +99,20 @@ def test_the_served_app_names_its_data_and_model_file(served_url: str) -> None:
     c = client(served_url)
     panel = c.predict(None, api_name="/use_demo")[0]
     assert "loans.csv" in panel and "loans.skops" in panel, panel
-    assert "yearly income in thousands" in panel, "the description file's words are shown"
+
+
+def test_the_description_file_fills_the_features_table(loan_files) -> None:
+    from dialogue.app_support import features_table_markdown
+
+    app = _app_module()
+    table = features_table_markdown(app.served_workspace(app.ServeOptions(
+        str(loan_files["csv"]), "approved", str(loan_files["skops"]), "applicant_id",
+        str(loan_files["yaml"]))))
+    rows = {line.split("|")[1].strip(" *"): line for line in table.splitlines()[2:]}
+    assert "yearly income in thousands" in rows["income"] and "k$" in rows["income"]
+    assert "only within 10 to 120" in rows["income"]
+    assert "never changed" in rows["age"]
+    assert "may change" in rows["debt_ratio"]
 
 
 def test_the_environment_sets_what_the_command_line_does(loan_files) -> None:
