@@ -268,6 +268,8 @@ class Turn:
     context: str | None = None
     offer_program: str | None = None  # the program the offered follow-up would run
     offer_about_rows: bool = False  # the offer runs on the answer's rows (``previousfilter``)
+    ran: str | None = None  # the program that ran, when it differs from ``parse`` (a "yes")
+    one_row: bool = False  # the answer was about a single row (its context is one id)
     asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -474,8 +476,9 @@ def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ..
     if turn.followup:
         label = _offer_label(turn.followup, who if turn.offer_about_rows else None)
         out.append(Suggestion(label, label, "followup [E]"))
-    ops = set(turn.parse.replace(" [E]", "").split()) if turn.parse else set()
-    single = "id" in ops
+    program = turn.ran or turn.parse  # after a "yes", the next steps of what it ran
+    ops = set(program.replace(" [E]", "").split()) if program else set()
+    single = "id" in ops or turn.one_row
     kind = None
     if "predict" in ops or "likelihood" in ops:
         kind = "predict-one" if single else "predict"

@@ -453,3 +453,17 @@ def test_an_empty_chat_loads_at_once_and_a_description_file_is_used(upload_files
     assert refused.startswith("⚠️") and "'incme'" in refused, refused
     bad = app.upload_clicked(*inputs[:-1], str(upload_files["csv"]), app.new_session())[-1]
     assert bad.startswith("⚠️") and "not a feature description file" in bad, bad
+
+
+def test_after_a_yes_the_buttons_follow_what_ran() -> None:
+    """A "yes" to "how sure" ran a likelihood for patient 1: the next steps are those of a
+    prediction for patient 1, and the offer's own meaning is not repeated."""
+    turn = Turn("Yes, see how sure the model is for patient 1", "97.9% malignant.",
+                "followup [E]", "Yes to my suggestion: Patient 1 — how likely", True, 1.0,
+                "button", followup="Would you like to know why the model predicts this?",
+                context="patient 1", offer_program="previousfilter and explain features [E]",
+                offer_about_rows=True, ran="previousfilter and likelihood [E]", one_row=True)
+    assert [s.label for s in suggestions_for(turn)] == [
+        "Yes, know why the model predicts this for patient 1",
+        "What would change the outcome for patient 1?",
+    ]

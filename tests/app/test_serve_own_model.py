@@ -215,3 +215,27 @@ def _app_module():
     from tests.app.test_progress_message import _app_module as load
 
     return load()
+
+
+def test_the_blocks_render_inside_another_gradio_app() -> None:
+    """``askmodel_blocks(...).render()`` as one tab of a team's own Gradio app."""
+    import gradio as gr
+
+    app = _app_module()
+    frame = make_loan_data()
+    model = fit_pipeline(frame.drop(columns=["applicant_id", "approved"]), frame["approved"])
+    chat = app.askmodel_blocks(frame, "approved", model, index_col="applicant_id",
+                               label="Loan book", warm=False)
+    with gr.Blocks() as outer:
+        with gr.Tab("Our dashboard"):
+            gr.Markdown("Team dashboard")
+        with gr.Tab("Ask the model"):
+            chat.render()
+    outer.queue()
+    _, url, _ = outer.launch(server_name="127.0.0.1", server_port=free_port(),
+                             prevent_thread_lock=True, quiet=True)
+    try:
+        answer = client(url).predict("how many applicants are older than 50?", api_name="/ask")
+        assert answer["ok"] is True and answer["dataset"] == "Loan book", answer
+    finally:
+        outer.close()
