@@ -239,3 +239,27 @@ def test_the_blocks_render_inside_another_gradio_app() -> None:
         assert answer["ok"] is True and answer["dataset"] == "Loan book", answer
     finally:
         outer.close()
+
+
+@pytest.mark.browser
+def test_the_served_app_answers_in_the_browser(served_url: str, artifacts_dir: Path) -> None:
+    from tests.app.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (run scripts/install_browser.sh)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        try:
+            tab = browser.new_page(viewport={"width": 1366, "height": 900})
+            tab.goto(served_url)
+            tab.wait_for_selector("#askmodel-input textarea", timeout=60_000)
+            assert "loans.csv" in tab.locator("#askmodel-panel").inner_text()
+            tab.fill("#askmodel-input textarea", "how many applicants are older than 50?")
+            tab.click("#askmodel-send")
+            tab.locator("#askmodel-chat").get_by_text(
+                "I read this as: applicants with age above 50").wait_for(timeout=120_000)
+            tab.screenshot(path=str(artifacts_dir / "issue11-laptop-served-own-model.png"))
+        finally:
+            browser.close()

@@ -137,6 +137,10 @@ def test_the_demo_ships_a_complete_feature_file() -> None:
     frame = demo_frame()
     for name, note in notes.notes.items():
         assert note.description and "how much the how much" not in note.description
+        words = note.description.lower().replace(",", "").split()
+        repeated = [a for a, b in zip(words, words[1:], strict=False) if a == b]
+        assert not repeated, f"{name}: a word twice in a row in {note.description!r}"
+        assert note.description[:1].islower() and not note.description.endswith(".")
         if name.endswith(" error"):
             assert note.immutable, f"{name}: a measurement error cannot be changed"
         else:
