@@ -388,7 +388,12 @@ class Conversation:
             )
             self.previous_program = outcome.program
             if outcome.touches_rows:
-                self.context_program = resolve_previous(outcome.program, context_before)
+                try:
+                    self.context_program = resolve_previous(outcome.program, context_before)
+                except Exception as exc:  # noqa: BLE001 - words for buttons, never the answer
+                    logger.error("resolving the previous rows failed: %s",
+                                 exception_detail(exc), exc_info=exc)
+                    self.context_program = None
         return Reply(text=text, parse=str(program), charts=tuple(charts), table=table,
                      understood=understood, followup=offer_text, options=options,
                      confidence=confidence, source=source, ok=not notice,

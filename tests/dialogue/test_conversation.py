@@ -200,3 +200,25 @@ def test_the_reading_and_the_context_name_the_previous_rows(conv):
     assert conv.context_words() == "patient 3 if age set to 40"
     conv.run_program("score accuracy [E]")
     assert conv.context_words() is None
+
+
+def test_previous_rows_are_spelled_out_with_their_joins_and_what_ifs(conv):
+    from dialogue.conversation import resolve_previous
+    from grammar.language import parse_program
+
+    schema = conv.workspace.schema
+
+    def program(text):
+        return parse_program(text, schema)
+
+    before = program("filter age greater than 50 or filter smoker true and change age increase "
+                     "5 and predict [E]")
+    offered = program("previousfilter and likelihood [E]")
+    assert str(resolve_previous(offered, before)) == (
+        "filter age greater than 50 or filter smoker true and change age increase 5 and "
+        "likelihood [E]")
+    narrowed = program("previousfilter and filter sex female and countdata [E]")
+    assert str(resolve_previous(narrowed, program("filter id 3 and predict [E]"))) == (
+        "filter id 3 and filter sex female and countdata [E]")
+    assert str(resolve_previous(offered, None)) == "likelihood [E]"
+    assert resolve_previous(before, offered) is before
