@@ -263,3 +263,18 @@ def test_the_served_app_answers_in_the_browser(served_url: str, artifacts_dir: P
             tab.screenshot(path=str(artifacts_dir / "issue11-laptop-served-own-model.png"))
         finally:
             browser.close()
+
+
+def test_a_space_configured_by_variables_only_answers(loan_files, artifacts_dir: Path) -> None:
+    """What a hosted Space runs: ``python app.py`` with the ASKMODEL_* variables set."""
+    log = artifacts_dir / "app-served-by-variables.log"
+    process, url = _start([], {
+        "ASKMODEL_DATA": str(loan_files["csv"]), "ASKMODEL_TARGET": "approved",
+        "ASKMODEL_MODEL": str(loan_files["skops"]), "ASKMODEL_INDEX_COL": "applicant_id",
+        "ASKMODEL_DESCRIPTIONS": str(loan_files["yaml"])}, log)
+    try:
+        wait_until_up(url, process, log, 240)
+        answer = client(url).predict("how accurate is the model?", api_name="/ask")
+        assert answer["ok"] is True and answer["dataset"] == "loans.csv", answer
+    finally:
+        _stop(process)
