@@ -303,6 +303,8 @@ def _open_conversation(args: argparse.Namespace) -> Any:
         raise CliError(f"no such model file: {args.model}")
     if args.test_data and not Path(args.test_data).is_file():
         raise CliError(f"no such test data file: {args.test_data}")
+    if args.descriptions and not Path(args.descriptions).is_file():
+        raise CliError(f"no such feature description file: {args.descriptions}")
     try:
         return Conversation.from_files(
             args.data,
@@ -314,6 +316,7 @@ def _open_conversation(args: argparse.Namespace) -> Any:
             split_column=args.split_column or None,
             test_path=args.test_data or None,
             dask_scheduler=args.dask_scheduler,
+            feature_notes=args.descriptions or None,
         )
     except Exception as exc:  # noqa: BLE001 - every load failure is one line, never a traceback
         raise CliError(_load_error_line(exc)) from exc
@@ -514,6 +517,8 @@ def build_argument_parser() -> argparse.ArgumentParser:
     chat.add_argument("--test-data", metavar="FILE",
                       help="a second CSV of rows the model was not trained on (same columns); "
                       "scores use those rows")
+    chat.add_argument("--descriptions", metavar="FILE.yaml",
+                      help="feature descriptions, units, immutable features and bounds (YAML)")
     chat.add_argument("--trust-model", action="store_true",
                       help="allow loading model files that can run code (pickle/joblib)")
     chat.add_argument("--save-figures", nargs="?", const="", default=None, metavar="DIR",

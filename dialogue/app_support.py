@@ -195,6 +195,19 @@ def check_model_file(path: str | Path | None, trusted: bool) -> None:
     )
 
 
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+
+
+def check_descriptions_file(path: str | Path | None) -> None:
+    """A feature description file must be YAML (its content is checked when it is read)."""
+    if not path:
+        return
+    p = Path(path)
+    if p.suffix.lower() not in YAML_SUFFIXES:
+        raise UploadError(f"“{p.name}” is not a feature description file; use a .yaml file "
+                          "(description, unit, immutable, bounds per feature).")
+
+
 def describe_load_error(exc: BaseException, paths: Sequence[str | Path | None] = ()) -> str:
     """A user-facing sentence for an exception raised while loading data and model.
 
@@ -251,6 +264,12 @@ class Turn:
     followup: str | None = None
     options: tuple[str, ...] = ()
     seconds: float = 0.0
+    # the rows the answer was about, in words ("patient 1"); None for every row
+    context: str | None = None
+    offer_program: str | None = None  # the program the offered follow-up would run
+    offer_about_rows: bool = False  # the offer runs on the answer's rows (``previousfilter``)
+    ran: str | None = None  # the program that ran, when it differs from ``parse`` (a "yes")
+    one_row: bool = False  # the answer was about a single row (its context is one id)
     asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -295,22 +314,64 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def answer_markdown(turn: Turn) -> str:
-    """The answer as shown in the chat: prose, then the table if any."""
+# how sure the parser was of its reading, in words a user reads (thresholds on the calibrated
+# probability; under 0.5 the assistant asks instead of answering)
+CONFIDENCE_WORDS: tuple[tuple[float, str], ...] = ((0.85, "sure"), (0.6, "fairly sure"),
+                                                   (0.0, "unsure"))
+DETAILS_TITLE = "Details: program, confidence, time"
+YES_TO_OFFER = "Yes to my suggestion: "  # how the describer reads a "yes" to an offer
+
+
+def confidence_words(confidence: float | None) -> str | None:
+    """``0.93`` -> ``sure``; ``0.7`` -> ``fairly sure``; ``0.55`` -> ``unsure``."""
+    if confidence is None or not math.isfinite(confidence):
+        return None
+    return next(words for floor, words in CONFIDENCE_WORDS if confidence >= floor)
+
+
+def reading_line(turn: Turn) -> str:
+    """One plain-words line saying how the question was read, shown above the answer so that a
+    wrong reading is seen at once ("I read this as: patients with ... — what the model
+    predicts"). Empty when nothing was read (a clarifying question, a failure)."""
+    understood = (turn.understood or "").strip()
+    if not understood:
+        return ""
+    lead = "I read this as: "
+    if understood.startswith(YES_TO_OFFER):
+        lead, understood = "I read this as a yes to my suggestion: ", understood[len(YES_TO_OFFER):]
+    if understood[:1].isupper() and understood[1:2].islower():
+        understood = understood[:1].lower() + understood[1:]
+    line = lead + understood
+    if confidence_words(turn.confidence) == "unsure":
+        line += " (I am not sure of this reading; rephrase if it is wrong)"
+    return f"*{_md_inline(line)}*"
+
+
+def _md_inline(text: str) -> str:
+    """Text safe inside one Markdown emphasis: no stray asterisks or underscores."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
+
+
+def answer_markdown(turn: Turn, *, reading: bool = True) -> str:
+    """The answer as shown in the chat: how the question was read, prose, then the table."""
     table = table_markdown(turn.table)
-    return f"{turn.answer}\n\n{table}" if table else turn.answer
+    body = f"{turn.answer}\n\n{table}" if table else turn.answer
+    line = reading_line(turn) if reading else ""
+    return f"{line}\n\n{body}" if line else body
 
 
 def understood_markdown(turn: Turn) -> str:
-    """What goes in the collapsible “How I understood your question” box."""
-    parts = [turn.understood or "I could not map this question to something I can compute."]
+    """What goes in the collapsed details box under an answer: the program, how sure the reading
+    is (in words) and the time taken."""
+    parts = []
     if turn.parse:
         parts.append(f"Program: `{turn.parse}`")
+    elif not turn.understood:
+        parts.append("I could not map this question to something I can compute.")
     detail = []
-    if turn.confidence is not None:
-        detail.append(f"confidence {turn.confidence:.0%}")
-    if turn.source:
-        detail.append(f"parser: {turn.source}")
+    words = confidence_words(turn.confidence) if turn.parse else None
+    if words:
+        detail.append(f"reading: {words}")
     if turn.seconds:
         detail.append(f"{turn.seconds:.1f} s")
     if detail:
@@ -327,7 +388,7 @@ def transcript_markdown(turns: Sequence[Turn], title: str) -> str:
             data = base64.b64encode(png).decode("ascii")
             lines += [f"![Chart {number}.{k}](data:image/png;base64,{data})", ""]
         lines += [
-            "<details><summary>How I understood your question</summary>",
+            f"<details><summary>{DETAILS_TITLE}</summary>",
             "",
             understood_markdown(turn),
             "",
@@ -343,78 +404,112 @@ def transcript_json(turns: Sequence[Turn], meta: dict[str, Any]) -> str:
         "askmodel_transcript": 1,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **meta,
-        "turns": [
-            {
-                "question": t.question,
-                "answer": t.answer,
-                "parse": t.parse,
-                "understood": t.understood,
-                "ok": t.ok,
-                "confidence": t.confidence,
-                "source": t.source,
-                "followup": t.followup,
-                "options": list(t.options),
-                "seconds": round(t.seconds, 3),
-                "asked_at": t.asked_at,
-                "table": (
-                    None
-                    if t.table is None
-                    else json.loads(t.table.to_json(orient="split", default_handler=str))
-                ),
-                "figures_png_base64": [base64.b64encode(p).decode("ascii") for p in t.figures_png],
-            }
-            for t in turns
-        ],
+        "turns": transcript_turns(turns),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def transcript_turns(turns: Sequence[Turn]) -> list[dict[str, Any]]:
+    """Every field of every turn as JSON-ready values (charts as base64 PNG)."""
+    return [
+        {
+            "question": t.question,
+            "answer": t.answer,
+            "parse": t.parse,
+            "understood": t.understood,
+            "ok": t.ok,
+            "confidence": t.confidence,
+            "source": t.source,
+            "followup": t.followup,
+            "options": list(t.options),
+            "seconds": round(t.seconds, 3),
+            "asked_at": t.asked_at,
+            "table": (
+                None
+                if t.table is None
+                else json.loads(t.table.to_json(orient="split", default_handler=str))
+            ),
+            "figures_png_base64": [base64.b64encode(p).decode("ascii") for p in t.figures_png],
+        }
+        for t in turns
+    ]
 
 
 # --------------------------------------------------------------------------- suggestions
 @dataclass(frozen=True)
 class Suggestion:
-    """A clickable follow-up under an answer: ``label`` is shown, ``message`` is sent."""
+    """A clickable follow-up under an answer: ``label`` is shown and is what the chat and the
+    exports record as the question; ``program`` (parse language, or ``None`` to read the label
+    like a typed question) is what runs, so a button never depends on the parser."""
 
     label: str
     message: str
+    program: str | None = None
+
+
+# the next steps worth one click after each kind of answer: (label for one row or a group,
+# program); "{who}" is the rows the answer was about
+_NEXT_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "predict": (("Why does the model predict this for {who}?",
+                 "previousfilter and explain features [E]"),),
+    "predict-one": (("Why does the model predict this for {who}?",
+                     "previousfilter and explain features [E]"),
+                    ("What would change the outcome for {who}?",
+                     "previousfilter and explain cfe [E]")),
+    "explain-one": (("What would change the outcome for {who}?",
+                     "previousfilter and explain cfe [E]"),),
+    "rows": (("What does the model predict for {who}?", "previousfilter and predict [E]"),
+             ("How accurate is the model on {who}?", "previousfilter and score accuracy [E]")),
+    "important": (("How accurate is the model?", "score accuracy [E]"),),
+    "score": (("Which features matter most?", "important topk 10 [E]"),),
+}
 
 
 def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ...]:
     """Follow-ups worth one click after ``turn``: the offered follow-up, clarifications, and
-    natural next steps for the kind of question just answered."""
+    natural next steps for the kind of question just answered. Each names the rows it is about
+    (``turn.context``) and runs an explicit program; no two run the same program."""
     out: list[Suggestion] = []
     if turn.options:
         out += [Suggestion(o, o) for o in turn.options]
+    who = turn.context
     if turn.followup:
-        out.append(Suggestion(_offer_label(turn.followup), "yes"))
-    ops = set(turn.parse.replace(" [E]", "").split()) if turn.parse else set()
-    single = "id" in ops
+        label = _offer_label(turn.followup, who if turn.offer_about_rows else None)
+        out.append(Suggestion(label, label, "followup [E]"))
+    program = turn.ran or turn.parse  # after a "yes", the next steps of what it ran
+    ops = set(program.replace(" [E]", "").split()) if program else set()
+    single = "id" in ops or turn.one_row
+    kind = None
     if "predict" in ops or "likelihood" in ops:
-        out.append(Suggestion("Why?", "why?"))
-        if single:
-            out.append(Suggestion("What would change the outcome?", "what would change that?"))
+        kind = "predict-one" if single else "predict"
     elif "explain" in ops and "cfe" not in ops and single:
-        out.append(Suggestion("What would change the outcome?", "what would change that?"))
+        kind = "explain-one"
     elif "countdata" in ops or "show" in ops:
-        out.append(
-            Suggestion(
-                "What does the model predict for them?", "what does the model predict for them?"
-            )
-        )
-        out.append(Suggestion("How accurate is it on them?", "how accurate is the model on them?"))
+        kind = "rows"
     elif "important" in ops:
-        out.append(Suggestion("How accurate is the model?", "how accurate is the model?"))
+        kind = "important"
     elif "score" in ops or "mistake" in ops:
-        out.append(
-            Suggestion("Which features matter most?", "what are the most important features?")
-        )
+        kind = "score"
+    for template, program in _NEXT_STEPS.get(kind or "", ()):
+        if "{who}" in template:
+            label = template.format(who=who) if who else template.replace(" for {who}", "")
+            label = label.replace(" on {who}", "")
+        else:
+            label = template
+        out.append(Suggestion(label, label, program))
     if not turn.ok and not turn.options and offer_help:
-        out.append(Suggestion("What can you do?", "what can you do?"))
+        out.append(Suggestion("What can you do?", "what can you do?", "function [E]"))
     seen: set[str] = set()
     unique = []
+    offered = turn.offer_program
     for s in out:
-        if s.message not in seen:
-            seen.add(s.message)
-            unique.append(s)
+        # the same meaning twice (the offer and a next step running the same program, or two
+        # buttons with the same words) shows once
+        meaning = offered if s.program == "followup [E]" and offered else s.program or s.message
+        if meaning in seen or s.message in seen:
+            continue
+        seen.update({meaning, s.message})
+        unique.append(s)
     return tuple(unique[:4])
 
 
@@ -423,39 +518,68 @@ _OFFER = re.compile(
 )
 
 
-def _offer_label(followup: str) -> str:
-    """``Would you also like to see the F1 score?`` -> ``Yes, see the F1 score``."""
+def _offer_label(followup: str, who: str | None = None) -> str:
+    """``Would you also like to see the F1 score?`` -> ``Yes, see the F1 score``; with the rows
+    it is about: ``Yes, see how sure the model is for patient 1``."""
     text = followup.strip().rstrip("?").strip()
     match = _OFFER.match(text)
-    if match:
-        return f"Yes, {text[match.end() :]}"
-    return f"Yes: {text}" if text else "Yes"
+    label = f"Yes, {text[match.end() :]}" if match else (f"Yes: {text}" if text else "Yes")
+    if who:
+        if label.endswith(" here"):
+            label = label[: -len(" here")]
+        label += f" for {who}"
+    return label
 
 
-def example_questions(
+@dataclass(frozen=True)
+class ExampleQuestion:
+    """A starter question and the program it must be read as in a fresh session (a test asks
+    each one; a misread example is replaced by clearer words, never by changing the parser)."""
+
+    text: str
+    program: str
+
+
+def example_set(
     schema: DatasetSchema, noun: str = "row", nouns: str = "rows"
-) -> tuple[str, ...]:
-    """Starter questions for any dataset, built from its schema (so they always parse)."""
+) -> tuple[ExampleQuestion, ...]:
+    """Starter questions for any dataset, built from its schema, with their programs."""
     numeric = [
         f
         for f in schema.features
         if f.kind == "numeric" and f.minimum is not None and f.maximum is not None
     ]
-    questions = ["What are the most important features?", "How accurate is the model?"]
+    out = [
+        ExampleQuestion("What are the most important features?", "important all [E]"),
+        ExampleQuestion("How accurate is the model?", "score accuracy [E]"),
+    ]
     ids = schema.ids
     row = ids[min(len(ids) - 1, 11)] if ids else None
     if row is not None:
         who = f"{noun} {row}" if noun != "row" else f"id {row}"
-        questions.append(f"Why did the model predict what it did for {who}?")
-        questions.append(f"What would change the prediction for {who}?")
+        out.append(ExampleQuestion(f"Why did the model predict what it did for {who}?",
+                                   f"filter id {row} and explain features [E]"))
+        out.append(ExampleQuestion(f"What would change the prediction for {who}?",
+                                   f"filter id {row} and explain cfe [E]"))
     if numeric:
         feature = numeric[0]
         cut = _round_nice((float(feature.minimum) + float(feature.maximum)) / 2)
         words = feature.aliases[0] if feature.aliases else feature.name
-        questions.append(f"How many {nouns} have {words} above {cut}?")
-        questions.append(f"What does the model predict for {nouns} with {words} above {cut}?")
-    questions.append("Where does the model make mistakes?")
-    return tuple(questions)
+        where = f"filter {feature.canonical} greater than {cut}"
+        out.append(ExampleQuestion(f"How many {nouns} have {words} above {cut}?",
+                                   f"{where} and countdata [E]"))
+        out.append(ExampleQuestion(
+            f"What does the model predict for {nouns} with {words} above {cut}?",
+            f"{where} and predict [E]"))
+    out.append(ExampleQuestion("Where does the model make mistakes?", "mistake sample [E]"))
+    return tuple(out)
+
+
+def example_questions(
+    schema: DatasetSchema, noun: str = "row", nouns: str = "rows"
+) -> tuple[str, ...]:
+    """The starter questions' words (see ``example_set``)."""
+    return tuple(example.text for example in example_set(schema, noun, nouns))
 
 
 def _round_nice(value: float) -> str:
@@ -507,20 +631,54 @@ def workspace_summary_markdown(
     except Exception:  # noqa: BLE001 - the panel must render even if scoring fails
         LOG.exception("scoring the model for the side panel failed")
         lines.append("Accuracy could not be computed: the model failed on these rows.")
-    lines += ["", "<details><summary>Features</summary>", ""]
-    lines += ["| feature | kind | values |", "| --- | --- | --- |"]
+    lines += ["", f"The {len(schema.features)} features, what they mean and what may change: "
+              "*Features of the data*, below the chat."]
+    return "\n".join(lines)
+
+
+def features_table_markdown(workspace: Workspace) -> str:
+    """The features as a full-width table a reader can scan: what each is, its unit, the values
+    in the data, and what a counterfactual may do with it."""
+    from dialogue.responses import fmt, fmt_pair
+
+    schema = workspace.schema
+    units = getattr(workspace, "units", {}) or {}
+    immutable = set(getattr(workspace, "immutable", ()) or ())
+    up = set(getattr(workspace, "no_decrease", ()) or ())
+    down = set(getattr(workspace, "no_increase", ()) or ())
+    bounds = getattr(workspace, "bounds", {}) or {}
+    lines = ["| feature | what it is | values in the data | in a what-if |",
+             "| --- | --- | --- | --- |"]
     for feature in schema.features:
         if feature.kind == "numeric" and feature.minimum is not None:
-            values = f"{feature.minimum:g} – {feature.maximum:g}"
+            low, high = fmt_pair(feature.minimum, feature.maximum)
+            values = f"{low} to {high}"
         elif feature.values:
             values = ", ".join(feature.values[:6]) + (" …" if len(feature.values) > 6 else "")
         else:
-            values = "true / false"
-        name = _md_cell(feature.name)
-        if feature.description:
-            name += f" — {_md_cell(feature.description)}"
-        lines.append(f"| {name} | {feature.kind} | {_md_cell(values)} |")
-    lines += ["", "</details>"]
+            values = "yes / no"
+        unit = units.get(feature.name)
+        if unit and feature.kind == "numeric":
+            values += f" {unit}"
+        if feature.name in immutable:
+            change = "never changed"
+        elif feature.name in bounds:
+            low, high = bounds[feature.name]
+            if math.isfinite(low) and math.isfinite(high):
+                change = "only within {} to {}".format(*fmt_pair(low, high))
+            elif math.isfinite(low):
+                change = f"only {fmt(low)} or more"
+            else:
+                change = f"only up to {fmt(high)}"
+        elif feature.name in up:
+            change = "only upwards"
+        elif feature.name in down:
+            change = "only downwards"
+        else:
+            change = "may change"
+        what = feature.description or ""
+        lines.append(f"| **{_md_cell(feature.name)}** | {_md_cell(what)} | {_md_cell(values)} "
+                     f"| {change} |")
     return "\n".join(lines)
 
 

@@ -88,6 +88,7 @@ class Conversation:
         split_column: str | None = None,
         test_frame: Any = None,
         dask_scheduler: Any = None,
+        feature_notes: Any = None,
     ) -> Conversation:
         """A conversation about ``df`` and a fitted ``model`` (trained here if ``None``).
 
@@ -99,6 +100,8 @@ class Conversation:
         or model directory, or ``"openai:<base url>"``; see ``grammar.fallback``.
         ``dask_scheduler``: a Dask scheduler address (or ``distributed.Client``) on which
         dataset-wide explanations run (default ``$ASKMODEL_DASK_SCHEDULER``, else here).
+        ``feature_notes``: a feature description file (YAML path or its mapping: description,
+        unit, ``immutable``, bounds, direction per feature; see ``dialogue.feature_file``).
         """
         from dialogue.workspace import Workspace
 
@@ -106,7 +109,7 @@ class Conversation:
                                     split_column=split_column, test_frame=test_frame,
                                     class_names=class_names,
                                     feature_descriptions=feature_descriptions, fallback=fallback,
-                                    dask_scheduler=dask_scheduler)
+                                    dask_scheduler=dask_scheduler, feature_notes=feature_notes)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         return cls(workspace, fallback=fallback)
 
@@ -125,6 +128,7 @@ class Conversation:
         split_column: str | None = None,
         test_path: str | os.PathLike | None = None,
         dask_scheduler: Any = None,
+        feature_notes: Any = None,
     ) -> Conversation:
         from dialogue.workspace import Workspace
 
@@ -132,7 +136,7 @@ class Conversation:
             data_path, target, model_path, index_col=index_col, trusted=trusted,
             class_names=class_names, feature_descriptions=feature_descriptions,
             fallback=fallback, split_column=split_column, test_path=test_path,
-            dask_scheduler=dask_scheduler), fallback=fallback)
+            dask_scheduler=dask_scheduler, feature_notes=feature_notes), fallback=fallback)
 
     @classmethod
     def demo(cls, *, fallback: str | None = None, dask_scheduler: Any = None) -> Conversation:
@@ -149,6 +153,9 @@ class Conversation:
         with self._lock:
             self.state = TurnState()
             self.previous_program: p.Program | None = None
+            # the previous turn's rows and what-ifs as explicit clauses (no ``previousfilter``),
+            # so readings and follow-up buttons can name them ("patient 1")
+            self.context_program: p.Program | None = None
             self.history: list[Turn] = []
             # The readings offered by the last clarifying question, with their programs.
             self._pending: tuple[tuple[ClarifyOption, p.Program], ...] = ()
@@ -168,6 +175,24 @@ class Conversation:
     @property
     def offered(self) -> p.Program | None:
         return self.state.offered
+
+    def resolved(self, program: p.Program | None) -> p.Program | None:
+        """``program`` with ``previousfilter`` spelled out as the previous turn's filters and
+        what-if changes (what the executor will select), for words, never for running."""
+        return resolve_previous(program, self.context_program)
+
+    def context_words(self) -> str | None:
+        """The rows (and what-ifs) the conversation is about now, in words ("patient 1",
+        "patients with mean radius above 17.5"); None when it is about every row."""
+        from dialogue.responses import context_words
+
+        return context_words(self.workspace, self.context_program)
+
+    def follow(self, program: str | p.Program, words: str, *,
+               progress: Callable[[Any], None] | None = None) -> Reply:
+        """Run a follow-up button: its explicit ``program`` (``followup`` for the offer the
+        last answer made), recorded under the button's ``words``; no parsing involved."""
+        return self._guarded(words, functools.partial(self._follow, program, progress=progress))
 
     # ------------------------------------------------------------------ entry points
     def ask(self, message: Any, *, progress: Callable[[Any], None] | None = None) -> Reply:
@@ -290,6 +315,17 @@ class Conversation:
                           progress=progress)
         return self._record(str(program), parsed, reply)
 
+    def _follow(self, program: str | p.Program, words: str, started: float, *,
+                progress: Callable[[Any], None] | None = None) -> Reply:
+        self._pending = ()
+        if not isinstance(program, p.Program):
+            from grammar.language import parse_program
+
+            program = parse_program(str(program), self.workspace.schema)
+        reply = self._run(program, confidence=1.0, source="button", started=started,
+                          progress=progress)
+        return self._record(str(words), program, reply)
+
     # ------------------------------------------------------------------ internals
     def _run(self, program: p.Program, *, confidence: float, source: str, started: float,
              options: tuple[str, ...] = (),
@@ -303,9 +339,13 @@ class Conversation:
 
         ws = self.workspace
         followup = any(isinstance(c, p.FollowUp) for c in program.clauses)
+        context_before = self.context_program
         try:
+            # the reading names the rows: the previous turn's selection is spelled out, and a
+            # "yes" to an offer reads as the offer itself
             understood = understood_text(
-                ws, program, followup_of=self.offered if followup else None,
+                ws, self.resolved(program),
+                followup_of=self.resolved(self.offered) if followup else None,
                 previous_operations=self.state.operations)
         except Exception as exc:  # noqa: BLE001 - the plain-words line is a courtesy
             logger.error("describing a program failed: %s", exception_detail(exc), exc_info=exc)
@@ -347,6 +387,13 @@ class Conversation:
                 offered=outcome.offer,
             )
             self.previous_program = outcome.program
+            if outcome.touches_rows:
+                try:
+                    self.context_program = resolve_previous(outcome.program, context_before)
+                except Exception as exc:  # noqa: BLE001 - words for buttons, never the answer
+                    logger.error("resolving the previous rows failed: %s",
+                                 exception_detail(exc), exc_info=exc)
+                    self.context_program = None
         return Reply(text=text, parse=str(program), charts=tuple(charts), table=table,
                      understood=understood, followup=offer_text, options=options,
                      confidence=confidence, source=source, ok=not notice,
@@ -373,6 +420,37 @@ class Conversation:
         with self._lock:
             self.history.append(Turn(message[:MAX_MESSAGE_CHARS], program, reply))
         return reply
+
+
+def resolve_previous(program: p.Program | None, context: p.Program | None) -> p.Program | None:
+    """``program`` with each ``previousfilter`` replaced by the filters of ``context`` (the
+    previous turn, already resolved) and its what-if changes added when ``program`` lacks
+    them; only filters, changes and operations are kept (a description of the rows)."""
+    if program is None or not any(isinstance(c, p.PreviousFilter) for c in program.clauses):
+        return program
+    before = context or p.Program(())
+    inherited = [c for c in before.clauses if p.is_filter(c)]
+    inherited_joins = [j for c, j in zip(before.clauses[1:], before.joins, strict=True)
+                       if p.is_filter(c)]
+    clauses: list[p.Clause] = []
+    joins: list[str] = []
+    for index, clause in enumerate(program.clauses):
+        join = program.joins[index - 1] if index else "and"
+        parts = inherited if isinstance(clause, p.PreviousFilter) else [clause]
+        part_joins = inherited_joins if isinstance(clause, p.PreviousFilter) else []
+        for k, part in enumerate(parts):
+            if clauses:
+                joins.append(join if k == 0 else part_joins[k - 1])
+            clauses.append(part)
+    own_changes = set(program.changes)
+    for change in before.changes:
+        if change not in own_changes:
+            position = next((i for i, c in enumerate(clauses) if p.is_operation(c)),
+                            len(clauses))
+            if clauses:
+                joins.insert(max(position - 1, 0), "and")
+            clauses.insert(position, change)
+    return p.Program(tuple(clauses), tuple(joins))
 
 
 class ClarifyOption(str):

@@ -7,6 +7,7 @@ every feature has a lay description.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -75,7 +76,6 @@ def demo_frame() -> pd.DataFrame:
 def _read_packaged_csv() -> pd.DataFrame | None:
     try:
         from importlib.util import find_spec
-        from pathlib import Path
 
         spec = find_spec("sklearn")  # locating the package does not import it
         if spec is None or not spec.submodule_search_locations:
@@ -97,8 +97,18 @@ def _read_packaged_csv() -> pd.DataFrame | None:
     return frame
 
 
+# The demo's feature description file: plain-words descriptions, the measurement errors as
+# features nobody can change, every other measurement bounded by the range in the data.
+DEMO_FEATURE_FILE = Path(__file__).with_name("data") / "demo_features.yaml"
+
+
 def demo_descriptions(frame: pd.DataFrame) -> dict[str, str]:
-    return {c: describe(c) for c in frame.columns if c != "diagnosis"}
+    from dialogue.feature_file import load_feature_notes
+
+    notes = load_feature_notes(DEMO_FEATURE_FILE)
+    assert notes is not None
+    found = notes.descriptions()
+    return {c: found.get(c) or describe(c) for c in frame.columns if c != "diagnosis"}
 
 
 def build_demo_workspace(cache: Any = None, dask_scheduler: Any = None) -> Any:
@@ -119,7 +129,7 @@ def build_demo_workspace(cache: Any = None, dask_scheduler: Any = None) -> Any:
     return Workspace(
         frame, "diagnosis", model_loader=load,
         training_rows=default_training_rows(len(frame), train_fraction=0.5, seed=0),
-        feature_descriptions=demo_descriptions(frame),
+        feature_notes=DEMO_FEATURE_FILE,
         row_noun="patient",
         model_note=DEMO_NOTE,
         dask_scheduler=dask_scheduler,

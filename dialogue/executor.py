@@ -541,6 +541,7 @@ class _Run:
         row = self.data.iloc[[position]]
         result = self.ws.engine.counterfactuals(
             row, immutable=self.ws.immutable, no_decrease=self.ws.no_decrease,
+            permitted_range=self._permitted_range(row) or None,
             total=CFE_SEARCHED, time_limit=2.0)
         options = distinct_counterfactuals(tuple(
             r.CounterfactualOption(
@@ -552,6 +553,20 @@ class _Run:
             self.selection(positions), _plain(self.ws.frame.index[position]),
             _plain(result.original_output), _plain(result.target), options,
             float(result.elapsed), tuple(self.ws.immutable))
+
+    def _permitted_range(self, row: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
+        """The feature file's bounds, and for a feature that may only go down, the row's own
+        value as the top: counterfactuals never cross either. An open side is ``None``."""
+        ranges: dict[str, tuple[float | None, float | None]] = {}
+        for name, (low, high) in getattr(self.ws, "bounds", {}).items():
+            ranges[name] = (low if np.isfinite(low) else None, high if np.isfinite(high) else None)
+        for name in getattr(self.ws, "no_increase", ()):
+            value = pd.to_numeric(row[name], errors="coerce").iloc[0]
+            if pd.isna(value):
+                continue
+            low, high = ranges.get(name, (None, None))
+            ranges[name] = (low, float(value) if high is None else min(high, float(value)))
+        return ranges
 
     def _needed_changes(self, row: pd.DataFrame, cf: Any) -> tuple[Any, ...]:
         """The changes of a counterfactual without the ones it does not need: each change is

@@ -82,6 +82,37 @@ def pct(share: float) -> str:
     return f"{text}%"
 
 
+def points(delta: float) -> str:
+    """A change of a probability in percentage points: 0.158 -> '16 points' is too coarse for
+    small effects, so one decimal: '15.8 points', '0.4 points', 'under 0.1 points'."""
+    value = abs(float(delta)) * 100
+    if 0 < value < 0.05:
+        return "under 0.1 points"
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text} point" + ("" if text == "1" else "s")
+
+
+def fmt_pair(first: Any, second: Any, digits: int = 3) -> tuple[str, str]:
+    """Two numbers that are read together ("from 58,000 to 9,500", "781.0 to 658.8"), written
+    the same way: a thousands separator on both or neither, the same number of decimals."""
+    numbers = all(isinstance(v, (int, float, np.generic)) and not isinstance(v, (bool, np.bool_))
+                  for v in (first, second))
+    if not numbers:
+        return fmt(first, digits), fmt(second, digits)
+    a, b = fmt(first, digits), fmt(second, digits)
+    if any(t in ("n/a", "infinity", "minus infinity") or "×" in t or "e" in t for t in (a, b)):
+        return a, b
+    decimals = max(len(t.split(".")[1]) if "." in t else 0 for t in (a, b))
+    comma = "," if max(abs(float(first)), abs(float(second))) >= 10000 else ""
+    return (f"{float(first):{comma}.{decimals}f}", f"{float(second):{comma}.{decimals}f}")
+
+
+def with_unit(ws: Any, feature: str, text: str) -> str:
+    """'136.5' -> '136.5 px' when the feature description file gives the feature a unit."""
+    unit = (getattr(ws, "units", None) or {}).get(feature)
+    return f"{text} {unit}" if unit else text
+
+
 RATE_METRICS = {"accuracy", "precision", "recall", "sensitivity", "specificity", "ppv", "npv"}
 
 
@@ -197,6 +228,25 @@ def understood_text(ws: Any, program: p.Program, *, followup_of: p.Program | Non
     """How a program was understood, in plain words (``previousoperation`` spelled out)."""
     return describe.understood_text(_WorkspaceNames(ws), program, followup_of=followup_of,
                                     previous_operations=previous_operations)
+
+
+def context_words(ws: Any, program: p.Program | None) -> str | None:
+    """The rows a (resolved) program is about, with its what-ifs, as a phrase that follows
+    "for": "patient 1", "patients with mean radius above 17.5", "patient 3 if mean radius is set
+    to 20"; None when it is about every row and changes nothing."""
+    if program is None:
+        return None
+    names = _WorkspaceNames(ws)
+    who = describe.selection_words(names, program)
+    changes = [describe.change_words(names, c) for c in program.changes]
+    if who is None and not changes:
+        return None
+    phrase = who if who is not None else f"all {ws.noun()}"
+    if phrase[:1].isupper() and phrase[1:2].islower():
+        phrase = phrase[:1].lower() + phrase[1:]
+    if changes:
+        phrase += " if " + " and ".join(changes)
+    return phrase
 
 
 def offer_question(ws: Any, offer: p.Program) -> str:
@@ -448,9 +498,10 @@ def _effect_value(ws: Any, feature: str, value: Any, *, article: bool = False) -
             return f"{feature} ({'yes' if same else 'no'})"
         if f.kind == "categorical":
             return f"{feature} ({value})"
+    shown = with_unit(ws, feature, _value_text(value))
     if not article:
-        return f"{feature} of {_value_text(value)}"
-    return f"{'an' if feature[:1].lower() in 'aeiou' else 'a'} {feature} of {_value_text(value)}"
+        return f"{feature} of {shown}"
+    return f"{'an' if feature[:1].lower() in 'aeiou' else 'a'} {feature} of {shown}"
 
 
 def _direction(ws: Any, e: r.FeatureEffect) -> str:
@@ -476,6 +527,8 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
     if not top:
         return f"No feature moved the {target} for {who(ws, s, capital=False)}."
     lines: list[str] = []
+    # effects in the output's own units: percentage points of a probability, else the target's
+    size = points if _in_probability(ws, res) else (lambda v: fmt(abs(v)))
     if s.single:
         pred = ws.class_name(res.prediction) if ws.task == "classification" else fmt(
             res.prediction)
@@ -485,12 +538,12 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         lines[-1] += (
             f" Here, {_effect_value(ws, first.feature, first.value, article=True)} "
             f"{'raised' if first.effect > 0 else 'lowered'} the {target} the most, by "
-            f"{fmt(abs(first.effect))}.")
+            f"{size(first.effect)}.")
         if len(top) > 1:
             lines.append("Next:")
         for e in top[1:]:
             lines.append(f"- {_effect_value(ws, e.feature, e.value)}: "
-                         f"{'raised' if e.effect > 0 else 'lowered'} it by {fmt(abs(e.effect))}")
+                         f"{'raised' if e.effect > 0 else 'lowered'} it by {size(e.effect)}")
         if (ws.task == "classification" and res.method.startswith("shap")
                 and 0 <= res.base_value <= 1 and 0 <= res.output <= 1):
             lines.append(
@@ -510,7 +563,7 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         lines.append(f"Across {who(ws, s, capital=False)}{sample}, the features that move the "
                      f"{target} most:")
         for e in res.effects[:3]:
-            lines.append(f"- **{e.feature}** (typical effect ±{fmt(e.mean_abs or 0.0)}): "
+            lines.append(f"- **{e.feature}** (typical effect ±{size(e.mean_abs or 0.0)}): "
                          + _direction(ws, e))
     method = {"shap-tree": "SHAP (exact for tree models)", "shap-kernel": "SHAP (sampled)",
               "lime": "LIME", "integrated-gradients": "integrated gradients"}.get(
@@ -520,6 +573,13 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
         note = (f"\n\n_Method: {method}; the top features agree across reruns "
                 f"{pct(res.stability)} of the time._")
     return "\n".join(lines) + note
+
+
+def _in_probability(ws: Any, res: r.AttributionResult) -> bool:
+    """Whether the attributions are in probability (so effects read as percentage points)."""
+    return (ws.task == "classification" and res.class_label is not None
+            and 0 <= res.base_value <= 1 and 0 <= res.output <= 1
+            and all(abs(e.effect) <= 1 for e in res.effects))
 
 
 def _value_text(value: Any) -> str:
@@ -537,7 +597,7 @@ def _from_to(before: Any, after: Any) -> str:
     """'0.1431 to 0.1426': as many digits as it takes for a real change not to read as none."""
     if isinstance(before, (int, float, np.generic)) and isinstance(after, (int, float, np.generic)):
         for digits in (3, 4, 5, 6):
-            old, new = fmt(before, digits), fmt(after, digits)
+            old, new = fmt_pair(before, after, digits)
             if old != new or float(before) == float(after):
                 return f"{old} to {new}"
         return f"{before} to {after}"
@@ -557,16 +617,26 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
         return (lead + f"The model predicts **{now}** for {name}. I could not find a small "
                 f"change{fixed} that flips this prediction within {fmt(res.elapsed, 2)} seconds; "
                 "it looks robust to small changes.")
-    lines = [lead + f"The model predicts **{now}** for {name}. Any one of these changes would "
-             "make it predict "
-             + (f"**{ws.class_name(res.options[0].new_prediction)}**" if ws.task ==
-                "classification" else "a clearly different value") + ":"]
-    for option in res.options:
-        changes = ", ".join(
+    outcome = (f"**{ws.class_name(res.options[0].new_prediction)}**" if ws.task ==
+               "classification" else "a clearly different value")
+    if len(res.options) == 1:
+        intro = f"This would make it predict {outcome}" + (
+            " (all of these changes together):" if len(res.options[0].changes) > 1 else ":")
+    else:
+        intro = (f"Each of these {len(res.options)} options would make it predict {outcome}; "
+                 "an option is all of its changes together:")
+    lines = [lead + f"The model predicts **{now}** for {name}. " + intro]
+    for number, option in enumerate(res.options, 1):
+        parts = [
             f"{c.feature} from {_feature_value_text(ws, c.feature, c.before)} to "
             f"{_feature_value_text(ws, c.feature, c.after)}"
             if ws.schema.has_feature(c.feature) and ws.schema.feature(c.feature).kind == "boolean"
-            else f"{c.feature} from {_from_to(c.before, c.after)}" for c in option.changes)
+            else f"{c.feature} from {with_unit(ws, c.feature, _from_to(c.before, c.after))}"
+            for c in option.changes]
+        changes = (parts[0] if len(parts) == 1 else
+                   ", ".join(parts[:-1]) + " and " + parts[-1])
+        if len(res.options) > 1:
+            changes = f"**Option {number}:** " + changes
         if ws.task != "classification" and isinstance(option.new_prediction,
                                                       (int, float, np.generic)):
             changes += f" (predicted {ws.target} {fmt(option.new_prediction)})"
@@ -594,21 +664,85 @@ def _importance(ws: Any, res: r.ImportanceResult) -> str:
         n = len(res.entries)
         level = "the most important feature" if rank == 1 else (
             f"number {rank} of {n} features")
+        total = sum(e.mean_abs for e in res.entries) or 1.0
+        low, high = fmt_pair(100 * entry.ci_low / total, 100 * entry.ci_high / total, 2)
         return (f"**{entry.feature}** is {level}{scope}{sample}: it accounts for "
-                f"{pct(entry.share)} of the model's total reliance on features (average effect "
-                f"{fmt(entry.mean_abs)} on the output, 95% interval {fmt(entry.ci_low)}"
-                f" to {fmt(entry.ci_high)}).{note}")
+                f"{pct(entry.share)} of the model's total reliance on features (95% interval "
+                f"{low}% to {high}%).{note}")
     entries = res.entries if res.k is None else res.entries[: res.k]
     if res.k == 1:
         e = entries[0]
         return (f"The most important feature{scope} is **{e.feature}**{sample}, with "
                 f"{pct(e.share)} of the model's total reliance on features.{note}")
-    head = ("All features ranked by importance" if res.k is None else
-            f"The {len(entries)} most important features") + scope + sample + ":"
-    lines = [head]
-    for i, e in enumerate(entries, 1):
-        lines.append(f"{i}. **{e.feature}** — {pct(e.share)} (average effect {fmt(e.mean_abs)})")
+    shown = entries[:TOP_SHOWN] if res.k is None else entries
+    if res.k is None and len(entries) > len(shown):
+        head = f"The {len(shown)} most important of the {len(entries)} features"
+    elif res.k is None:
+        head = "All features ranked by importance"
+    else:
+        head = f"The {len(entries)} most important features"
+    lines = [head + scope + sample + " (each one's share of the model's reliance on features):"]
+    for i, e in enumerate(shown, 1):
+        lines.append(f"{i}. **{e.feature}** — {pct(e.share)}")
+    rest = entries[len(shown):]
+    if rest:
+        lines.append("")
+        lines.append(_rest_line(rest))
+    together = correlated_line(ws, [e.feature for e in shown])
+    if together:
+        lines += ["", together]
     return "\n".join(lines) + (f"\n\n{note.strip()}" if note else "")
+
+
+TOP_SHOWN = 10  # a ranking shows this many features, then the rest in one line
+CORRELATED = 0.9  # |correlation| from which two features "measure nearly the same thing"
+
+
+def _rest_line(rest: Sequence[r.ImportanceEntry]) -> str:
+    """The features after the top ten, in one line: their shares, and the ones with none."""
+    used = [e for e in rest if e.mean_abs > 0]
+    unused = [e.feature for e in rest if e.mean_abs <= 0]
+    share = sum(e.share for e in rest)
+    text = f"The other {len(rest)} features share {pct(share)}"
+    if used:
+        text += ": " + ", ".join(f"{e.feature} {pct(e.share)}" for e in used)
+    if unused:
+        names = (", ".join(unused[:-1]) + " and " + unused[-1]) if len(unused) > 1 else unused[0]
+        verb = "has" if len(unused) == 1 else "have"
+        text += ("; " if used else ": ") + f"{names} {verb} no effect on this model"
+    return text + "."
+
+
+def correlated_line(ws: Any, features: Sequence[str]) -> str:
+    """One line when some ranked features are strongly correlated: the model may credit one of
+    them where another would do as well, so their shares are best read together."""
+    frame = getattr(ws, "X", None)
+    if frame is None:
+        return ""
+    numeric = [f for f in features if f in frame.columns and frame[f].dtype.kind in "biuf"]
+    if len(numeric) < 2:
+        return ""
+    data = frame[numeric]
+    if len(data) > 5000:
+        data = data.sample(5000, random_state=0)
+    corr = data.corr().abs().to_numpy()
+    groups: list[set[int]] = []
+    for i in range(len(numeric)):
+        for j in range(i + 1, len(numeric)):
+            if corr[i, j] >= CORRELATED:
+                joined = [g for g in groups if i in g or j in g]
+                merged = {i, j}.union(*joined) if joined else {i, j}
+                groups = [g for g in groups if g not in joined] + [merged]
+    if not groups:
+        return ""
+    described = []
+    for group in sorted(groups, key=min):
+        names = [numeric[k] for k in sorted(group)]
+        low = min(corr[a, b] for a in group for b in group if a < b)
+        described.append(", ".join(names[:-1]) + " and " + names[-1]
+                         + f" (correlation {fmt(float(low), 2)} or more)")
+    return ("_Strongly correlated, so best read together: " + "; ".join(described)
+            + ". The model may rely on one of them where another would do as well._")
 
 
 def _interactions(ws: Any, res: r.InteractionsResult) -> str:

@@ -39,6 +39,18 @@ NO_DECREASE_NAMES = frozenset({"age", "priors", "priorscount", "numberofpriorcri
                                "yearsofeducation", "educationyears"})
 
 
+def _merged(given: Sequence[str], more: Sequence[str], names: Mapping[str, str]) -> tuple[str, ...]:
+    """``given`` plus the features of ``more`` (spelled as the data's columns), once each."""
+    from grammar.schema import canonical_name
+
+    out = list(given)
+    for name in more:
+        column = names.get(canonical_name(name), name)
+        if column not in out:
+            out.append(column)
+    return tuple(out)
+
+
 def cache_dir() -> Path:
     """Where trained default models are cached: ``$ASKMODEL_CACHE`` or ``~/.cache/askmodel``."""
     root = os.environ.get("ASKMODEL_CACHE")
@@ -129,6 +141,7 @@ class Workspace:
         split_column: str | None = None,
         notes: Sequence[str] = (),
         dask_scheduler: Any = None,
+        feature_notes: Any = None,
     ) -> None:
         """``training_rows`` (one True/False per row of ``frame``) or ``split_column`` (a column
         saying train/test, dropped from the features) tell which rows the model was trained on,
@@ -181,7 +194,16 @@ class Workspace:
             raise ValueError("give a fitted model (or a model_loader that returns one)")
         self._model = model
         self._model_loader = model_loader
-        self.feature_descriptions = dict(feature_descriptions or {})
+        from dialogue.feature_file import load_feature_notes
+
+        # a feature description file (path, mapping or FeatureNotes): words, units, what may change
+        self.feature_notes = load_feature_notes(feature_notes)
+        if self.feature_notes is not None:
+            self.feature_notes.check_features(c for c in frame.columns if c != self.target)
+        self.feature_descriptions = {
+            **dict(feature_descriptions or {}),
+            **(self.feature_notes.descriptions() if self.feature_notes else {}),
+        }
         self.schema: DatasetSchema = DatasetSchema.from_frame(
             frame, self.target, feature_descriptions=self.feature_descriptions
         )
@@ -205,6 +227,18 @@ class Workspace:
             for c in (no_decrease if no_decrease is not None else
                       [c for c in self.X.columns if canonical_name(c) in NO_DECREASE_NAMES])
         )
+        notes = self.feature_notes
+        # the file adds to what the column names say; it never removes a constraint
+        self.immutable = _merged(self.immutable, notes.immutable() if notes else (), names)
+        self.no_decrease = _merged(self.no_decrease, notes.no_decrease() if notes else (), names)
+        self.no_increase: tuple[str, ...] = _merged((), notes.no_increase() if notes else (),
+                                                    names)
+        self.bounds: dict[str, tuple[float, float]] = {
+            names.get(canonical_name(k), k): v for k, v in (notes.bounds() if notes else {}).items()
+        }
+        self.units: dict[str, str] = {
+            names.get(canonical_name(k), k): v for k, v in (notes.units() if notes else {}).items()
+        }
         self._lock = threading.RLock()
         self._answers_lock = threading.Lock()
         self._answers = 0  # answers being computed now (see ``answering``)
@@ -301,11 +335,16 @@ class Workspace:
         split_column: str | None = None,
         test_path: str | os.PathLike | None = None,
         dask_scheduler: Any = None,
+        feature_notes: Any = None,
     ) -> Workspace:
         """Read a CSV (or Parquet) file and a model file; without a model, train a default one.
 
         ``split_column`` or ``test_path`` (a second file of held-out rows with the same columns)
-        say which rows the model was not trained on; see ``build``."""
+        say which rows the model was not trained on; see ``build``. ``feature_notes``: a feature
+        description file (``dialogue.feature_file``), read before the model is loaded."""
+        from dialogue.feature_file import load_feature_notes
+
+        feature_notes = load_feature_notes(feature_notes)
         from dialogue.data_checks import read_table
 
         data = read_table(data_path)
@@ -334,7 +373,7 @@ class Workspace:
                               class_names=class_names, feature_descriptions=feature_descriptions,
                               fallback=fallback, data_name=Path(data_path).name,
                               notes=(*data.notes, *(test.notes if test is not None else ())),
-                              dask_scheduler=dask_scheduler)
+                              dask_scheduler=dask_scheduler, feature_notes=feature_notes)
         workspace.adapter  # noqa: B018 - validate the model against the data now
         if preparing is not None:  # ready before the first question, not competing with it
             preparing.join(timeout=PREPARE_WAIT_SECONDS)

@@ -348,3 +348,15 @@ def test_chat_reports_a_misconfigured_fallback(csv_with_id: Path, monkeypatch, c
                  "--index-col", "record_id", "--fallback", "openai"])
     assert code == 2
     assert "ASKMODEL_LLM_BASE_URL" in capsys.readouterr().err
+
+
+def test_chat_reads_a_feature_description_file(csv_with_id: Path, capsys) -> None:
+    """``chat --descriptions``: a typo in the file is one line naming it (exit code 2)."""
+    notes = csv_with_id.with_name("notes.yaml")
+    notes.write_text("features:\n  cholestrol: {unit: mg/dl}\n")
+    code = main(["chat", "--data", str(csv_with_id), "--target", "outcome", "--index-col",
+                 "record_id", "--descriptions", str(notes)])
+    assert code == 2
+    assert "'cholestrol'" in capsys.readouterr().err
+    assert main(["chat", "--data", str(csv_with_id), "--target", "outcome",
+                 "--descriptions", str(notes.with_name("missing.yaml"))]) == 2

@@ -32,7 +32,8 @@ def client(url: str):
 
 
 def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trusted: bool,
-                split: str = "(not known)", test: Path | None = None) -> str:
+                split: str = "(not known)", test: Path | None = None,
+                descriptions: Path | None = None) -> str:
     """Call the upload endpoint like the side panel does; returns the status message."""
     handle = gradio_client.handle_file
     outputs = c.predict(
@@ -43,6 +44,7 @@ def load_upload(c, csv: Path, target: str, index: str, model: Path | None, trust
         trusted,
         split,
         handle(str(test)) if test is not None else None,
+        handle(str(descriptions)) if descriptions is not None else None,
         api_name="/load_upload",
     )
     return outputs[-1]
@@ -139,11 +141,17 @@ def test_chat_answer_has_chart_and_collapsible_understanding(app_url: str) -> No
     assert plots[0]["value"]["path"].endswith(".png")
     with urllib.request.urlopen(plots[0]["value"]["url"], timeout=30) as response:
         assert response.read(8) == b"\x89PNG\r\n\x1a\n"
-    understood = history[-1]
-    assert understood["metadata"]["title"] == "How I understood your question"
-    assert understood["metadata"]["status"] == "done"  # rendered collapsed
-    assert "important" in understood["content"][0]["text"]
-    assert understood["options"], "follow-up suggestions are offered under the answer"
+    answer_text = history[1]["content"][0]["text"]
+    assert answer_text.startswith("*I read this as: all patients — "), answer_text
+    assert "importance" in answer_text.split("\n")[0]
+    details = history[-1]
+    assert details["metadata"]["title"] == "Details: program, confidence, time"
+    assert details["metadata"]["status"] == "done"  # rendered collapsed
+    text = details["content"][0]["text"]
+    assert "Program: `important" in text
+    assert re.search(r"reading: (sure|fairly sure|unsure) · \d+\.\d s", text), text
+    assert "parser" not in text and "rules" not in text and "%" not in text
+    assert details["options"], "follow-up suggestions are offered under the answer"
 
 
 def test_clarifying_options_become_clickable_suggestions(app_url: str) -> None:
@@ -303,3 +311,159 @@ def test_transcript_exports_keep_every_turn() -> None:
     offered = [(s.label, s.message) for s in suggestions_for(unclear)]
     assert offered[:2] == [("what is the average glucose?",) * 2,
                            ("how important is glucose?",) * 2]
+
+
+def test_every_answer_starts_with_how_the_question_was_read() -> None:
+    """The reading is one plain line above the answer; the details keep the program, the
+    confidence in words and the time, and no parser jargon."""
+    from dialogue.app_support import answer_markdown, confidence_words, understood_markdown
+
+    turn = Turn("what does the model predict for patients with mean radius above 17.5?",
+                "The model predicts **malignant** for 80 of them.",
+                "filter mean_radius greater than 17.5 and predict [E]",
+                "Patients with mean radius above 17.5 — what the model predicts", True, 0.93,
+                "rules", seconds=0.42)
+    shown = answer_markdown(turn)
+    assert shown.splitlines()[0] == (
+        "*I read this as: patients with mean radius above 17.5 — what the model predicts*")
+    details = understood_markdown(turn)
+    assert "Program: `filter mean_radius greater than 17.5 and predict [E]`" in details
+    assert "reading: sure · 0.4 s" in details
+    assert "rules" not in details and "parser" not in details
+    assert [confidence_words(c) for c in (0.99, 0.85, 0.7, 0.6, 0.55, None)] == [
+        "sure", "sure", "fairly sure", "fairly sure", "unsure", None]
+    unsure = Turn("q", "a", "countdata [E]", "All patients — count them", True, 0.52, "nl")
+    assert "not sure" in answer_markdown(unsure).splitlines()[0]
+    asked = Turn("sugar?", "Did you mean…", "", "", False, 0.4, "nl", options=("a", "b"))
+    assert not answer_markdown(asked).startswith("*I read this as")
+    assert "I read this as: patient 3" in transcript_markdown(
+        [Turn("why?", "Because.", "filter id 3 and explain features [E]", "Patient 3 — why",
+              True, 0.9, "rules")], "T")
+
+
+def _buttons(history: list[dict]) -> list[str]:
+    return [option["value"] for option in history[-1]["options"] or []]
+
+
+def test_a_follow_up_button_keeps_its_patient_and_is_recorded_by_its_words(app_url: str) -> None:
+    """After a counterfactual for patient 1, "how sure" is about patient 1, and the chat and the
+    export record the button's words, not "yes"."""
+    c = client(app_url)
+    history = c.predict("what would change the prediction for patient 1?", [], api_name="/chat")
+    buttons = _buttons(history)
+    sure = [b for b in buttons if b.startswith("Yes, see how sure the model is")]
+    assert sure == ["Yes, see how sure the model is for patient 1"], buttons
+    history = c.predict(sure[0], history, api_name="/chat")
+    user = [m for m in history if m["role"] == "user"][-1]
+    assert user["content"][0]["text"] == sure[0]
+    answer = [m for m in history if m["role"] == "assistant"][-2]["content"][0]["text"]
+    assert answer.startswith("*I read this as a yes to my suggestion: patient 1 — how likely"), answer
+    assert "for patient 1" in answer.lower() and "569" not in answer, answer
+    markdown = Path(exported_path(c.predict(api_name="/export_md"))).read_text(encoding="utf-8")
+    assert "## 2. Yes, see how sure the model is for patient 1" in markdown
+    assert "## 2. yes" not in markdown
+
+
+def test_buttons_under_a_group_answer_name_the_group(app_url: str) -> None:
+    c = client(app_url)
+    history = c.predict("how many patients have mean radius above 17.5?", [], api_name="/chat")
+    buttons = _buttons(history)
+    assert buttons and all("mean radius above 17.5" in b for b in buttons), buttons
+    pressed = next(b for b in buttons if "accurate" in b)
+    history = c.predict(pressed, history, api_name="/chat")
+    answer = [m for m in history if m["role"] == "assistant"][-2]["content"][0]["text"]
+    assert "patients with mean radius above 17.5" in answer.split("\n")[0], answer
+
+
+def test_no_two_buttons_under_one_answer_mean_the_same() -> None:
+    """The offer ("why?") and the usual next step ("why?") run the same program: shown once."""
+    turn = Turn("what does the model predict for patient 12?", "Malignant.",
+                "filter id 12 and predict [E]", "Patient 12 — what the model predicts", True,
+                0.95, "nl", followup="Would you like to know why the model predicts this?",
+                context="patient 12", offer_program="previousfilter and explain features [E]",
+                offer_about_rows=True)
+    shown = suggestions_for(turn)
+    assert [s.label for s in shown] == [
+        "Yes, know why the model predicts this for patient 12",
+        "What would change the outcome for patient 12?",
+    ]
+    assert len({s.program for s in shown}) == len(shown)
+    assert all(s.label == s.message for s in shown), "the chat records what the button says"
+
+
+def test_loading_new_data_asks_first_and_keeps_the_old_chat_exportable(upload_files) -> None:
+    """With questions in the chat, Load (and Back) ask before replacing the conversation; once
+    replaced, the old conversation is still in both exports."""
+    from dialogue import Workspace
+    from tests.app.test_progress_message import _app_module
+
+    module = _app_module()
+    frame = make_loan_data(80, seed=3).drop(columns=["applicant_id"])
+    app = module.AskModelApp(demo_workspace=lambda: Workspace.build(frame, "approved"),
+                             warm=False, demo_label="Start data")
+    session = app.new_session()
+    *_, (history, session) = app.respond("how many rows are there?", [], session)
+    inputs = [str(upload_files["csv"]), "approved", "applicant_id", str(upload_files["skops"]),
+              False, "(not known)", None, None]
+    asked = app.upload_clicked(*inputs, session)
+    new, _panel, _examples, chat, replace_button, status = asked
+    assert new is session and session.turns, "nothing is replaced before the user says so"
+    assert chat == {"__type__": "update"} and replace_button["visible"] is True
+    assert status.startswith("⚠️ Loading this data starts a new conversation; this one has 1 "
+                             "question."), status
+    new, _panel, _examples, chat, replace_button, status = app.replace_confirmed(*inputs, session)
+    assert status.startswith("✅ Loaded **loans.csv**"), status
+    assert chat == [] and replace_button["visible"] is False and not new.turns
+    assert new.earlier[0][0] == "Start data"
+    markdown = Path(app.export(new, "md")).read_text(encoding="utf-8")
+    assert "# Earlier conversation — Start data" in markdown
+    assert "## 1. how many rows are there?" in markdown
+    payload = json.loads(Path(app.export(new, "json")).read_text(encoding="utf-8"))
+    assert payload["earlier_conversations"][0]["turns"][0]["question"] == (
+        "how many rows are there?")
+    *_, (history, new) = app.respond("how accurate is the model?", [], new)
+    back = app.back_clicked(new)
+    assert back[0] is new and "Going back to the demo starts a new conversation" in back[-1]
+    again = app.replace_confirmed(*inputs, new)
+    assert again[-1] == "Back on the demo." and len(again[0].earlier) == 2
+
+
+def test_an_empty_chat_loads_at_once_and_a_description_file_is_used(upload_files,
+                                                                    tmp_path: Path) -> None:
+    from dialogue import Workspace
+    from tests.app.test_progress_message import _app_module
+
+    module = _app_module()
+    frame = make_loan_data(80, seed=3).drop(columns=["applicant_id"])
+    app = module.AskModelApp(demo_workspace=lambda: Workspace.build(frame, "approved"),
+                             warm=False)
+    notes = tmp_path / "loans.yaml"
+    notes.write_text("features:\n  income: {description: yearly income in thousands}\n")
+    inputs = [str(upload_files["csv"]), "approved", "applicant_id", str(upload_files["skops"]),
+              False, "(not known)", None, str(notes)]
+    new, panel, _examples, _chat, _button, status = app.upload_clicked(*inputs,
+                                                                       app.new_session())
+    assert status.startswith("✅"), status
+    from dialogue.app_support import features_table_markdown
+
+    assert "yearly income in thousands" in features_table_markdown(new.workspace)
+    assert "Features of the data" in panel
+    notes.write_text("features:\n  incme: {unit: k$}\n")
+    refused = app.upload_clicked(*inputs, app.new_session())[-1]
+    assert refused.startswith("⚠️") and "'incme'" in refused, refused
+    bad = app.upload_clicked(*inputs[:-1], str(upload_files["csv"]), app.new_session())[-1]
+    assert bad.startswith("⚠️") and "not a feature description file" in bad, bad
+
+
+def test_after_a_yes_the_buttons_follow_what_ran() -> None:
+    """A "yes" to "how sure" ran a likelihood for patient 1: the next steps are those of a
+    prediction for patient 1, and the offer's own meaning is not repeated."""
+    turn = Turn("Yes, see how sure the model is for patient 1", "97.9% malignant.",
+                "followup [E]", "Yes to my suggestion: Patient 1 — how likely", True, 1.0,
+                "button", followup="Would you like to know why the model predicts this?",
+                context="patient 1", offer_program="previousfilter and explain features [E]",
+                offer_about_rows=True, ran="previousfilter and likelihood [E]", one_row=True)
+    assert [s.label for s in suggestions_for(turn)] == [
+        "Yes, know why the model predicts this for patient 1",
+        "What would change the outcome for patient 1?",
+    ]

@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 ANSWER_TIMEOUT_MS = 120_000
+DETAILS = "Details: program, confidence, time"
 
 pytestmark = pytest.mark.browser
 
@@ -77,25 +78,28 @@ def test_asking_shows_the_answer_and_a_chart(page, artifacts_dir: Path) -> None:
     chart = chat.locator("img").first
     chart.wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert chart.evaluate("img => img.naturalWidth") > 100
-    understood = chat.get_by_text("How I understood your question").last
-    understood.wait_for()
+    # how the question was read is in plain sight, above the answer
+    chat.get_by_text(re.compile(r"^I read this as: all patients")).last.wait_for()
+    details = chat.get_by_text(DETAILS).last
+    details.wait_for()
     page.wait_for_timeout(500)  # let the chat finish scrolling
     page.screenshot(path=str(artifacts_dir / "browser-chat.png"))
-    understood.click()  # the collapsible box opens and shows the program
-    chat.get_by_text("important").last.wait_for()
+    details.click()  # the collapsed details open and show the program and the confidence
+    chat.get_by_text(re.compile(r"^Program:")).last.wait_for()
+    assert "parser:" not in chat.inner_text()
     assert page.locator("#askmodel-stop").is_hidden()
     assert page.locator("#askmodel-send").is_visible()
 
 
 def test_example_questions_are_one_click(page, artifacts_dir: Path) -> None:
     chat = page.locator("#askmodel-chat")
-    before = chat.get_by_text("How I understood your question").count()
+    before = chat.get_by_text(DETAILS).count()
     example = page.locator("#askmodel-examples button", has_text="accurate").first
     example.click()
     page.wait_for_function(
         """n => [...document.querySelectorAll('#askmodel-chat *')]
                .filter(e => e.childElementCount === 0 &&
-                            e.textContent.includes('How I understood your question')).length > n""",
+                            e.textContent.includes('Details: program')).length > n""",
         arg=before,
         timeout=ANSWER_TIMEOUT_MS,
     )

@@ -182,3 +182,43 @@ def test_clinic_dialogues_run_with_gold_parses(clinic_workspace):
 
 def test_workspace_demo_is_built_once():
     assert Workspace.demo() is Workspace.demo()
+
+
+def test_the_reading_and_the_context_name_the_previous_rows(conv):
+    """ "previousfilter" is spelled out in the reading, and a follow-up button's program runs
+    under the button's words (recorded as such), about the rows it was offered for."""
+    conv.run_program("filter age greater than 50 and countdata [E]")
+    assert conv.context_words() == "patients with age above 50"
+    reply = conv.run_program("previousfilter and predict [E]")
+    assert reply.understood.startswith("Patients with age above 50 — ")
+    offer = conv.offered
+    assert offer is not None
+    pressed = conv.follow("followup [E]", "Yes, see more for patients with age above 50")
+    assert pressed.ok and pressed.understood.startswith("Yes to my suggestion: Patients with age")
+    assert conv.history[-1].message == "Yes, see more for patients with age above 50"
+    conv.run_program("filter id 3 and change age set 40 and predict [E]")
+    assert conv.context_words() == "patient 3 if age set to 40"
+    conv.run_program("score accuracy [E]")
+    assert conv.context_words() is None
+
+
+def test_previous_rows_are_spelled_out_with_their_joins_and_what_ifs(conv):
+    from dialogue.conversation import resolve_previous
+    from grammar.language import parse_program
+
+    schema = conv.workspace.schema
+
+    def program(text):
+        return parse_program(text, schema)
+
+    before = program("filter age greater than 50 or filter smoker true and change age increase "
+                     "5 and predict [E]")
+    offered = program("previousfilter and likelihood [E]")
+    assert str(resolve_previous(offered, before)) == (
+        "filter age greater than 50 or filter smoker true and change age increase 5 and "
+        "likelihood [E]")
+    narrowed = program("previousfilter and filter sex female and countdata [E]")
+    assert str(resolve_previous(narrowed, program("filter id 3 and predict [E]"))) == (
+        "filter id 3 and filter sex female and countdata [E]")
+    assert str(resolve_previous(offered, None)) == "likelihood [E]"
+    assert resolve_previous(before, offered) is before

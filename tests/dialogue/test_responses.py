@@ -54,8 +54,10 @@ def test_plain_numbers_have_three_significant_digits_and_no_float_noise():
 
 def test_a_small_change_shows_enough_digits_to_be_seen():
     assert _from_to(0.1431, 0.1426) == "0.1431 to 0.1426"
-    assert _from_to(2215.0, 2214.6) == "2215 to 2214.6"
+    assert _from_to(2215.0, 2214.6) == "2215.0 to 2214.6"  # both written the same way
     assert _from_to(109.5, 102.1) == "109.5 to 102.1"
+    assert _from_to(58000, 9500) == "58,000 to 9,500"
+    assert _from_to(781.0, 658.8) == "781.0 to 658.8"
     assert _from_to("north", "south") == "north to south"
 
 
