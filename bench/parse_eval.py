@@ -13,8 +13,9 @@ before.
 Each question goes through the same code path as ``python -m dialogue parse`` (the parser the
 product builds, with its asking threshold), in process, so the timings are per question.
 
-Reported: exact match; asked (``clarify``) or declined (empty parse with an error) rate; the
-accuracy on the questions answered without asking; expected calibration error of the reported
+Reported: exact match (answered, and right); the best reading's exact match whether or not it
+asks; asked (``clarify``) or declined (empty parse with an error) rate; the accuracy on the
+questions answered without asking; how often an asked question offers the right reading; expected calibration error of the reported
 confidence (10 equal-width bins, over the answered questions); p50/p95 milliseconds; per
 operation (the gold program's operations) and per clause kind (precision/recall over clauses).
 """
@@ -50,6 +51,8 @@ class Outcome:
     declined: bool
     confidence: float
     seconds: float
+    best_correct: bool = False  # the best reading is right (asked or not)
+    offered_correct: bool = False  # asked, and the right reading is among the options
 
 
 @dataclass
@@ -71,6 +74,9 @@ class Report:
             "asked": sum(o.asked for o in self.outcomes) / n,
             "answered_accuracy": (sum(o.correct for o in answered) / len(answered)
                                   if answered else 0.0),
+            "best_reading": sum(o.best_correct for o in self.outcomes) / n,
+            "asked_offers_right": (sum(o.offered_correct for o in self.outcomes)
+                                   / max(sum(o.asked for o in self.outcomes), 1)),
             "ece": expected_calibration_error(
                 [o.confidence for o in answered], [o.correct for o in answered]),
             "p50_ms": statistics.median(times) * 1000,
@@ -212,8 +218,13 @@ def evaluate(items: list[Item], data: str, target: str, index_col: str | None,
             not record["parse"] and bool(record.get("options")))
         declined = not record["parse"] and not asked
         correct = bool(record["parse"]) and program_of(record["parse"]) == program_of(item.gold)
+        offered = [o["parse"] for o in record.get("options") or []]
+        offered_correct = asked and any(program_of(o) == program_of(item.gold) for o in offered)
+        best = record["parse"] or (offered[0] if asked and offered else "")
+        best_correct = bool(best) and program_of(best) == program_of(item.gold)
         report.outcomes.append(Outcome(item, record["parse"], correct, asked, declined,
-                                       float(record.get("confidence") or 0.0), seconds))
+                                       float(record.get("confidence") or 0.0), seconds,
+                                       best_correct, offered_correct))
     return report
 
 
@@ -248,10 +259,12 @@ def per_clause(report: Report) -> dict[str, tuple[float, float, int]]:
 def print_report(name: str, report: Report, misses: int) -> None:
     s = report.summary()
     print(f"\n## {name}\n")
-    print("| questions | exact | asked or declined | answered accuracy | ECE | p50 ms | p95 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    print(f"| {s['questions']} | {s['exact']:.1%} | {s['asked_or_declined']:.1%} | "
-          f"{s['answered_accuracy']:.1%} | {s['ece']:.3f} | {s['p50_ms']:.1f} | "
+    print("| questions | exact | best reading | asked or declined | answered accuracy | "
+          "asked: right one offered | ECE | p50 ms | p95 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(f"| {s['questions']} | {s['exact']:.1%} | {s['best_reading']:.1%} | "
+          f"{s['asked_or_declined']:.1%} | {s['answered_accuracy']:.1%} | "
+          f"{s['asked_offers_right']:.1%} | {s['ece']:.3f} | {s['p50_ms']:.1f} | "
           f"{s['p95_ms']:.1f} |")
     print("\nper operation (exact match of questions whose gold has it):")
     for kind, (ok, n) in sorted(per_operation(report).items(), key=lambda kv: -kv[1][1]):

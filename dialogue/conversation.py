@@ -278,6 +278,12 @@ class Conversation:
                 clarifying_question(options), options=options,
                 confidence=parsed.confidence, source=parsed.source or "clarify",
                 started=started))
+        if parsed.program is None and getattr(parsed, "unknown_id", None):
+            from dialogue.executor import unknown_id
+
+            return self._record(text, None, self._failure(
+                str(unknown_id(ws, parsed.unknown_id)), options=suggestions(ws),
+                confidence=parsed.confidence, source=parsed.source, started=started))
         if parsed.program is None:
             options = tuple(parsed.options) or suggestions(ws)
             lead = parsed.error or "Sorry, I didn't understand that."

