@@ -278,7 +278,7 @@ class Conversation:
                 clarifying_question(options), options=options,
                 confidence=parsed.confidence, source=parsed.source or "clarify",
                 started=started))
-        if parsed.program is None and getattr(parsed, "unknown_id", None):
+        if parsed.program is None and parsed.unknown_id:
             from dialogue.executor import unknown_id
 
             return self._record(text, None, self._failure(

@@ -6,6 +6,7 @@ the session, and is stopped at the end. Its log goes to ``artifacts/app-server.l
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -72,9 +73,31 @@ def app_url(artifacts_dir: Path) -> Iterator[str]:
         wait_until_up(url, process, log, START_TIMEOUT_S)
         yield url
     finally:
-        process.terminate()
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a served app: politely, then for sure."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright, or a skip when either is missing."""
+    from tests.app.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (run scripts/install_browser.sh)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                              headless=True)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            yield launched
+        finally:
+            launched.close()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.test_browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS
+from tests.app.conftest import chromium
+from tests.app.test_browser import ANSWER_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"laptop": (1366, 900), "phone": (390, 844)}
@@ -21,16 +22,8 @@ WIDTHS = {"laptop": (1366, 900), "phone": (390, 844)}
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (run scripts/install_browser.sh)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                              headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_page(browser, app_url: str, width: str):

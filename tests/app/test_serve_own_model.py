@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import ROOT, free_port, wait_until_up
+from tests.app.conftest import ROOT, chromium, free_port, stop_process, wait_until_up
 from tests.app.test_app_client import client, fit_pipeline, make_loan_data
 
 gradio_client = pytest.importorskip("gradio_client")
@@ -60,15 +60,6 @@ def _start(args: list[str], env_extra: dict[str, str], log: Path) -> tuple[subpr
     return process, f"http://127.0.0.1:{port}/"
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def served_url(loan_files, artifacts_dir: Path) -> Iterator[str]:
     """``python app.py --data loans.csv --target approved --model loans.skops ...``."""
@@ -81,7 +72,7 @@ def served_url(loan_files, artifacts_dir: Path) -> Iterator[str]:
         wait_until_up(url, process, log, 240)
         yield url
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def test_the_app_started_on_a_csv_and_a_skops_model_answers(served_url: str) -> None:
@@ -243,26 +234,16 @@ def test_the_blocks_render_inside_another_gradio_app() -> None:
 
 @pytest.mark.browser
 def test_the_served_app_answers_in_the_browser(served_url: str, artifacts_dir: Path) -> None:
-    from tests.app.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (run scripts/install_browser.sh)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        try:
-            tab = browser.new_page(viewport={"width": 1366, "height": 900})
-            tab.goto(served_url)
-            tab.wait_for_selector("#askmodel-input textarea", timeout=60_000)
-            assert "loans.csv" in tab.locator("#askmodel-panel").inner_text()
-            tab.fill("#askmodel-input textarea", "how many applicants are older than 50?")
-            tab.click("#askmodel-send")
-            tab.locator("#askmodel-chat").get_by_text(
-                "I read this as: applicants with age above 50").wait_for(timeout=120_000)
-            tab.screenshot(path=str(artifacts_dir / "issue11-laptop-served-own-model.png"))
-        finally:
-            browser.close()
+    with chromium() as browser:
+        tab = browser.new_page(viewport={"width": 1366, "height": 900})
+        tab.goto(served_url)
+        tab.wait_for_selector("#askmodel-input textarea", timeout=60_000)
+        assert "loans.csv" in tab.locator("#askmodel-panel").inner_text()
+        tab.fill("#askmodel-input textarea", "how many applicants are older than 50?")
+        tab.click("#askmodel-send")
+        tab.locator("#askmodel-chat").get_by_text(
+            "I read this as: applicants with age above 50").wait_for(timeout=120_000)
+        tab.screenshot(path=str(artifacts_dir / "issue11-laptop-served-own-model.png"))
 
 
 def test_a_space_configured_by_variables_only_answers(loan_files, artifacts_dir: Path) -> None:
@@ -277,4 +258,4 @@ def test_a_space_configured_by_variables_only_answers(loan_files, artifacts_dir:
         answer = client(url).predict("how accurate is the model?", api_name="/ask")
         assert answer["ok"] is True and answer["dataset"] == "loans.csv", answer
     finally:
-        _stop(process)
+        stop_process(process)
