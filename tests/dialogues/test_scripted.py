@@ -7,7 +7,7 @@ dataset and shared (read-only) by its dialogues.
 Two things are pinned separately. Each dialogue's *answers* must state their facts: a turn that
 names its program is answered by running that program, so the engines and the prose are tested
 exactly. The learned parser's *readings* of the same turns are scored together: it must read at
-least ``READ_AS_SCRIPTED`` of all scripted turns exactly as written (a rate, measured with the
+least ``READ_AS_SCRIPTED`` of the scripted turns on each dataset exactly as written (a rate, measured with the
 committed model, because a learned reader is judged by how often it is right).
 """
 
@@ -29,7 +29,9 @@ from dialogue.scripted import (
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = sorted(HERE.glob("*.yaml"))
-READ_AS_SCRIPTED = 0.72  # measured 74.4% of 246 turns with the committed model (asking counts as a miss)
+# measured with the committed model, asking counted as a miss: the demo's scripts 67.9% of 53
+# turns, the clinic's 76.2% of 193 (they are scored apart: the clinic data may be absent)
+READ_AS_SCRIPTED = {"demo": 0.65, "clinic": 0.73}
 
 
 def _cases() -> list:
@@ -70,18 +72,22 @@ def test_scripted_dialogue_states_its_facts(path: Path, name: str) -> None:
     assert not failed, "\n".join(failed)
 
 
-def test_the_parser_reads_scripted_turns_as_scripted() -> None:
+@pytest.mark.parametrize("dataset", sorted(READ_AS_SCRIPTED))
+def test_the_parser_reads_scripted_turns_as_scripted(dataset: str) -> None:
     scored: list[TurnOutcome] = []
     for case in _cases():
+        path, _ = case.values
+        if load_script(path).dataset.demo != (dataset == "demo"):
+            continue
         try:
             scored.extend(o for o in _outcomes(*case.values) if o.expected_parse is not None)
         except ScriptSkipped:
             continue
     if not scored:
-        pytest.skip("no script could run")
+        pytest.skip(f"no {dataset} script could run")
     misread = [f"{o.script} / {o.dialogue} / turn {o.turn}: {o.user!r}: expected "
                f"{normalize_program(o.expected_parse or '')!r}, read {normalize_program(o.parse)!r}"
                for o in scored if not o.parse_matches]
     rate = 1 - len(misread) / len(scored)
-    assert rate >= READ_AS_SCRIPTED, (
+    assert rate >= READ_AS_SCRIPTED[dataset], (
         f"{rate:.1%} of {len(scored)} scripted turns read as scripted:\n" + "\n".join(misread))
