@@ -22,6 +22,7 @@ The space actually used is detected by comparing ``base + sum`` with the model's
 
 from __future__ import annotations
 
+import copy
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -111,8 +112,6 @@ def _internal_tree_explainer(explainer: Any) -> Any:
     slower than shap's C++ code on the same trees (same values to 3e-6); the copy shares the
     parsed trees and only changes which code runs.
     """
-    import copy
-
     internal = copy.copy(explainer)
     internal.model = copy.copy(explainer.model)
     internal.model.model_type = "internal"
@@ -129,9 +128,17 @@ def _tree_chunk(explainer: Any, X: np.ndarray, interaction: bool = False) -> np.
 
 
 def _kernel_chunk(explainer: Any, X: Any, nsamples: Any) -> np.ndarray:
+    """Module-level (picklable) worker: kernel SHAP of one chunk of raw rows.
+
+    shap's ``KernelExplainer`` keeps each call's sample matrices on itself (``maskMatrix``,
+    ``nsamplesAdded``, ...), so two threads sharing one (the app's warm-up and an answer) corrupt
+    each other's samples; a shallow copy per call gives each its own while sharing the model and
+    the background data.
+    """
+    own = copy.copy(explainer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return np.asarray(explainer.shap_values(X, nsamples=nsamples, silent=True))
+        return np.asarray(own.shap_values(X, nsamples=nsamples, silent=True))
 
 
 class ShapEngine:

@@ -70,3 +70,17 @@ def test_binary_boosted_model_explains_class_0_in_the_stated_space(binary_gb, n_
     np.testing.assert_allclose(att.output, expected, atol=1e-6)
     if space == "probability":
         assert 0.0 <= att.base_value <= 1.0
+
+
+def test_kernel_explanations_in_several_threads_at_once_each_get_their_own_samples(
+        binary_logreg):
+    """The app's warm-up and an answer explain with one shared engine at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = ShapEngine(binary_logreg.adapter, binary_logreg.X)
+    rows = [binary_logreg.X.iloc[[i]] for i in range(8)]
+    alone = [engine.attribution(r).values for r in rows]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda r: engine.attribution(r).values, rows * 3))
+    for i, values in enumerate(together):
+        np.testing.assert_allclose(values, alone[i % len(rows)], atol=1e-6)
