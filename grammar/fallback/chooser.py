@@ -24,6 +24,7 @@ from grammar.fallback.options import describe
 from grammar.fallback.retrieval import ExampleRetriever
 from grammar.language import ProgramGrammar
 from grammar.nl_parser import NaturalLanguageParser, ParseContext, ParseResult
+from grammar.parse.result import Candidate
 from grammar.printer import format_number, to_text
 from grammar.schema import DatasetSchema
 
@@ -93,13 +94,6 @@ def build_prompt(schema: DatasetSchema, examples: Sequence[Example], utterance: 
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    program: p.Program
-    first_stage: float  # the first stage's confidence in this reading (0 if it did not read it)
-    lm_logprob: float | None  # the language model's log-probability of the program
-
-
 class FallbackParser:
     """First-stage parser plus the language-model fallback and clarifying options.
 
@@ -128,8 +122,6 @@ class FallbackParser:
         self._retriever = retriever
         self._examples: tuple[Example, ...] | None = None
         self._lock = threading.Lock()
-        self.last_timing: dict[str, float] = {}  # seconds per step of the last parse
-        self.last_candidates: tuple[Candidate, ...] = ()  # what the last fallback weighed
 
     def __repr__(self) -> str:
         return f"FallbackParser(backend={self._lm_factory is not None}, config={self.config})"
@@ -179,7 +171,7 @@ class FallbackParser:
         except Exception as error:  # noqa: BLE001 - a first-stage bug must not end the turn
             log.exception("first-stage parser failed")
             first = ParseResult(None, 0.0, "learned", error=f"{type(error).__name__}")
-        self.last_timing = {"first": time.perf_counter() - started}
+        timing = {"first": time.perf_counter() - started}
         if first.program is None and (first.unknown_features or first.courtesy
                                        or first.unsupported or first.unknown_id):
             # a missing feature or a thank-you: the model would only guess another program
@@ -188,10 +180,10 @@ class FallbackParser:
         lm = None if confident else self._backend()
         if lm is None:
             return self._without_fallback(first)
-        candidates = self._candidates(first, utterance, context, lm)
-        self.last_candidates = tuple(candidates)
-        self.last_timing["total"] = time.perf_counter() - started
-        return self._decide(first, candidates)
+        candidates = self._candidates(first, utterance, context, lm, timing)
+        timing["total"] = time.perf_counter() - started
+        return replace(self._decide(first, candidates), candidates=tuple(candidates),
+                       timing=tuple(timing.items()))
 
     def _without_fallback(self, first: ParseResult) -> ParseResult:
         if first.program is not None and first.confidence >= self.config.ask_below:
@@ -206,7 +198,8 @@ class FallbackParser:
                            options=tuple(describe(r, self.schema) for r, _ in ranked))
 
     def _candidates(self, first: ParseResult, utterance: str, context: ParseContext,
-                    lm: TransformersLM | ChatEndpoint) -> list[Candidate]:
+                    lm: TransformersLM | ChatEndpoint,
+                    timing: dict[str, float]) -> list[Candidate]:
         readings: dict[p.Program, float] = {}
         if first.program is not None:
             readings[first.program] = first.confidence
@@ -214,13 +207,13 @@ class FallbackParser:
             readings.setdefault(program, confidence)
         t0 = time.perf_counter()
         examples = self.examples(clean_utterance(utterance))
-        self.last_timing["retrieval"] = time.perf_counter() - t0
+        timing["retrieval"] = time.perf_counter() - t0
         prompt = build_prompt(self.schema, examples, utterance)
         numbers = _numbers(utterance, context.previous)
         t0 = time.perf_counter()
         if isinstance(lm, ChatEndpoint):
             generated = self._from_endpoint(lm, prompt, numbers)
-            self.last_timing["lm"] = time.perf_counter() - t0
+            timing["lm"] = time.perf_counter() - t0
             out = [Candidate(prog, conf, None) for prog, conf in readings.items()]
             if generated is not None and generated not in readings:
                 out.append(Candidate(generated, 0.0, 0.0))
@@ -230,7 +223,7 @@ class FallbackParser:
         decoder = ConstrainedDecoder(self.walker(), lm, max_words=self.config.max_words,
                                      accept_end=has_operation)
         decoded = decoder.decode(prompt, numbers)
-        self.last_timing["lm"] = time.perf_counter() - t0
+        timing["lm"] = time.perf_counter() - t0
         out: list[Candidate] = []
         generated = self._valid(decoded.text)
         for program, confidence in readings.items():
@@ -241,7 +234,7 @@ class FallbackParser:
                 out.append(Candidate(program, confidence, logprob))
         if generated is not None and generated not in readings:
             out.append(Candidate(generated, 0.0, decoded.logprob))
-        self.last_timing["scoring"] = time.perf_counter() - t0 - self.last_timing["lm"]
+        timing["scoring"] = time.perf_counter() - t0 - timing["lm"]
         return out
 
     def _from_endpoint(self, lm: ChatEndpoint, prompt: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from grammar.program import Program
 
@@ -13,6 +13,15 @@ class ParseContext:
 
     previous: Program | None = None  # the previous turn's program
     offered_followup: bool = False  # the assistant ended its last reply with an offer
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A reading the language-model fallback weighed against the first stage's."""
+
+    program: Program
+    first_stage: float  # the first stage's confidence in this reading (0 if it did not read it)
+    lm_logprob: float | None  # the language model's log-probability of the program
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,10 @@ class ParseResult:
     # A whole number the question may mean as a row id, that no row has, in a question no
     # reading was found for: a later stage can say which ids exist instead of "not understood".
     unknown_id: str | None = None
+    # What the fallback weighed for this question and how long each step took (seconds): kept on
+    # the result, not on the shared parser, so concurrent conversations each see their own.
+    candidates: tuple[Candidate, ...] = field(default=(), compare=False)
+    timing: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:

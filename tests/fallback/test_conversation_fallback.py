@@ -212,6 +212,38 @@ def test_only_grammar_programs_execute_whatever_the_message_or_model(workspace, 
         assert grammar.parse_strict(str(program)) == program
 
 
+def test_two_conversations_at_once_through_one_fallback_each_get_their_own_candidates(
+        workspace):
+    """One parser serves every session: what its fallback weighed belongs to each answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    parser = FallbackParser(workspace.schema, first=workspace.first_stage,
+                            lm_factory=lambda: CharLM(target="countdata [E]"),
+                            config=FallbackConfig(threshold=1.01, ask_below=0.0, max_words=6))
+    questions = {"how many smokers are there?": workspace.first_stage.parse(
+                     "how many smokers are there?").program,
+                 "what is the average age?": workspace.first_stage.parse(
+                     "what is the average age?").program}
+    assert len(set(questions.values())) == 2
+
+    def session(question: str) -> list[set]:
+        conv = Conversation(workspace, parser=parser, figures=False)
+        weighed = []
+        for _ in range(6):
+            result = parser.parse(question)
+            weighed.append({c.program for c in result.candidates})
+            conv.ask(question)
+        return weighed
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = dict(zip(questions, pool.map(session, questions), strict=True))
+    for question, weighed in outcomes.items():
+        other = next(prog for q, prog in questions.items() if q != question)
+        for programs in weighed:
+            assert questions[question] in programs, question
+            assert other not in programs, question
+
+
 def test_an_injection_does_not_change_what_a_question_means(workspace):
     conv = workspace.conversation()
     plain = conv.ask("how many patients are older than 60?")
@@ -261,9 +293,10 @@ def test_default_offline_model_answers_through_a_conversation(workspace):
     """The real SmolLM2 backend end to end: load, retrieve, decode, choose, ask or answer."""
     conv = workspace.conversation(fallback="auto")
     assert conv.parser.enabled
+    consulted = conv.parser.parse(RAMBLING)
+    assert consulted.candidates, "the model should have been consulted"
+    assert dict(consulted.timing)["lm"] > 0
     reply = conv.ask(RAMBLING)
-    assert conv.parser.last_candidates, "the model should have been consulted"
-    assert conv.parser.last_timing["lm"] > 0
     grammar = ProgramGrammar(workspace.schema)
     programs = [reply.parse] if reply.parse else [o.program for o in reply.options]
     assert programs and all(grammar.parse_strict(text) for text in programs)
