@@ -282,10 +282,9 @@ class AskModelApp:
             seconds=time.perf_counter() - started,
             context=context,
             offer_program=str(offer) if offer is not None and reply.followup else None,
-            offer_about_rows=offer is not None and any(
-                type(c).__name__ == "PreviousFilter" for c in offer.clauses),
+            offer_about_rows=offer is not None and conversation.offer_is_about_rows,
             ran=ran_text,
-            one_row=_about_one_row(conversation),
+            one_row=conversation.about_one_row,
         )
 
     def turn_messages(self, turn: Turn, session: Session | None = None) -> list[dict[str, Any]]:
@@ -860,13 +859,6 @@ class AskModelApp:
             ).then(None, None, None, js=COLLAPSE_ON_PHONE_JS, api_visibility="undocumented")
         blocks.queue(default_concurrency_limit=4, max_size=256)
         return blocks
-
-
-def _about_one_row(conversation: Any) -> bool:
-    """Whether the conversation is about one row now (its rows are a single id)."""
-    context = getattr(conversation, "context_program", None)
-    filters = context.filters if context is not None else ()
-    return len(filters) == 1 and type(filters[0]).__name__ == "IdFilter"
 
 
 def _conversation_context(conversation: Any) -> tuple[str | None, Any]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from dialogue.results import NoticeResult
 from grammar import program as p
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,19 @@ class Conversation:
     @property
     def offered(self) -> p.Program | None:
         return self.state.offered
+
+    @property
+    def offer_is_about_rows(self) -> bool:
+        """Whether the follow-up offered last is about the rows the conversation is on now."""
+        offered = self.state.offered
+        return offered is not None and any(isinstance(c, p.PreviousFilter)
+                                           for c in offered.clauses)
+
+    @property
+    def about_one_row(self) -> bool:
+        """Whether the conversation is about one row now (its rows are a single id)."""
+        filters = self.context_program.filters if self.context_program is not None else ()
+        return len(filters) == 1 and isinstance(filters[0], p.IdFilter)
 
     def resolved(self, program: p.Program | None) -> p.Program | None:
         """``program`` with ``previousfilter`` spelled out as the previous turn's filters and
@@ -368,7 +382,7 @@ class Conversation:
             return self._failure(_friendly(exc), parse=str(program), understood=understood,
                                  confidence=confidence, source=source, started=started)
         notice = bool(outcome.results) and all(
-            type(res).__name__ == "NoticeResult" for res in outcome.results)
+            isinstance(res, NoticeResult) for res in outcome.results)
         text = "\n\n".join(render(ws, res) for res in outcome.results)
         offer_text = offer_question(ws, outcome.offer) if outcome.offer is not None else None
         if offer_text:
