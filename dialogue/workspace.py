@@ -646,7 +646,7 @@ def _build_default_model(X: pd.DataFrame, y: pd.Series, seed: int) -> Any:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    from grammar.schema import _target_kind
+    from grammar.schema import target_kind
 
     categorical = [c for c in X.columns
                    if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
@@ -660,7 +660,7 @@ def _build_default_model(X: pd.DataFrame, y: pd.Series, seed: int) -> Any:
     if numeric:
         steps.append(("numeric", SimpleImputer(strategy="median"), numeric))
     prep = ColumnTransformer(steps, verbose_feature_names_out=False)
-    task, _ = _target_kind(y)
+    task, _ = target_kind(y)
     if task == "classification":
         estimator = GradientBoostingClassifier(n_estimators=100, max_depth=2, random_state=seed)
     else:

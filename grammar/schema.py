@@ -223,7 +223,7 @@ class DatasetSchema:
                 )
             )
         target_series = frame[target]
-        task, labels = _target_kind(target_series)
+        task, labels = target_kind(target_series)
         return cls(
             features=tuple(features),
             target=str(target),
@@ -293,7 +293,7 @@ def _id_text(value: object) -> str:
     return str(_plain(value)).strip()
 
 
-def _target_kind(series: pd.Series) -> tuple[Literal["classification", "regression"], list]:
+def target_kind(series: pd.Series) -> tuple[Literal["classification", "regression"], list]:
     values = series.dropna().unique()
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if numeric:
