@@ -975,16 +975,16 @@ def model_info(ws: Any) -> r.ModelInfoResult:
 
 
 def regression_metrics(truth: np.ndarray, preds: np.ndarray) -> tuple[r.MetricValue, ...]:
+    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+
     truth = truth.astype(float)
     preds = preds.astype(float)
-    errors = preds - truth
-    mae = float(np.mean(np.abs(errors)))
-    rmse = float(np.sqrt(np.mean(errors ** 2)))
-    spread = float(np.sum((truth - truth.mean()) ** 2))
-    if len(truth) < 2 or spread == 0:
+    mae = float(mean_absolute_error(truth, preds))
+    rmse = float(root_mean_squared_error(truth, preds))
+    if len(truth) < 2 or float(np.ptp(truth)) == 0:
         r2 = r.MetricValue("r2", None, "the true values do not vary in this selection")
     else:
-        r2 = r.MetricValue("r2", float(1 - np.sum(errors ** 2) / spread))
+        r2 = r.MetricValue("r2", float(r2_score(truth, preds)))
     return (r.MetricValue("mae", mae), r.MetricValue("rmse", rmse), r2)
 
 
@@ -1012,11 +1012,7 @@ def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba
     values = []
     reasons = []
     for positive in targets:
-        t = _equal(truth, positive)
-        pr = _equal(preds, positive)
-        tp, fp = int((t & pr).sum()), int((~t & pr).sum())
-        fn, tn = int((t & ~pr).sum()), int((~t & ~pr).sum())
-        value, reason = _confusion_metric(name, tp, fp, fn, tn)
+        value, reason = _one_vs_rest_metric(name, _equal(truth, positive), _equal(preds, positive))
         if value is None:
             reasons.append(reason)
         else:
@@ -1026,22 +1022,37 @@ def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba
     return r.MetricValue(name, float(np.mean(values)))
 
 
-def _confusion_metric(name: str, tp: int, fp: int, fn: int, tn: int) -> tuple[float | None, str]:
-    def ratio(a: int, b: int, why: str) -> tuple[float | None, str]:
-        return (a / b, "") if b else (None, why)
+# metric -> (sklearn function, whether it is taken on the negative class, why it can be undefined)
+_CONFUSION_METRICS = {
+    "recall": ("recall", False, "no row in this selection truly belongs to the positive class"),
+    "sensitivity": ("recall", False,
+                    "no row in this selection truly belongs to the positive class"),
+    "precision": ("precision", False,
+                  "the model predicts the positive class for none of these rows"),
+    "ppv": ("precision", False, "the model predicts the positive class for none of these rows"),
+    "specificity": ("recall", True,
+                    "every row in this selection truly belongs to the positive class"),
+    "npv": ("precision", True, "the model predicts the positive class for all of these rows"),
+    "f1": ("f1", False, "there are no positive cases, predicted or true"),
+}
 
-    if name in {"recall", "sensitivity"}:
-        return ratio(tp, tp + fn, "no row in this selection truly belongs to the positive class")
-    if name in {"precision", "ppv"}:
-        return ratio(tp, tp + fp, "the model predicts the positive class for none of these rows")
-    if name == "specificity":
-        return ratio(tn, tn + fp, "every row in this selection truly belongs to the positive class")
-    if name == "npv":
-        return ratio(tn, tn + fn, "the model predicts the positive class for all of these rows")
-    if name == "f1":
-        return ratio(2 * tp, 2 * tp + fp + fn, "there are no positive cases, predicted or true")
-    raise DialogueError(f"I do not know the metric {name!r}. I can report accuracy, f1, roc "
-                        "(AUC), precision, recall, sensitivity, specificity, ppv and npv.")
+
+def _one_vs_rest_metric(name: str, truth: np.ndarray, predicted: np.ndarray,
+                        ) -> tuple[float | None, str]:
+    """A metric of one class against the rest, by ``sklearn.metrics``; None with the reason
+    when it is undefined on these rows (sklearn's zero division)."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    if name not in _CONFUSION_METRICS:
+        raise DialogueError(f"I do not know the metric {name!r}. I can report accuracy, f1, roc "
+                            "(AUC), precision, recall, sensitivity, specificity, ppv and npv.")
+    kind, negative, why = _CONFUSION_METRICS[name]
+    if negative:
+        truth, predicted = ~truth, ~predicted
+    score = {"recall": recall_score, "precision": precision_score, "f1": f1_score}[kind]
+    value = float(score(truth, predicted, labels=[True], average="binary", pos_label=True,
+                        zero_division=np.nan))
+    return (None, why) if np.isnan(value) else (value, "")
 
 
 def typical_error_rules(ws: Any, rows: pd.DataFrame, wrong: np.ndarray,
