@@ -203,16 +203,18 @@ class LearnedParser:
         best = outputs.operations[0][0] if outputs.operations else ()
         if best == ("courtesy",):
             return ParseResult(None, 0.0, self.source, "You're welcome!", courtesy=True)
+        # a word the table lacks, trusted (MISSING_AT_LEAST), is the most useful thing to say:
+        # "glucose over 100" is about glucose, whatever else the model made of the question
+        missing = missing_words(analysis)
+        if missing:
+            return ParseResult(None, 0.0, self.source, _missing_message(missing, self.schema),
+                               unknown_features=(missing,))
         if best == ("nonsense",):
             return ParseResult(None, 0.0, self.source, "I did not understand that as a question "
                                "about the data or the model.")
         if _tagged(analysis, "UNSUPPORTED"):
             return ParseResult(None, 0.0, self.source, _unsupported_message(self.schema),
                                unsupported=True)
-        missing = missing_words(analysis)
-        if missing:
-            return ParseResult(None, 0.0, self.source, _missing_message(missing, self.schema),
-                               unknown_features=(missing,))
         if not analysis.readings:
             if analysis.unknown_feature:
                 return ParseResult(None, 0.0, self.source, _unknown_message(
@@ -225,8 +227,11 @@ class LearnedParser:
                                unknown_id=absent)
         best = analysis.readings[0]
         confidence = self.confidence(best.probability)
-        alternatives = tuple((r.program, self.confidence(r.probability))
-                             for r in analysis.readings)
+        # the calibration is fitted on best readings; another reading keeps the model's odds
+        # against the best one (a reading 100 times less likely is not "0.69 sure")
+        alternatives = tuple(
+            (r.program, confidence * min(1.0, r.probability / max(best.probability, 1e-12)))
+            for r in analysis.readings)
         return ParseResult(best.program, confidence, self.source, alternatives=alternatives)
 
 

@@ -224,6 +224,8 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
             return None
         clauses = [*filters, p.PreviousOperation()]
         program = p.Program(tuple(clauses), (*joins, "and") if filters else ())  # type: ignore[arg-type]
+        if filters and rng.random() < 0.15:  # "same for women" said first still refers back
+            return renderer.previous_operation_turn(filters, joins), program, None, Context()
         return renderer.previous_operation_turn(filters, joins), program, previous, context
     if kind == "correction":
         if not prev_filters or any(isinstance(c, p.PreviousFilter) for c in prev_filters):

@@ -230,6 +230,8 @@ def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
     parsers: dict[int, LearnedParser] = {}
     rows = []
     for example in examples:
+        if not example.text.strip():  # noise can empty a short non-question; parse answers
+            continue                  # an empty message before the model sees it
         schema = example.schema
         parser = parsers.get(id(schema))
         if parser is None:
@@ -301,9 +303,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_domains, held_domains = split_domains(all_domains(), args.seed)
     if args.calibrate_only:  # a model already trained into --out: calibrate and report
         held = generate_chunked(args.seed + 1, args.held_out_size, held_domains, args.workers)
+        earlier = Path(args.out) / "report.json"  # keep what the training run measured
+        before = json.loads(earlier.read_text()) if earlier.exists() else {}
         return calibrate_and_report(Path(args.out), held, held_domains, args,
                                     ModelConfig.from_json((Path(args.out) / "config.json")
-                                                          .read_text()), None, 0.0, 0)
+                                                          .read_text()), None,
+                                    float(before.get("train_seconds", 0.0)),
+                                    int(before.get("training_questions", 0)))
     stats = CorpusStats()
     train = generate_chunked(args.seed, args.size, train_domains, args.workers, stats)
     held = generate_chunked(args.seed + 1, args.held_out_size, held_domains, args.workers)
