@@ -289,6 +289,11 @@ FILTER_TYPES = (
 CHANGE_TYPES = (NumericChange, BoolChange, CategoryChange)
 
 
+# Operations whose answer does not depend on which rows are selected ("what kind of model is
+# it?"): a reference to the previous turn's rows before them changes nothing.
+ROW_FREE_TYPES = (ModelInfo, Function, SelfInfo, Define)
+
+
 def is_filter(clause: Clause) -> bool:
     return isinstance(clause, FILTER_TYPES)
 

@@ -94,6 +94,7 @@ class LearnedParser:
                   previous: p.Program | None) -> tuple[tuple[Reading, ...], str | None]:
         candidates = list(self._candidates(encoded, outputs))
         seen: dict[p.Program, float] = {}
+        merged: set[p.Program] = set()
         unknown: str | None = None
         for decisions, probability in sorted(candidates, key=lambda c: -c[1]):
             decided = decisions_from_words(encoded, mentions, *decisions)
@@ -104,11 +105,18 @@ class LearnedParser:
                 if unknown is None and not seen and "no feature" in str(exc):
                     unknown = self._unknown_words(mentions, decided)
                 continue
-            if program not in seen:
+            idle = _without_idle_previous_filter(program)
+            if idle is not None:  # "previousfilter and model" is "model": one reading, added up
+                program = idle
+                merged.add(program)
+            if program in merged:
+                seen[program] = min(1.0, seen.get(program, 0.0) + probability)
+            elif program not in seen:
                 seen[program] = probability
             if len(seen) >= MAX_READINGS:
                 break
-        readings = tuple(Reading(prog, prob) for prog, prob in seen.items())
+        readings = tuple(Reading(prog, prob) for prog, prob in
+                         sorted(seen.items(), key=lambda item: -item[1]))
         return readings, unknown
 
     def _candidates(self, enc: Encoded, out: Outputs):
@@ -239,6 +247,18 @@ class LearnedParser:
 # held-out generated questions every such word it was right about scored at least 0.987, while
 # most of its wrong guesses (ordinary words such as "of" or "lasted") scored lower.
 MISSING_AT_LEAST = 0.95
+
+
+def _without_idle_previous_filter(program: p.Program) -> p.Program | None:
+    """``program`` without its ``previousfilter`` when every operation ignores the rows
+    (``p.ROW_FREE_TYPES``); None when there is nothing to drop."""
+    operations = [c for c in program.clauses if p.is_operation(c)]
+    if not operations or not all(isinstance(c, p.ROW_FREE_TYPES) for c in operations) or not any(
+            isinstance(c, p.PreviousFilter) for c in program.clauses):
+        return None
+    kept = [(c, j) for c, j in zip(program.clauses, ("and", *program.joins), strict=True)
+            if not isinstance(c, p.PreviousFilter)]
+    return p.Program(tuple(c for c, _ in kept), tuple(j for _, j in kept[1:]))
 
 
 def _trusted_missing(outputs: Outputs) -> Outputs:

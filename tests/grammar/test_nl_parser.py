@@ -115,7 +115,7 @@ def test_programs_are_valid_for_the_dataset(loans):
 
 
 DEV = Path(__file__).resolve().parents[2].parent / "shared" / "dev"
-DEV_BAR = 0.83  # measured 86.0% (258 of 300) with the committed model; the issue's target is 95%
+DEV_BAR = 0.83  # measured 86.3% (259 of 300) with the committed model; the issue's target is 95%
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
@@ -127,3 +127,14 @@ def test_development_set_accuracy_meets_the_bar():
               if b.strip()]
     correct = sum(parser.parse(q).text == str(parse_program(g, schema)) for q, g in blocks)
     assert correct / len(blocks) >= DEV_BAR
+
+
+@pytest.mark.parametrize("offered", [False, True])
+def test_a_question_about_the_model_is_not_about_the_rows_of_the_turn_before(loans, offered):
+    """'what kind of model is it?' after a count: the model's answer ignores the rows, so reading
+    'it' as the previous rows is the same reading, not a second one to ask about."""
+    previous = parse_program("filter homeowner true and countdata [E]", loans.schema)
+    result = loans.parse("what kind of model is it?",
+                         ParseContext(previous=previous, offered_followup=offered))
+    assert result.text == "model [E]"
+    assert result.confidence >= 0.7
