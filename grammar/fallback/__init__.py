@@ -10,43 +10,26 @@
   also come from ``ASKMODEL_LLM_BASE_URL``, the model from ``ASKMODEL_LLM_MODEL``, the key from
   ``ASKMODEL_LLM_API_KEY`` and the server-side constraint from ``ASKMODEL_LLM_CONSTRAINT``.
 
-Exports are lazy (module ``__getattr__``): importing any submodule runs this file first, and
+Exports are lazy (``lazy_loader.attach``): importing any submodule runs this file first, and
 eager imports here tied the chooser and the retrieval into a cycle through it.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:  # pragma: no cover
     from grammar.fallback.backends import BackendUnavailable
     from grammar.fallback.build import backend_factory, build_parser
     from grammar.fallback.chooser import FallbackConfig, FallbackParser
 
-_EXPORTS = {
-    "BackendUnavailable": "grammar.fallback.backends",
-    "FallbackConfig": "grammar.fallback.chooser",
-    "FallbackParser": "grammar.fallback.chooser",
-    "backend_factory": "grammar.fallback.build",
-    "build_parser": "grammar.fallback.build",
-}
-
-__all__ = [
-    "BackendUnavailable",
-    "FallbackConfig",
-    "FallbackParser",
-    "backend_factory",
-    "build_parser",
-]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'grammar.fallback' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "backends": ["BackendUnavailable"],
+        "build": ["backend_factory", "build_parser"],
+        "chooser": ["FallbackConfig", "FallbackParser"],
+    },
+)
