@@ -39,7 +39,24 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submod_attrs={
         "adapter": ["ModelAdapter", "load_model"],
         "engine": ["ExplanationEngine"],
-        "errors": ["EmptySelectionError", "ExplainerError", "ModelError", "RowNotFoundError", "UnknownFeatureError", "UnsupportedModelError", "UntrustedFileError"],
-        "results": ["Attribution", "Counterfactual", "CounterfactualResult", "FaithfulnessReport", "FeatureChange", "ImportanceResult", "InteractionResult", "Progress"],
+        "errors": [
+            "EmptySelectionError",
+            "ExplainerError",
+            "ModelError",
+            "RowNotFoundError",
+            "UnknownFeatureError",
+            "UnsupportedModelError",
+            "UntrustedFileError",
+        ],
+        "results": [
+            "Attribution",
+            "Counterfactual",
+            "CounterfactualResult",
+            "FaithfulnessReport",
+            "FeatureChange",
+            "ImportanceResult",
+            "InteractionResult",
+            "Progress",
+        ],
     },
 )

@@ -28,7 +28,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        "errors": ["FeatureKindError", "ProgramError", "ProgramSyntaxError", "UnknownFeatureError", "UnknownValueError"],
+        "errors": [
+            "FeatureKindError",
+            "ProgramError",
+            "ProgramSyntaxError",
+            "UnknownFeatureError",
+            "UnknownValueError",
+        ],
         "language": ["ProgramGrammar", "dataset_grammar", "parse_program"],
         "nl_parser": ["NaturalLanguageParser", "ParseContext", "ParseResult"],
         "printer": ["to_text"],

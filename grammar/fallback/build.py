@@ -1,4 +1,4 @@
-"""Build the first-stage parser wrapped with the language-model fallback (see ``grammar.fallback``)."""
+"""The first-stage parser wrapped with the language-model fallback (see ``grammar.fallback``)."""
 
 from __future__ import annotations
 
