@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from grammar import program as p
+from grammar.errors import ProgramError
+from grammar.language import parse_program
 from grammar.schema import DatasetSchema
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -476,20 +479,7 @@ def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ..
     if turn.followup:
         label = _offer_label(turn.followup, who if turn.offer_about_rows else None)
         out.append(Suggestion(label, label, "followup [E]"))
-    program = turn.ran or turn.parse  # after a "yes", the next steps of what it ran
-    ops = set(program.replace(" [E]", "").split()) if program else set()
-    single = "id" in ops or turn.one_row
-    kind = None
-    if "predict" in ops or "likelihood" in ops:
-        kind = "predict-one" if single else "predict"
-    elif "explain" in ops and "cfe" not in ops and single:
-        kind = "explain-one"
-    elif "countdata" in ops or "show" in ops:
-        kind = "rows"
-    elif "important" in ops:
-        kind = "important"
-    elif "score" in ops or "mistake" in ops:
-        kind = "score"
+    kind = _answer_kind(turn.ran or turn.parse, turn.one_row)  # after a "yes": what it ran
     for template, program in _NEXT_STEPS.get(kind or "", ()):
         if "{who}" in template:
             label = template.format(who=who) if who else template.replace(" for {who}", "")
@@ -511,6 +501,34 @@ def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ..
         seen.update({meaning, s.message})
         unique.append(s)
     return tuple(unique[:4])
+
+
+def _answer_kind(program_text: str | None, one_row: bool) -> str | None:
+    """Which ``_NEXT_STEPS`` follow an answer, from the typed program it ran."""
+    if not program_text:
+        return None
+    try:
+        program = parse_program(program_text)
+    except ProgramError:
+        return None
+    ops = program.operations
+    single = one_row or any(isinstance(c, p.IdFilter) for c in program.clauses)
+
+    def has(*kinds: type) -> bool:
+        return any(isinstance(op, kinds) for op in ops)
+
+    if has(p.Predict, p.Likelihood):
+        return "predict-one" if single else "predict"
+    explains = [op for op in ops if isinstance(op, p.Explain)]
+    if explains and single and all(op.method != "cfe" for op in explains):
+        return "explain-one"
+    if has(p.CountData, p.Show):
+        return "rows"
+    if has(p.ImportantTopK, p.ImportantAll, p.ImportantFeature):
+        return "important"
+    if has(p.Score, p.Mistake):
+        return "score"
+    return None
 
 
 _OFFER = re.compile(
@@ -571,6 +589,8 @@ def example_set(
         out.append(ExampleQuestion(
             f"What does the model predict for {nouns} with {words} above {cut}?",
             f"{where} and predict [E]"))
+        out.append(ExampleQuestion(f"How does the prediction change as {words} goes up?",
+                                   f"dependence {feature.canonical} [E]"))
     out.append(ExampleQuestion("Where does the model make mistakes?", "mistake sample [E]"))
     return tuple(out)
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from dialogue import results as r
 from grammar import program as p
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dialogue.workspace import Workspace
 
 GROUP_SAMPLE = 200  # rows explained at most for a group (mean attributions / importance)
 LIME_SAMPLE = 20  # LIME is much slower per row
@@ -394,6 +397,7 @@ class _Run:
             p.ImportantAll: self._important,
             p.ImportantFeature: self._important,
             p.Interact: self._interact,
+            p.Dependence: self._dependence,
             p.Show: self._show,
             p.ShowLabel: self._label,
             p.CountData: lambda _op, pos: r.CountResult(self.selection(pos)),
@@ -633,6 +637,25 @@ class _Run:
         return r.InteractionsResult(self.selection(positions), pairs, result.method,
                                     result.n_rows, result.top_stability)
 
+    def _dependence(self, op: p.Dependence, positions: np.ndarray) -> r.DependenceResult:
+        feature = self.feature(op.feature)
+        if op.low is not None and feature.kind != "numeric":
+            raise DialogueError(
+                f"{feature.name} is not a number, so it has no range to go through; ask "
+                f"'how does the prediction change with {feature.name}?' to compare its values.")
+        curve = self.ws.engine.dependence(self.data.iloc[positions], feature.name,
+                                          low=op.low, high=op.high)
+        classes = self.ws.classes if self.ws.task == "classification" else ()
+        series = tuple(
+            r.DependenceSeries(
+                _plain(next((c for c in classes if str(c) == name), name)) if classes else None,
+                tuple(float(v) for v in curve.mean[:, k]),
+                tuple(float(v) for v in curve.low[:, k]),
+                tuple(float(v) for v in curve.high[:, k]))
+            for k, name in enumerate(curve.outputs))
+        return r.DependenceResult(self.selection(positions), feature.name, curve.grid, series,
+                                  curve.numeric, curve.n_rows, curve.data_range)
+
     def _show(self, _op: p.Clause, positions: np.ndarray) -> r.ShowResult:
         table = self.data.iloc[positions[:MAX_TABLE_ROWS]].copy()
         return r.ShowResult(self.selection(positions), table)
@@ -800,6 +823,8 @@ class _Run:
                 nxt = p.Score("default")
             case p.Interact():
                 nxt = p.ImportantAll()
+            case p.Dependence(feature):
+                nxt = p.ImportantFeature(_canon(self.feature(feature).name))
             case p.Show() | p.ShowLabel() | p.CountData():
                 nxt = p.Predict()
                 keep_changes = True
@@ -846,15 +871,8 @@ def _canon(name: str) -> str:
 
 
 def _compare(values: np.ndarray, comparison: str, value: float) -> np.ndarray:
-    ops = {
-        "greater than": np.greater, "less than": np.less,
-        "greater equal than": np.greater_equal, "less equal than": np.less_equal,
-        "equal to": np.isclose, "not equal to": lambda a, b: ~np.isclose(a, b),
-    }
-    result = ops[comparison](values, value)
-    if comparison == "not equal to":
-        result &= ~np.isnan(values)
-    return np.asarray(result, dtype=bool)
+    with np.errstate(invalid="ignore"):  # a missing value matches no comparison
+        return np.asarray(p.COMPARISON_KINDS[comparison].test(values, value), dtype=bool)
 
 
 def _equal(values: Any, other: Any, *, elementwise: bool = False) -> np.ndarray:
@@ -940,7 +958,7 @@ def _numeric_stats(selection: r.Selection, feature: str | None,
         n_missing=int(values.isna().sum()))
 
 
-def feature_summary(ws: Any, feature: Any, data: pd.DataFrame | None = None) -> r.FeatureSummary:
+def feature_summary(ws: Workspace, feature: Any, data: pd.DataFrame | None = None) -> r.FeatureSummary:
     """Kind and range/values of a feature (over ``data`` when given, else the schema)."""
     if data is not None and feature.kind == "numeric" and len(data):
         column = pd.to_numeric(data[feature.name], errors="coerce")
@@ -951,7 +969,7 @@ def feature_summary(ws: Any, feature: Any, data: pd.DataFrame | None = None) -> 
                             tuple(feature.raw_values), feature.description)
 
 
-def model_info(ws: Any) -> r.ModelInfoResult:
+def model_info(ws: Workspace) -> r.ModelInfoResult:
     """What the model is and how accurate it is: on the rows it was not trained on when those
     are known, else on every row (and the answer says they may include training rows)."""
     truth = ws.y.to_numpy()
@@ -1055,7 +1073,7 @@ def _one_vs_rest_metric(name: str, truth: np.ndarray, predicted: np.ndarray,
     return (None, why) if np.isnan(value) else (value, "")
 
 
-def typical_error_rules(ws: Any, rows: pd.DataFrame, wrong: np.ndarray,
+def typical_error_rules(ws: Workspace, rows: pd.DataFrame, wrong: np.ndarray,
                         *, max_rules: int = 2) -> tuple[r.ErrorRule, ...]:
     """Short rules for where the model errs: a shallow tree fitted to predict 'wrong'.
 
@@ -1099,7 +1117,7 @@ def typical_error_rules(ws: Any, rows: pd.DataFrame, wrong: np.ndarray,
     return tuple(unique[:max_rules])
 
 
-def _encode_for_tree(ws: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple]]:
+def _encode_for_tree(ws: Workspace, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple]]:
     """Numbers stay, booleans become 0/1, categories become one column per value."""
     columns: dict[str, Any] = {}
     origin: dict[str, tuple] = {}
@@ -1120,7 +1138,7 @@ def _encode_for_tree(ws: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[st
     return pd.DataFrame(columns, index=rows.index), origin
 
 
-def _conditions(ws: Any, path: list[tuple[int, bool, float]], encoded: pd.DataFrame,
+def _conditions(ws: Workspace, path: list[tuple[int, bool, float]], encoded: pd.DataFrame,
                 origin: dict[str, tuple]) -> tuple[r.Condition, ...]:
     bounds: dict[str, list[float | None]] = {}
     fixed: dict[str, r.Condition] = {}
@@ -1166,7 +1184,7 @@ def _threshold(feature: Any, value: float) -> float:
     return float(_round_nice(value))
 
 
-def _rule_mask(ws: Any, rows: pd.DataFrame, conditions: Sequence[r.Condition]) -> np.ndarray:
+def _rule_mask(ws: Workspace, rows: pd.DataFrame, conditions: Sequence[r.Condition]) -> np.ndarray:
     mask = np.ones(len(rows), dtype=bool)
     for condition in conditions:
         feature = ws.schema.feature(condition.feature)
@@ -1202,7 +1220,7 @@ def distinct_counterfactuals(options: Sequence[r.CounterfactualOption],
     return tuple(kept[:limit])
 
 
-def within_reach(ws: Any, feature: Any, value: Any) -> float:
+def within_reach(ws: Workspace, feature: Any, value: Any) -> float:
     """``value`` as a float the feature's column can be compared with or set to.
 
     The check sits here, not in a parser, so it holds for every program: a number beyond what a
@@ -1243,7 +1261,7 @@ def change_verb(kind: str) -> str:
     return {"increase": "raising", "decrease": "lowering"}.get(kind, "setting")
 
 
-def beyond_the_data(ws: Any, feature: Any, value: Any, action: str | None = None
+def beyond_the_data(ws: Workspace, feature: Any, value: Any, action: str | None = None
                     ) -> DialogueError:
     """'A 401-digit number is beyond any value in the data; the largest income is 19,990.'"""
     low = _is_negative(value)
@@ -1262,7 +1280,7 @@ def _fmt(value: Any) -> str:
     return fmt(value)
 
 
-def unknown_feature(ws: Any, name: str) -> DialogueError:
+def unknown_feature(ws: Workspace, name: str) -> DialogueError:
     """A friendly 'no such feature' error with the closest names as suggestions."""
     from rapidfuzz import process
 
@@ -1275,7 +1293,7 @@ def unknown_feature(ws: Any, name: str) -> DialogueError:
     return DialogueError(f"The data has no feature called '{name}'.{hint}", suggestions)
 
 
-def unknown_id(ws: Any, row_id: object) -> DialogueError:
+def unknown_id(ws: Workspace, row_id: object) -> DialogueError:
     """A friendly 'no such row' error that says what ids exist."""
     noun = ws.noun(1)
     index = ws.frame.index

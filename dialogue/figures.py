@@ -16,9 +16,14 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from dialogue import results as r
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dialogue.workspace import Workspace
 
 MAX_BARS = 10
 RAISES, LOWERS, NEUTRAL, HIGHLIGHT = "#c0392b", "#2e6fba", "#7f8c8d", "#c0392b"
@@ -84,6 +89,62 @@ class Chart:
         return _render_png(self, dpi)
 
 
+@dataclass(frozen=True)
+class LineChart:
+    """Lines over a numeric x axis, each with an optional shaded band, as plain data."""
+
+    x: tuple[float, ...]
+    lines: tuple[tuple[str, tuple[float, ...]], ...]  # (legend label, y values)
+    bands: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] | None  # (low, high) per line
+    xlabel: str
+    ylabel: str
+    title: str = ""
+    percent: bool = False  # y values are shares, drawn as percentages
+    width: float = 6.0
+    height: float = 3.6
+
+    def figure(self) -> Any:
+        """The chart drawn on a new ``matplotlib.figure.Figure``."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import PercentFormatter
+
+        figure = Figure(figsize=(self.width, self.height), dpi=100)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        scale = 100.0 if self.percent else 1.0
+        for index, (label, values) in enumerate(self.lines):
+            colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+            axes.plot(self.x, [v * scale for v in values], color=colour, linewidth=2,
+                      label=label if len(self.lines) > 1 else None)
+            if self.bands is not None:
+                low, high = self.bands[index]
+                floor, ceiling = (0.0, 1.0) if self.percent else (-np.inf, np.inf)
+                axes.fill_between(self.x, np.clip(low, floor, ceiling) * scale,
+                                  np.clip(high, floor, ceiling) * scale, color=colour,
+                                  alpha=0.15, linewidth=0)
+        if self.percent:
+            axes.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        if len(self.lines) > 1:
+            axes.legend(fontsize=8)
+        axes.set_xlabel(self.xlabel)
+        axes.set_ylabel(self.ylabel)
+        if self.title:
+            axes.set_title(self.title, fontsize=10)
+        axes.xaxis.set_major_locator(_locator())
+        axes.grid(alpha=0.3)
+        figure.subplots_adjust(left=0.14, right=0.97, bottom=0.16,
+                               top=0.9 if self.title else 0.96)
+        return figure
+
+    def png(self, dpi: int = PNG_DPI) -> bytes:
+        """PNG bytes of the chart (rendered once per distinct chart and resolution)."""
+        return _render_png(self, dpi)
+
+
+LINE_COLOURS = ("#2e6fba", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085")
+
+
 def _locator() -> Any:
     from matplotlib.ticker import MaxNLocator
 
@@ -91,13 +152,13 @@ def _locator() -> Any:
 
 
 @functools.lru_cache(maxsize=256)
-def _render_png(chart: Chart, dpi: int) -> bytes:
+def _render_png(chart: Chart | LineChart, dpi: int) -> bytes:
     buffer = io.BytesIO()
     chart.figure().savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
-def attribution_chart(ws: Any, res: r.AttributionResult) -> Chart:
+def attribution_chart(ws: Workspace, res: r.AttributionResult) -> Chart:
     """Horizontal bars: how much each feature raised (red) or lowered (blue) the output."""
     effects = list(res.effects[:MAX_BARS])[::-1]
     labels = []
@@ -124,7 +185,7 @@ def attribution_chart(ws: Any, res: r.AttributionResult) -> Chart:
                  f"What drives the prediction — {title}", zero_line=True)
 
 
-def importance_chart(ws: Any, res: r.ImportanceResult) -> Chart:
+def importance_chart(ws: Workspace, res: r.ImportanceResult) -> Chart:
     """Bars of mean |effect| with their 95% bootstrap intervals."""
     entries = list(res.entries[: res.k or MAX_BARS])
     if res.feature is not None:
@@ -138,7 +199,7 @@ def importance_chart(ws: Any, res: r.ImportanceResult) -> Chart:
                  errors=(below, above))
 
 
-def likelihood_chart(ws: Any, res: r.LikelihoodResult) -> Chart:
+def likelihood_chart(ws: Workspace, res: r.LikelihoodResult) -> Chart:
     names = tuple(ws.class_name(c) for c in res.classes)
     xlabel = "predicted probability" + ("" if res.selection.single else " (mean)")
     return Chart(names, tuple(float(v) for v in res.probabilities), (LOWERS,) * len(names),
@@ -147,14 +208,44 @@ def likelihood_chart(ws: Any, res: r.LikelihoodResult) -> Chart:
                  legend=None if res.before is None else ("now", "before the change"))
 
 
-def interaction_chart(ws: Any, res: r.InteractionsResult) -> Chart:
+def interaction_chart(ws: Workspace, res: r.InteractionsResult) -> Chart:
     pairs = list(res.pairs[:MAX_BARS])[::-1]
     return Chart(tuple(f"{p.first} × {p.second}" for p in pairs),
                  tuple(float(p.strength) for p in pairs), ("#8e44ad",) * len(pairs),
                  "interaction strength", "Strongest interactions")
 
 
-def charts_for(ws: Any, result: Any) -> list[Chart]:
+def dependence_chart(ws: Workspace, res: r.DependenceResult) -> Chart | LineChart | None:
+    """A line per output over the feature's values (the middle 80% of rows shaded); bars when
+    the feature is a category."""
+    single = res.selection.single
+    classified = any(s.label is not None for s in res.series)
+    ylabel = ("chance" if classified else f"predicted {ws.target}") + (
+        "" if single else " (average)")
+    title = (f"{ws.noun(1).capitalize()} {res.selection.row_ids[0]}" if single
+             else f"{res.n_rows:,} {ws.noun()}")
+    if not res.numeric:
+        if len(res.series) != 1:
+            return None
+        series = res.series[0]
+        order = sorted(range(len(res.grid)), key=lambda i: series.mean[i])[-MAX_BARS:]
+        label = (f"chance of {ws.class_name(series.label)}" if series.label is not None
+                 else ylabel)
+        return Chart(tuple(f"{res.feature} = {res.grid[i]}" for i in order),
+                     tuple(series.mean[i] for i in order), (LOWERS,) * len(order),
+                     label, f"Prediction by {res.feature} — {title}",
+                     xlim=(0.0, 1.0) if series.label is not None else None)
+    lines = tuple((f"chance of {ws.class_name(s.label)}" if s.label is not None
+                   else f"predicted {ws.target}", s.mean) for s in res.series)
+    bands = None if single else tuple((s.low, s.high) for s in res.series)
+    if len(lines) == 1 and classified:
+        ylabel = lines[0][0] + ("" if single else " (average)")
+    return LineChart(tuple(float(v) for v in res.grid), lines, bands, res.feature, ylabel,
+                     f"How the prediction moves with {res.feature} — {title}",
+                     percent=classified)
+
+
+def charts_for(ws: Workspace, result: Any) -> list[Chart | LineChart]:
     """The charts that help a given result (possibly none)."""
     if isinstance(result, r.AttributionResult) and result.effects:
         return [attribution_chart(ws, result)]
@@ -164,9 +255,12 @@ def charts_for(ws: Any, result: Any) -> list[Chart]:
         return [likelihood_chart(ws, result)]
     if isinstance(result, r.InteractionsResult) and result.pairs:
         return [interaction_chart(ws, result)]
+    if isinstance(result, r.DependenceResult) and result.grid:
+        chart = dependence_chart(ws, result)
+        return [chart] if chart is not None else []
     return []
 
 
-def figures_for(ws: Any, result: Any) -> list[Any]:
+def figures_for(ws: Workspace, result: Any) -> list[Any]:
     """The charts for a result, drawn as matplotlib figures."""
     return [chart.figure() for chart in charts_for(ws, result)]

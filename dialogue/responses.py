@@ -7,7 +7,7 @@ aimed at a lay reader (a nurse, a loan officer), so method names stay in the bac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,11 +17,9 @@ from grammar import describe
 from grammar import program as p
 from grammar.describe import METRIC_NAMES
 
-COMPARISON_SENTENCE = {
-    "greater than": "greater than", "less than": "less than",
-    "greater equal than": "at least", "less equal than": "at most",
-    "equal to": "equal to", "not equal to": "different from",
-}
+if TYPE_CHECKING:  # pragma: no cover
+    from dialogue.workspace import Workspace
+
 METRIC_MEANING = {
     "accuracy": "the share of {noun} it classifies correctly",
     "f1": "a balance of precision and recall for {pos}, from 0 to 1",
@@ -107,7 +105,7 @@ def fmt_pair(first: Any, second: Any, digits: int = 3) -> tuple[str, str]:
     return (f"{float(first):{comma}.{decimals}f}", f"{float(second):{comma}.{decimals}f}")
 
 
-def with_unit(ws: Any, feature: str, text: str) -> str:
+def with_unit(ws: Workspace, feature: str, text: str) -> str:
     """'136.5' -> '136.5 px' when the feature description file gives the feature a unit."""
     unit = (getattr(ws, "units", None) or {}).get(feature)
     return f"{text} {unit}" if unit else text
@@ -156,11 +154,11 @@ def ids_text(ids: Sequence[Any], limit: int = 5) -> str:
     return "".join(shown)
 
 
-def plural(ws: Any, n: int) -> str:
+def plural(ws: Workspace, n: int) -> str:
     return f"{fmt(n)} {ws.noun(n)}"
 
 
-def outcome_word(ws: Any) -> str:
+def outcome_word(ws: Workspace) -> str:
     """What a class is called in a sentence: the target's name ('diagnosis'), or 'outcome' when
     the class names already say it ('heart disease' / 'no heart disease' for heart_disease)."""
     words = str(ws.target).replace("_", " ").strip()
@@ -173,7 +171,7 @@ def outcome_word(ws: Any) -> str:
 
 
 # ---------------------------------------------------------------------- plain words for programs
-def feature_label(ws: Any, name: str) -> str:
+def feature_label(ws: Workspace, name: str) -> str:
     """The dataset's spelling of a feature written in a program."""
     try:
         return ws.schema.feature(name).name
@@ -185,7 +183,7 @@ class _WorkspaceNames:
     """The workspace's names for the shared describer: the user's class names, the row noun,
     and the answers' number format."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.target = ws.target
 
@@ -211,26 +209,26 @@ class _WorkspaceNames:
         return METRIC_NAMES.get(token, token)
 
 
-def filter_words(ws: Any, clause: p.Clause) -> str:
+def filter_words(ws: Workspace, clause: p.Clause) -> str:
     return describe.filter_words(_WorkspaceNames(ws), clause)
 
 
-def change_words(ws: Any, clause: p.Clause) -> str:
+def change_words(ws: Workspace, clause: p.Clause) -> str:
     return describe.change_words(_WorkspaceNames(ws), clause)
 
 
-def operation_words(ws: Any, op: p.Clause) -> str:
+def operation_words(ws: Workspace, op: p.Clause) -> str:
     return describe.operation_words(_WorkspaceNames(ws), op)
 
 
-def understood_text(ws: Any, program: p.Program, *, followup_of: p.Program | None = None,
+def understood_text(ws: Workspace, program: p.Program, *, followup_of: p.Program | None = None,
                     previous_operations: Sequence[p.Clause] = ()) -> str:
     """How a program was understood, in plain words (``previousoperation`` spelled out)."""
     return describe.understood_text(_WorkspaceNames(ws), program, followup_of=followup_of,
                                     previous_operations=previous_operations)
 
 
-def context_words(ws: Any, program: p.Program | None) -> str | None:
+def context_words(ws: Workspace, program: p.Program | None) -> str | None:
     """The rows a (resolved) program is about, with its what-ifs, as a phrase that follows
     "for": "patient 1", "patients with mean radius above 17.5", "patient 3 if mean radius is set
     to 20"; None when it is about every row and changes nothing."""
@@ -249,7 +247,7 @@ def context_words(ws: Any, program: p.Program | None) -> str | None:
     return phrase
 
 
-def offer_question(ws: Any, offer: p.Program) -> str:
+def offer_question(ws: Workspace, offer: p.Program) -> str:
     """'Would you like to know why the model predicts this?'"""
     op = offer.operations[-1]
     match op:
@@ -266,6 +264,9 @@ def offer_question(ws: Any, offer: p.Program) -> str:
             return "Would you like to see the model's prediction here?"
         case p.Interact():
             return "Would you like to see which features work together most strongly here?"
+        case p.Dependence(name):
+            return (f"Would you like to see how the prediction moves as {feature_label(ws, name)}"
+                    " changes?")
         case p.Statistic(name) if name is not None:
             return f"Would you like to see how {feature_label(ws, name)} is spread here?"
         case p.ImportantFeature(name):
@@ -292,7 +293,7 @@ def offer_question(ws: Any, offer: p.Program) -> str:
 
 
 # ---------------------------------------------------------------------- empty selections
-def describe_no_match(ws: Any, log: Sequence[tuple[p.Clause, int]], data: pd.DataFrame) -> str:
+def describe_no_match(ws: Workspace, log: Sequence[tuple[p.Clause, int]], data: pd.DataFrame) -> str:
     """Why nothing was selected: the filter that matches nothing, with the feature's range."""
     nouns = ws.noun()
     for clause, count in log:
@@ -326,10 +327,10 @@ def _count_prev(log: Sequence[tuple[p.Clause, int]]) -> int:
     return next((n for c, n in log if isinstance(c, p.PreviousFilter)), 0)
 
 
-def _filter_sentence(ws: Any, clause: p.Clause) -> str:
+def _filter_sentence(ws: Workspace, clause: p.Clause) -> str:
     """A filter inside a sentence: comparisons in words ("greater than"), the rest as listed."""
     if isinstance(clause, p.NumericFilter):
-        return (f"{feature_label(ws, clause.feature)} {COMPARISON_SENTENCE[clause.comparison]} "
+        return (f"{feature_label(ws, clause.feature)} {p.COMPARISON_KINDS[clause.comparison].sentence} "
                 f"{fmt(clause.value)}")
     if isinstance(clause, p.SplitFilter):
         return f"{ws.noun()} {describe.SPLIT_WORDS[clause.kind]}"
@@ -337,7 +338,7 @@ def _filter_sentence(ws: Any, clause: p.Clause) -> str:
 
 
 # ---------------------------------------------------------------------- results -> prose
-def who(ws: Any, selection: r.Selection, *, capital: bool = True) -> str:
+def who(ws: Workspace, selection: r.Selection, *, capital: bool = True) -> str:
     """'Patient 12' / 'These 57 patients' / 'All 400 patients'."""
     if selection.single:
         text = f"{ws.noun(1)} {selection.row_ids[0]}"
@@ -353,7 +354,7 @@ UNKNOWN_SPLIT_CAVEAT = (
     "on new cases (load a split column or a test file to measure it on held-out rows).")
 
 
-def evaluation_words(ws: Any, selection: r.Selection, scope: r.Scope | None) -> str:
+def evaluation_words(ws: Workspace, selection: r.Selection, scope: r.Scope | None) -> str:
     """The rows a score was measured on, honestly: 'the 285 patients it was not trained on',
     'the 284 patients it was trained on', 'all 569 patients (284 of them used to train it)'."""
     if scope is None or scope.kind == "unknown":
@@ -383,7 +384,7 @@ def evaluation_words(ws: Any, selection: r.Selection, scope: r.Scope | None) -> 
             f"overstates how it does on new {ws.noun()})")
 
 
-def evaluation_note(ws: Any, scope: r.Scope | None, *, hint: bool = False) -> str:
+def evaluation_note(ws: Workspace, scope: r.Scope | None, *, hint: bool = False) -> str:
     """What a reader must know about the rows a score was measured on ('' when nothing)."""
     if scope is None:
         return ""
@@ -398,7 +399,7 @@ def _changed_clause(selection: r.Selection) -> str:
     return " and ".join(selection.changed)
 
 
-def render(ws: Any, result: Any) -> str:
+def render(ws: Workspace, result: Any) -> str:
     """Markdown prose for one result."""
     renderer = _RENDERERS.get(type(result))
     if renderer is None:
@@ -406,7 +407,7 @@ def render(ws: Any, result: Any) -> str:
     return renderer(ws, result)
 
 
-def _count(ws: Any, res: r.CountResult) -> str:
+def _count(ws: Workspace, res: r.CountResult) -> str:
     s = res.selection
     if not s.filtered:
         return f"There are {plural(ws, s.n)} in the data."
@@ -416,7 +417,7 @@ def _count(ws: Any, res: r.CountResult) -> str:
             f"{ws.noun(2)} {ids_text(s.row_ids, 5)}.")
 
 
-def _counts_sentence(ws: Any, counts: Sequence[r.ClassCount], total: int,
+def _counts_sentence(ws: Workspace, counts: Sequence[r.ClassCount], total: int,
                      with_examples: bool = True) -> str:
     parts = []
     for c in counts:
@@ -429,7 +430,7 @@ def _counts_sentence(ws: Any, counts: Sequence[r.ClassCount], total: int,
     return "; ".join(parts)
 
 
-def _predict(ws: Any, res: r.PredictionResult) -> str:
+def _predict(ws: Workspace, res: r.PredictionResult) -> str:
     s = res.selection
     if ws.task != "classification":
         if s.single:
@@ -473,7 +474,7 @@ def _predict(ws: Any, res: r.PredictionResult) -> str:
     return text
 
 
-def _likelihood(ws: Any, res: r.LikelihoodResult) -> str:
+def _likelihood(ws: Workspace, res: r.LikelihoodResult) -> str:
     s = res.selection
     order = np.argsort(-np.asarray(res.probabilities), kind="stable")
     parts = [f"**{pct(res.probabilities[i])}** {ws.class_name(res.classes[i])}" for i in order]
@@ -489,7 +490,7 @@ def _likelihood(ws: Any, res: r.LikelihoodResult) -> str:
     return text
 
 
-def _effect_value(ws: Any, feature: str, value: Any, *, article: bool = False) -> str:
+def _effect_value(ws: Workspace, feature: str, value: Any, *, article: bool = False) -> str:
     """'a bmi of 34.1' / 'smoker = yes' / 'chest_pain_type = typical'."""
     if ws.schema.has_feature(feature):
         f = ws.schema.feature(feature)
@@ -504,7 +505,7 @@ def _effect_value(ws: Any, feature: str, value: Any, *, article: bool = False) -
     return f"{'an' if feature[:1].lower() in 'aeiou' else 'a'} {feature} of {shown}"
 
 
-def _direction(ws: Any, e: r.FeatureEffect) -> str:
+def _direction(ws: Workspace, e: r.FeatureEffect) -> str:
     """'higher values raise it' / 'smoker = yes raises it' for a group effect."""
     if e.correlation is not None and abs(e.correlation) >= 0.3:
         return f"higher values {'raise' if e.correlation > 0 else 'lower'} it"
@@ -514,13 +515,13 @@ def _direction(ws: Any, e: r.FeatureEffect) -> str:
         "patient", ws.noun(1))
 
 
-def _output_phrase(ws: Any, res: r.AttributionResult) -> str:
+def _output_phrase(ws: Workspace, res: r.AttributionResult) -> str:
     if res.class_label is None:
         return f"predicted {ws.target}"
     return f"predicted chance of {ws.class_name(res.class_label)}"
 
 
-def _attribution(ws: Any, res: r.AttributionResult) -> str:
+def _attribution(ws: Workspace, res: r.AttributionResult) -> str:
     s = res.selection
     target = _output_phrase(ws, res)
     top = [e for e in res.effects if abs(e.effect) > 1e-12 or (e.mean_abs or 0) > 1e-12][:3]
@@ -575,7 +576,7 @@ def _attribution(ws: Any, res: r.AttributionResult) -> str:
     return "\n".join(lines) + note
 
 
-def _in_probability(ws: Any, res: r.AttributionResult) -> bool:
+def _in_probability(ws: Workspace, res: r.AttributionResult) -> bool:
     """Whether the attributions are in probability (so effects read as percentage points)."""
     return (ws.task == "classification" and res.class_label is not None
             and 0 <= res.base_value <= 1 and 0 <= res.output <= 1
@@ -586,7 +587,7 @@ def _value_text(value: Any) -> str:
     return fmt(value) if isinstance(value, (int, float, np.generic)) else str(value)
 
 
-def _feature_value_text(ws: Any, feature: str, value: Any) -> str:
+def _feature_value_text(ws: Workspace, feature: str, value: Any) -> str:
     """A stored value as a reader says it: 'yes'/'no' for a yes/no feature stored as 0/1."""
     if ws.schema.has_feature(feature) and ws.schema.feature(feature).kind == "boolean":
         return "yes" if str(value) == str(ws.schema.feature(feature).true_value) else "no"
@@ -604,7 +605,7 @@ def _from_to(before: Any, after: Any) -> str:
     return f"{_value_text(before)} to {_value_text(after)}"
 
 
-def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
+def _counterfactuals(ws: Workspace, res: r.CounterfactualsResult) -> str:
     s = res.selection
     name = f"{ws.noun(1)} {res.row_id}"
     now = ws.class_name(res.prediction) if ws.task == "classification" else fmt(res.prediction)
@@ -652,7 +653,7 @@ def _counterfactuals(ws: Any, res: r.CounterfactualsResult) -> str:
     return "\n".join(lines)
 
 
-def _importance(ws: Any, res: r.ImportanceResult) -> str:
+def _importance(ws: Workspace, res: r.ImportanceResult) -> str:
     s = res.selection
     scope = f" for {who(ws, s, capital=False)}" if s.filtered else ""
     sample = (f" (measured on a random sample of {res.n_explained:,} {ws.noun()})"
@@ -713,7 +714,7 @@ def _rest_line(rest: Sequence[r.ImportanceEntry]) -> str:
     return text + "."
 
 
-def correlated_line(ws: Any, features: Sequence[str]) -> str:
+def correlated_line(ws: Workspace, features: Sequence[str]) -> str:
     """One line when some ranked features are strongly correlated: the model may credit one of
     them where another would do as well, so their shares are best read together."""
     frame = getattr(ws, "X", None)
@@ -745,7 +746,7 @@ def correlated_line(ws: Any, features: Sequence[str]) -> str:
             + ". The model may rely on one of them where another would do as well._")
 
 
-def _interactions(ws: Any, res: r.InteractionsResult) -> str:
+def _interactions(ws: Workspace, res: r.InteractionsResult) -> str:
     s = res.selection
     if not res.pairs:
         return "I found no noticeable interactions between features."
@@ -764,7 +765,90 @@ def _interactions(ws: Any, res: r.InteractionsResult) -> str:
     return "\n".join(lines) + (f"\n\n{note.strip()}" if note else "")
 
 
-def _sample_note(ws: Any, used: int, total: int, stability: float | None, things: str) -> str:
+def _dependence(ws: Workspace, res: r.DependenceResult) -> str:
+    s = res.selection
+    feature = f"**{res.feature}**"
+    kept = (f"For {who(ws, s, capital=False)}, with its other features as they are"
+            if s.single else f"Averaged over {who(ws, s, capital=False)}, each with its other "
+            "features as they are")
+    if res.n_rows < s.n:
+        kept += f" (a seeded random sample of {res.n_rows:,} of them)"
+    lines: list[str] = []
+    for series in res.series:
+        what = (f"the chance of **{ws.class_name(series.label)}**" if series.label is not None
+                else f"the predicted {ws.target}")
+        if res.numeric:
+            lines.append(f"{kept}, {what} {_curve_words(ws, res, series)}")
+        else:
+            order = sorted(range(len(res.grid)), key=lambda i: -series.mean[i])
+            shown = [f"- {res.feature} = {_value_text(res.grid[i])}: "
+                     f"{_output_text(series, series.mean[i])}" for i in order]
+            lines.append(f"{kept}, {what} with each value of {feature}:\n" + "\n".join(shown))
+        kept = "Likewise"
+    if res.numeric and not s.single and res.series and len(res.grid) > 1:
+        first = res.series[0]
+        low, high = first.low[-1] - first.mean[0], first.high[-1] - first.mean[0]
+
+        def change(delta: float) -> str:
+            sign = "+" if delta > 0 else "−" if delta < 0 else ""
+            return sign + (points(delta) if first.label is not None else fmt(abs(delta)))
+
+        noticeable = 0.01 if first.label is not None else 0.01 * max(abs(v) for v in first.mean)
+        if max(abs(low), abs(high)) >= noticeable and high - low >= noticeable:
+            lines.append(f"{ws.noun().capitalize()} respond differently: going from "
+                         f"{_value_text(res.grid[0])} to {_value_text(res.grid[-1])} changes it "
+                         f"by between {change(low)} and {change(high)} for the middle 80% of "
+                         "them.")
+    if res.numeric and res.data_range is not None and res.grid:
+        low, high = res.data_range
+        if res.grid[0] < low or res.grid[-1] > high:
+            lines.append(f"_{res.feature} runs from {_value_text(low)} to {_value_text(high)} "
+                         "in the data; beyond that the model is extrapolating._")
+    return "\n\n".join(lines)
+
+
+def _output_text(series: r.DependenceSeries, value: float) -> str:
+    return pct(value) if series.label is not None else fmt(value)
+
+
+def _curve_words(ws: Workspace, res: r.DependenceResult, series: r.DependenceSeries) -> str:
+    """'rises from 12% at 9.5 to 91.2% at 21.2, most steeply between 13 and 14.7'."""
+    values, grid = series.mean, res.grid
+    first, last = values[0], values[-1]
+    top, bottom = max(values), min(values)
+
+    def at(i: int) -> str:
+        return f"**{_output_text(series, values[i])}** at {_value_text(grid[i])}"
+
+    def amount(delta: float) -> str:
+        return points(delta) if series.label is not None else fmt(abs(delta))
+
+    if len(values) < 2:
+        return f"is {at(0)}."
+    span = top - bottom
+    if span < (0.01 if series.label is not None else 1e-9 + 0.01 * max(abs(top), 1e-9)):
+        low, high = _output_text(series, bottom), _output_text(series, top)
+        stays = f"at {low}" if low == high else f"between {low} and {high}"
+        return (f"hardly moves with {res.feature}: it stays {stays} from "
+                f"{_value_text(grid[0])} to {_value_text(grid[-1])}.")
+    steps = [values[i + 1] - values[i] for i in range(len(values) - 1)]
+    steepest = max(range(len(steps)), key=lambda i: abs(steps[i]))
+    rising = last >= first
+    turns = top - max(first, last) > 0.25 * span or min(first, last) - bottom > 0.25 * span
+    if turns:
+        peak = values.index(top) if top - max(first, last) > 0.25 * span else values.index(bottom)
+        text = (f"goes from {at(0)} to {at(peak)} and back to {at(len(values) - 1)}: it is "
+                f"{'highest' if values[peak] == top else 'lowest'} near "
+                f"{res.feature} = {_value_text(grid[peak])}.")
+    else:
+        text = (f"{'rises' if rising else 'falls'} from {at(0)} to {at(len(values) - 1)} as "
+                f"{res.feature} goes up.")
+    return (text + f" The steepest change is between {_value_text(grid[steepest])} and "
+            f"{_value_text(grid[steepest + 1])} ({'+' if steps[steepest] > 0 else '−'}"
+            f"{amount(steps[steepest])}).")
+
+
+def _sample_note(ws: Workspace, used: int, total: int, stability: float | None, things: str) -> str:
     """For a sampled dataset-wide answer: which rows, and how sure the ranking is."""
     if used >= total:
         return ""
@@ -786,7 +870,7 @@ def _table_markdown(table: pd.DataFrame, limit: int = 10) -> str:
     return "\n".join([header, rule, *rows])
 
 
-def _show(ws: Any, res: r.ShowResult) -> str:
+def _show(ws: Workspace, res: r.ShowResult) -> str:
     s = res.selection
     if s.single:
         row = res.table.iloc[0]
@@ -801,7 +885,7 @@ def _show(ws: Any, res: r.ShowResult) -> str:
     return text
 
 
-def _label(ws: Any, res: r.LabelResult) -> str:
+def _label(ws: Workspace, res: r.LabelResult) -> str:
     s = res.selection
     scope = who(ws, s, capital=False)
     if ws.task != "classification":
@@ -815,7 +899,7 @@ def _label(ws: Any, res: r.LabelResult) -> str:
             + _counts_sentence(ws, res.counts, s.n) + ".")
 
 
-def feature_sentence(ws: Any, f: r.FeatureSummary) -> str:
+def feature_sentence(ws: Workspace, f: r.FeatureSummary) -> str:
     """A generated definition from the schema: kind and range or values."""
     if f.kind == "numeric":
         kind = "a whole number" if f.is_integer else "a number"
@@ -826,7 +910,7 @@ def feature_sentence(ws: Any, f: r.FeatureSummary) -> str:
     return f"{f.name} is a category with {len(f.values)} values: {values}."
 
 
-def _define(ws: Any, res: r.DefineResult) -> str:
+def _define(ws: Workspace, res: r.DefineResult) -> str:
     f = res.feature
     if res.given and f.description:
         return f"**{f.name}**: {f.description}\n\n{feature_sentence(ws, f)}"
@@ -834,7 +918,7 @@ def _define(ws: Any, res: r.DefineResult) -> str:
             f"{feature_sentence(ws, f)}")
 
 
-def _data(ws: Any, res: r.DataSummaryResult) -> str:
+def _data(ws: Workspace, res: r.DataSummaryResult) -> str:
     s = res.selection
     lines = [f"The data has {plural(ws, s.n)}"
              + (f" (in this selection, out of {fmt(s.total)})" if s.filtered else "")
@@ -852,7 +936,7 @@ def _data(ws: Any, res: r.DataSummaryResult) -> str:
     return "\n".join(lines)
 
 
-def _statistic(ws: Any, res: r.StatisticResult) -> str:
+def _statistic(ws: Workspace, res: r.StatisticResult) -> str:
     s = res.selection
     scope = who(ws, s, capital=False)
     name = res.feature or ws.target
@@ -873,7 +957,7 @@ def _statistic(ws: Any, res: r.StatisticResult) -> str:
     return text
 
 
-def _mistake_count(ws: Any, res: r.MistakeCountResult) -> str:
+def _mistake_count(ws: Workspace, res: r.MistakeCountResult) -> str:
     s = res.selection
     scope = evaluation_words(ws, s, res.scope)
     if not res.n_wrong:
@@ -883,7 +967,7 @@ def _mistake_count(ws: Any, res: r.MistakeCountResult) -> str:
             + evaluation_note(ws, res.scope))
 
 
-def _mistake_sample(ws: Any, res: r.MistakeSampleResult) -> str:
+def _mistake_sample(ws: Workspace, res: r.MistakeSampleResult) -> str:
     s = res.selection
     if res.mae is not None and s.single and res.rows:
         row = res.rows[0]
@@ -908,7 +992,7 @@ def _mistake_sample(ws: Any, res: r.MistakeSampleResult) -> str:
     return "\n".join(lines)
 
 
-def conditions_words(ws: Any, conditions: Sequence[r.Condition]) -> str:
+def conditions_words(ws: Workspace, conditions: Sequence[r.Condition]) -> str:
     """'bmi between 33.9 and 35 and smoker yes': a lower and upper bound on one feature read as
     one range."""
     parts: list[str] = []
@@ -926,7 +1010,7 @@ def conditions_words(ws: Any, conditions: Sequence[r.Condition]) -> str:
     return " and ".join(parts)
 
 
-def condition_words(ws: Any, c: r.Condition) -> str:
+def condition_words(ws: Workspace, c: r.Condition) -> str:
     feature = ws.schema.feature(c.feature)
     if c.op == ">":
         return f"{c.feature} above {fmt(c.value)}"
@@ -937,7 +1021,7 @@ def condition_words(ws: Any, c: r.Condition) -> str:
     return f"{c.feature} {'is not ' if c.op == '!=' else ''}{c.value}"
 
 
-def _mistake_typical(ws: Any, res: r.MistakeTypicalResult) -> str:
+def _mistake_typical(ws: Workspace, res: r.MistakeTypicalResult) -> str:
     s = res.selection
     scope = evaluation_words(ws, s, res.scope)
     if res.miss_threshold is not None:
@@ -958,7 +1042,7 @@ def _mistake_typical(ws: Any, res: r.MistakeTypicalResult) -> str:
     return "\n".join(lines)
 
 
-def _large_misses(ws: Any, res: r.MistakeTypicalResult, scope: str) -> str:
+def _large_misses(ws: Workspace, res: r.MistakeTypicalResult, scope: str) -> str:
     """Regression: where the worst quarter of misses concentrates."""
     head = (f"This model predicts a number, so I take its large misses: predictions off by more "
             f"than {fmt(res.miss_threshold)}, which holds for {fmt(res.n_wrong)} of {scope} "
@@ -976,7 +1060,7 @@ def _large_misses(ws: Any, res: r.MistakeTypicalResult, scope: str) -> str:
     return "\n".join(lines)
 
 
-def _score(ws: Any, res: r.ScoreResult) -> str:
+def _score(ws: Workspace, res: r.ScoreResult) -> str:
     s = res.selection
     scope = evaluation_words(ws, s, res.scope)
     note = evaluation_note(ws, res.scope, hint=True)
@@ -1018,7 +1102,7 @@ def _score(ws: Any, res: r.ScoreResult) -> str:
     return " ".join(parts) + note
 
 
-def _model(ws: Any, res: r.ModelInfoResult) -> str:
+def _model(ws: Workspace, res: r.ModelInfoResult) -> str:
     text = (f"The model is {res.description}. It predicts **{res.target}** "
             f"({'a class' if res.task == 'classification' else 'a number'}) from "
             f"{res.n_features} features.")
@@ -1038,7 +1122,7 @@ def _model(ws: Any, res: r.ModelInfoResult) -> str:
     return text
 
 
-def _function(ws: Any, res: r.FunctionResult) -> str:
+def _function(ws: Workspace, res: r.FunctionResult) -> str:
     noun, nouns = ws.noun(1), ws.noun()
     numeric = res.example_numeric or res.example_feature
     threshold = fmt(res.example_threshold) if res.example_threshold is not None else "..."
@@ -1058,12 +1142,12 @@ def _function(ws: Any, res: r.FunctionResult) -> str:
     ])
 
 
-def _example_class(ws: Any) -> str:
+def _example_class(ws: Workspace) -> str:
     labels = ws.schema.raw_class_labels
     return ws.class_name(labels[-1]) if labels else "high"
 
 
-def _self(ws: Any, res: r.SelfResult) -> str:
+def _self(ws: Workspace, res: r.SelfResult) -> str:
     kind = "classifies" if res.task == "classification" else "predicts"
     return (f"I'm {ws.assistant_name}, an assistant that explains a machine-learning model which "
             f"{kind} **{res.target}** for {plural(ws, res.n_rows)}. Ask me in plain words what it "
@@ -1071,7 +1155,7 @@ def _self(ws: Any, res: r.SelfResult) -> str:
             "every number from the model and the data; I don't make them up.")
 
 
-def _notice(ws: Any, res: r.NoticeResult) -> str:
+def _notice(ws: Workspace, res: r.NoticeResult) -> str:
     if res.kind == "no-followup":
         return ("I haven't suggested anything to follow up on yet. Ask me a question — for "
                 f"example “how accurate is the model?” or “how many {ws.noun()} are there?”")
@@ -1086,6 +1170,7 @@ _RENDERERS = {
     r.CounterfactualsResult: _counterfactuals,
     r.ImportanceResult: _importance,
     r.InteractionsResult: _interactions,
+    r.DependenceResult: _dependence,
     r.ShowResult: _show,
     r.LabelResult: _label,
     r.DefineResult: _define,
@@ -1102,7 +1187,7 @@ _RENDERERS = {
 }
 
 
-def suggestions(ws: Any) -> tuple[str, ...]:
+def suggestions(ws: Workspace) -> tuple[str, ...]:
     """A few questions that work on this dataset, for when I did not understand."""
     numeric = ws.schema.features_of_kind("numeric")
     example = numeric[0].name if numeric else ws.schema.features[0].name

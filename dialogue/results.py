@@ -171,6 +171,30 @@ class InteractionsResult:
 
 
 @dataclass(frozen=True)
+class DependenceSeries:
+    """One curve of a partial dependence: the chance of one class, or the predicted value."""
+
+    label: Any  # the class (its probability), or None for a regression's predicted value
+    mean: tuple[float, ...]  # the average output at each grid value
+    # the middle 80% of the rows' own changes from the first grid value, around ``mean``
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class DependenceResult:
+    """How the model's output moves as one feature moves, the other features as they are."""
+
+    selection: Selection
+    feature: str  # as the dataset spells it
+    grid: tuple[Any, ...]  # the feature's values, in order
+    series: tuple[DependenceSeries, ...]
+    numeric: bool
+    n_rows: int  # rows averaged over (a seeded sample when fewer than the selection)
+    data_range: tuple[Any, Any] | None = None  # the feature's smallest and largest value
+
+
+@dataclass(frozen=True)
 class ShowResult:
     selection: Selection
     table: pd.DataFrame = field(compare=False, hash=False)

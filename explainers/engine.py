@@ -26,6 +26,7 @@ import pandas as pd
 
 from explainers.adapter import ModelAdapter
 from explainers.cache import ResultCache, content_hash, model_fingerprint
+from explainers.dependence import partial_dependence
 from explainers.errors import (
     EmptySelectionError,
     ExplainerError,
@@ -38,6 +39,7 @@ from explainers.interactions import friedman_h, interactions_from_pairs, tree_pa
 from explainers.results import (
     Attribution,
     CounterfactualResult,
+    DependenceCurve,
     FaithfulnessReport,
     ImportanceResult,
     InteractionResult,
@@ -556,6 +558,17 @@ class ExplanationEngine:
         return self._sampled_rows(rows, cost, self.INTERACTION_SECONDS,
                                   self.INTERACTION_MIN_SAMPLE, compute, summarise,
                                   "interactions (exact TreeSHAP)", progress)
+
+    @_few_native_threads
+    def dependence(self, rows: pd.DataFrame, feature: str, *, low: float | None = None,
+                   high: float | None = None) -> DependenceCurve:
+        """Partial dependence of the output on ``feature`` over ``rows`` (see
+        ``explainers.dependence``), cached by content."""
+        rows = self._check_rows(rows)
+        self._check_features([feature])
+        key = self._key("dependence", rows, feature, low, high)
+        return self.cache.get_or_compute(key, lambda: partial_dependence(
+            self.adapter, rows, feature, self.data, low=low, high=high, seed=self.seed))
 
     # ------------------------------------------------------------------ misc
     @_few_native_threads

@@ -104,6 +104,25 @@ class ImportanceResult:
 
 
 @dataclass(frozen=True, eq=False)
+class DependenceCurve:
+    """Partial dependence of the model's output on one feature (one curve per output)."""
+
+    feature: str
+    grid: tuple  # the feature's values, in order (numbers, or category values by frequency)
+    outputs: tuple[str, ...]  # what each curve is: a class (its probability) or "prediction"
+    mean: np.ndarray  # (grid, outputs): the average output with the feature at each value
+    # (grid, outputs): the middle 80% of the rows' own changes from the grid's first value,
+    # drawn around ``mean`` (10th and 90th percentile); ``high[-1] - mean[0]`` is the 90th
+    # percentile of the change over the whole grid
+    low: np.ndarray
+    high: np.ndarray
+    n_rows: int  # rows averaged over (a seeded sample when fewer than n_total)
+    n_total: int
+    numeric: bool
+    data_range: tuple | None = None  # the feature's smallest and largest value in the data
+
+
+@dataclass(frozen=True, eq=False)
 class InteractionResult:
     """Strongest feature-pair interactions, strongest first."""
 

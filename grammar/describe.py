@@ -16,10 +16,6 @@ from grammar import program as p
 from grammar.printer import format_number
 from grammar.schema import DatasetSchema
 
-COMPARISON_WORDS = {
-    "greater than": "above", "less than": "below", "greater equal than": "at least",
-    "less equal than": "at most", "equal to": "equal to", "not equal to": "not equal to",
-}
 SPLIT_WORDS = {"heldout": "the model was not trained on", "training": "the model was trained on",
                "all": "training rows included"}
 METRIC_NAMES = {
@@ -81,7 +77,7 @@ def filter_words(names: Names, clause: p.Clause) -> str:
         case p.IdFilter(row_id):
             return f"{names.noun(1)} {row_id}"
         case p.NumericFilter(name, comparison, value):
-            return f"{names.feature(name)} {COMPARISON_WORDS[comparison]} {names.number(value)}"
+            return f"{names.feature(name)} {p.COMPARISON_KINDS[comparison].short} {names.number(value)}"
         case p.BoolFilter(name, value):
             return _bool_word(names, name, value)
         case p.CategoryFilter(name, value):
@@ -136,6 +132,11 @@ def operation_words(names: Names, op: p.Clause) -> str:
             return f"how important {names.feature(name)} is"
         case p.Interact():
             return "which features interact most"
+        case p.Dependence(name, None, None):
+            return f"how the prediction moves with {names.feature(name)}"
+        case p.Dependence(name, low, high):
+            return (f"how the prediction moves as {names.feature(name)} goes from "
+                    f"{names.number(low)} to {names.number(high)}")
         case p.Show():
             return "show their data"
         case p.ShowLabel():

@@ -267,11 +267,36 @@ def _number(text: str) -> p.Number:
     return value if math.isfinite(value) else int(Decimal(text))
 
 
-class _ToProgram(Transformer):
-    """Builds a Program from either grammar's tree, with words exactly as written."""
+# Grammar rules whose children are a clause's fields in order, and the clause they build (rules
+# of the dataset grammar share these names). The transformer is made from this table.
+RULE_CLAUSES: dict[str, type] = {
+    "numfilter": p.NumericFilter, "boolfilter": p.BoolFilter, "catfilter": p.CategoryFilter,
+    "labelfilter": p.LabelFilter, "predictionfilter": p.PredictionFilter,
+    "previousfilter": p.PreviousFilter, "splitfilter": p.SplitFilter,
+    "numchange": p.NumericChange, "boolchange": p.BoolChange, "catchange": p.CategoryChange,
+    "predict": p.Predict, "likelihood": p.Likelihood, "explain": p.Explain,
+    "important_all": p.ImportantAll, "important_feature": p.ImportantFeature,
+    "interact": p.Interact, "dependence": p.Dependence, "show": p.Show,
+    "show_label": p.ShowLabel, "countdata": p.CountData, "data_summary": p.DataSummary,
+    "statistic": p.Statistic, "define": p.Define, "mistake": p.Mistake, "score": p.Score,
+    "model_info": p.ModelInfo, "function": p.Function, "self_info": p.SelfInfo,
+    "followup": p.FollowUp, "previousoperation": p.PreviousOperation,
+}
+# Rules that are a few keywords, read as those words in lower case ("greater equal than").
+WORD_RULES = ("comparison", "change_kind", "explain_method", "mistake_kind", "split_kind")
 
-    def __default__(self, data, children, meta):  # one-token rules: feature, value, label, ...
-        if len(children) == 1 and isinstance(children[0], Token):
+
+class _ToProgram(Transformer):
+    """Builds a Program from either grammar's tree, with words exactly as written: clauses from
+    ``RULE_CLAUSES``, keyword rules from ``WORD_RULES``; the methods below are the exceptions."""
+
+    def __default__(self, data, children, meta):
+        clause = RULE_CLAUSES.get(data)
+        if clause is not None:
+            return clause(*children)
+        if data in WORD_RULES:
+            return " ".join(str(c).lower() for c in children if str(c).strip())
+        if len(children) == 1 and isinstance(children[0], Token):  # feature, value, label, ...
             return str(children[0])
         raise ValueError(f"unexpected grammar rule {data!r}")
 
@@ -280,124 +305,20 @@ class _ToProgram(Transformer):
         joins = tuple(str(c).lower() for c in children if isinstance(c, Token))
         return p.Program(clauses, joins)
 
-    def _words(self, children) -> str:
-        return " ".join(str(c).lower() for c in children if str(c).strip())
-
-    comparison = _words
-
-    def change_kind(self, children):
-        return self._words(children)
-
     def boolean(self, children):
-        return self._words(children) == "true"
+        return str(children[0]).lower() == "true"
 
     def number(self, children):
         return _number(str(children[0]))
 
-    def explain_method(self, children):
-        return self._words(children)
-
-    def mistake_kind(self, children):
-        return self._words(children)
-
     def idfilter(self, c):
         return p.IdFilter(_row_id(c[0]))
-
-    def numfilter(self, c):
-        return p.NumericFilter(c[0], c[1], c[2])
-
-    def boolfilter(self, c):
-        return p.BoolFilter(c[0], c[1])
-
-    def catfilter(self, c):
-        return p.CategoryFilter(c[0], c[1])
-
-    def labelfilter(self, c):
-        return p.LabelFilter(c[0])
-
-    def predictionfilter(self, c):
-        return p.PredictionFilter(c[0])
-
-    def previousfilter(self, _):
-        return p.PreviousFilter()
-
-    def split_kind(self, children):
-        return self._words(children)
-
-    def splitfilter(self, c):
-        return p.SplitFilter(c[0])
-
-    def numchange(self, c):
-        return p.NumericChange(c[0], c[1], c[2])
-
-    def boolchange(self, c):
-        return p.BoolChange(c[0], c[1])
-
-    def catchange(self, c):
-        return p.CategoryChange(c[0], c[1])
-
-    def predict(self, _):
-        return p.Predict()
-
-    def likelihood(self, _):
-        return p.Likelihood()
-
-    def explain(self, c):
-        return p.Explain(c[0])
 
     def important_topk(self, c):
         return p.ImportantTopK(int(c[0]))
 
-    def important_all(self, _):
-        return p.ImportantAll()
-
-    def important_feature(self, c):
-        return p.ImportantFeature(c[0])
-
-    def interact(self, _):
-        return p.Interact()
-
-    def show(self, _):
-        return p.Show()
-
-    def show_label(self, _):
-        return p.ShowLabel()
-
-    def countdata(self, _):
-        return p.CountData()
-
-    def data_summary(self, _):
-        return p.DataSummary()
-
-    def statistic(self, c):
-        return p.Statistic(c[0])
-
     def statistic_target(self, _):
         return p.Statistic(None)
-
-    def define(self, c):
-        return p.Define(c[0])
-
-    def mistake(self, c):
-        return p.Mistake(c[0])
-
-    def score(self, c):
-        return p.Score(c[0])
-
-    def model_info(self, _):
-        return p.ModelInfo()
-
-    def function(self, _):
-        return p.Function()
-
-    def self_info(self, _):
-        return p.SelfInfo()
-
-    def followup(self, _):
-        return p.FollowUp()
-
-    def previousoperation(self, _):
-        return p.PreviousOperation()
 
 
 # ----------------------------------------------------------------------------- checking
@@ -561,6 +482,13 @@ class _Checker:
                 return p.Define(self.name(name))
             case p.Statistic(name):
                 return p.Statistic(None if name is None else self.name(name))
+            case p.Dependence(name, low, high):
+                if low is not None and high is not None and not low < high:
+                    raise ProgramSyntaxError(
+                        f"'dependence {name} from {low} to {high}' needs a range from a lower "
+                        f"number to a higher one, e.g. 'from {min(low, high)} to "
+                        f"{max(low, high)}'.")
+                return p.Dependence(self.name(name), low, high)
             case p.Score(metric):
                 if metric.lower() not in p.METRICS:
                     raise UnknownValueError(

@@ -62,6 +62,10 @@ def clause_text(clause: p.Clause) -> str:
             return f"important {feature}"
         case p.Interact():
             return "interact"
+        case p.Dependence(feature, None, None):
+            return f"dependence {feature}"
+        case p.Dependence(feature, low, high):
+            return f"dependence {feature} from {format_number(low)} to {format_number(high)}"
         case p.Show():
             return "show"
         case p.ShowLabel():

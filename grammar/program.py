@@ -6,8 +6,10 @@ dataclass, so programs are hashable, comparable and safe to share between thread
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Comparison = Literal[
     "greater than",
@@ -17,14 +19,38 @@ Comparison = Literal[
     "equal to",
     "not equal to",
 ]
-COMPARISONS: tuple[str, ...] = (
-    "greater equal than",
-    "less equal than",
-    "not equal to",
-    "greater than",
-    "less than",
-    "equal to",
-)
+
+
+@dataclass(frozen=True)
+class ComparisonKind:
+    """One comparison of the language, declared once: how programs write it, how an answer says
+    it, and how rows are tested with it."""
+
+    text: str  # in programs: "greater equal than"
+    short: str  # in a reading or a short phrase: "at least"
+    sentence: str  # inside a sentence about a filter: "at least", "different from"
+    test: Callable[[Any, Any], Any]  # element-wise: values, threshold -> booleans
+
+
+def _close(values: Any, number: Any) -> Any:
+    return abs(values - number) <= 1e-8 + 1e-5 * abs(number)  # numpy's isclose, no numpy import
+
+
+def _not_close(values: Any, number: Any) -> Any:
+    return ~_close(values, number) & (values == values)  # a missing value is not "not equal"
+
+
+COMPARISON_KINDS: dict[str, ComparisonKind] = {kind.text: kind for kind in (
+    ComparisonKind("greater than", "above", "greater than", operator.gt),
+    ComparisonKind("less than", "below", "less than", operator.lt),
+    ComparisonKind("greater equal than", "at least", "at least", operator.ge),
+    ComparisonKind("less equal than", "at most", "at most", operator.le),
+    ComparisonKind("equal to", "equal to", "equal to", _close),
+    ComparisonKind("not equal to", "not equal to", "different from", _not_close),
+)}
+# longest first: how a reader of program text must try them ("greater equal than" before
+# "greater than")
+COMPARISONS: tuple[str, ...] = tuple(sorted(COMPARISON_KINDS, key=lambda t: -len(t.split())))
 Join = Literal["and", "or"]
 ExplainMethod = Literal["features", "shap", "lime", "ig", "cfe"]
 SplitKind = Literal["heldout", "training", "all"]
@@ -195,6 +221,16 @@ class DataSummary:
 
 
 @dataclass(frozen=True)
+class Dependence:
+    """``dependence F`` or ``dependence F from X to Y`` (extension): how the model's output
+    moves as feature F alone moves, the others kept as they are (partial dependence)."""
+
+    feature: str
+    low: Number | None = None
+    high: Number | None = None
+
+
+@dataclass(frozen=True)
 class Statistic:
     """``statistic F`` or ``statistic target`` (feature is None for the target)."""
 
@@ -266,6 +302,7 @@ Operation = (
     | ImportantAll
     | ImportantFeature
     | Interact
+    | Dependence
     | Show
     | ShowLabel
     | CountData

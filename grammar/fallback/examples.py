@@ -221,6 +221,8 @@ def _global_examples(schema: DatasetSchema, rng: random.Random) -> list[tuple[st
                     one(p.ImportantFeature(feature.canonical))))
         if feature.kind == "numeric":
             out.append((f"what is the average {alias}?", one(p.Statistic(feature.canonical))))
+            out.append((f"how does the prediction change as {alias} goes up?",
+                        one(p.Dependence(feature.canonical))))
     target = derive_aliases(schema.target)[0]
     for q, clause in [
         ("what are the most important features?", p.ImportantTopK(3)),

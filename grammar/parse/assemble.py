@@ -14,6 +14,7 @@ from grammar.parse.decisions import (
     COMPARISON_TAGS,
     LINK_AGE,
     LINK_PREVIOUS,
+    RANGE_TAGS,
     SPLIT_TAGS,
     AssemblyError,
     Decisions,
@@ -62,6 +63,7 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
     changes: list[tuple[p.Clause, int]] = []
     arguments: list[str] = []
     top_ks: list[int] = []
+    ends: dict[str, list[p.Number]] = {tag: [] for tag in RANGE_TAGS}
     for unit in units(decisions, mentions):
         tag, m = unit.tag, unit.mention
         join = decisions.joins[unit.start]
@@ -91,6 +93,8 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
             if value != int(value) or value < 1 or value > 10_000:
                 raise AssemblyError("top K needs a whole number")
             top_ks.append(int(value))
+        elif tag in RANGE_TAGS:
+            ends[tag].append(_number(m))
         elif tag == "ARG":
             arguments.append(_feature_of(m))
         elif tag in {"FTRUE", "FFALSE"}:
@@ -118,7 +122,8 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
             clause = p.LabelFilter(label) if tag.startswith("LABEL") else p.PredictionFilter(label)
             filters.append((clause, join))
 
-    operations = _operations(decisions.operations, arguments, top_ks)
+    operations = _with_ranges(_operations(decisions.operations, arguments, top_ks),
+                              ends["RANGEFROM"], ends["RANGETO"])
     if decisions.carry_changes:
         changes = carried_changes(previous, changes)
     if decisions.correction:
@@ -153,6 +158,24 @@ def assemble(decisions: Decisions, mentions: Mentions, schema: DatasetSchema,
             joins.append("and")
         clauses.append(operation)
     return p.Program(tuple(clauses), tuple(joins))  # type: ignore[arg-type]
+
+
+def _with_ranges(operations: list[p.Clause], lows: list[p.Number], highs: list[p.Number]
+                 ) -> list[p.Clause]:
+    """A partial dependence drawn over the range the question gives ("from 30 to 70")."""
+    if not lows and not highs:
+        return operations
+    if len(lows) != 1 or len(highs) != 1:
+        raise AssemblyError("a range needs one number at each end")
+    index = next((i for i, op in enumerate(operations) if isinstance(op, p.Dependence)), None)
+    if index is None:
+        raise AssemblyError("a range with nothing drawn over it")
+    low, high = sorted((lows[0], highs[0]))
+    if low == high:
+        raise AssemblyError("a range needs two different ends")
+    out = list(operations)
+    out[index] = p.Dependence(out[index].feature, low, high)  # type: ignore[union-attr]
+    return out
 
 
 def _operations(names: Sequence[str], arguments: list[str], top_ks: list[int]) -> list[p.Clause]:
@@ -201,6 +224,8 @@ def operation_clause(name: str, arguments: list[str], top_ks: list[int]) -> p.Cl
         return p.Statistic(feature)
     if name == "define":
         return p.Define(feature)
+    if name == "dependence":
+        return p.Dependence(feature)
     raise AssemblyError(f"unknown operation {name!r}")
 
 

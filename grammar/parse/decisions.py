@@ -5,7 +5,8 @@ into small decisions that combine freely:
 
 * the operations, in order (``OPERATIONS``: each with its closed arguments, e.g. ``score recall``);
 * a tag for every token (``TAGS``): what a mention does (a number is an id, a threshold with its
-  comparison, a change amount with its direction, a "top K"; a feature is an operation's
+  comparison, a change amount with its direction, a "top K", an end of the range a partial
+  dependence is drawn over; a feature is an operation's
   argument, or filtered/changed to true/false; a value is filtered or changed to), and which
   words select rows by their true or predicted class, or by their part in training;
 * for each threshold or change number, the feature it is about (a pointer to a feature mention,
@@ -32,12 +33,14 @@ COMPARISON_TAGS: dict[str, str] = {
     "LE": "less equal than", "EQ": "equal to", "NE": "not equal to",
 }
 CHANGE_TAGS: dict[str, str] = {"INC": "increase", "DEC": "decrease", "SET": "set"}
+# The two ends of the range a partial dependence is drawn over ("as age goes from 30 to 70").
+RANGE_TAGS = ("RANGEFROM", "RANGETO")
 CLASS_TAGS = ("LABELPOS", "LABELNEG", "PREDPOS", "PREDNEG", "LABELTHIS", "PREDTHIS")
 # Words that choose the rows by how the model was trained on them ("on the training data").
 SPLIT_TAGS: dict[str, str] = {"SPLITHELDOUT": "heldout", "SPLITTRAINING": "training",
                               "SPLITALL": "all"}
 TAGS: tuple[str, ...] = (
-    "O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
+    "O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE", *RANGE_TAGS,
     "ARG", "FTRUE", "FFALSE", "CTRUE", "CFALSE", "FVALUE", "CVALUE", *CLASS_TAGS,
     *SPLIT_TAGS, "MISSING",
     "UNSUPPORTED",  # rows chosen by what no filter can say (a regression's predicted values)  # words of a condition the table cannot answer (a feature or value it lacks)
@@ -51,7 +54,7 @@ LINKED_TAGS = frozenset({*COMPARISON_TAGS, *CHANGE_TAGS, "DECADE"})
 # Which tags each kind of token may take (a plain word only selects by class, or nothing).
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
     "word": frozenset({"O", *CLASS_TAGS, *SPLIT_TAGS, "MISSING", "UNSUPPORTED"}),
-    "number": frozenset({"O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE",
+    "number": frozenset({"O", "ID", *COMPARISON_TAGS, *CHANGE_TAGS, "TOPK", "DECADE", *RANGE_TAGS,
                          *CLASS_TAGS, "UNSUPPORTED"}),
     "id": frozenset({"O", "ID"}),
     "feature:numeric": frozenset({"O", "ARG"}),
@@ -66,14 +69,15 @@ METRIC_OPERATIONS = tuple(f"score {m}" for m in p.METRICS)
 OPERATIONS: tuple[str, ...] = (
     "predict", "likelihood", "explain features", "explain shap", "explain lime", "explain ig",
     "explain cfe", "important topk", "important top1", "important all", "important feature",
-    "interact", "show", "label", "countdata", "data", "statistic feature", "statistic target",
+    "interact", "dependence", "show", "label", "countdata", "data", "statistic feature", "statistic target",
     "define", "mistake count", "mistake sample", "mistake typical", *METRIC_OPERATIONS,
     "model", "function", "self", "followup", "previousoperation",
     "courtesy",  # a thank-you with no question: no program, a friendly reply
     "nonsense",  # no question about the data or the model at all: decline
 )
 OPERATION_INDEX = {op: i for i, op in enumerate(OPERATIONS)}
-ARGUMENT_OPERATIONS = frozenset({"important feature", "statistic feature", "define"})
+ARGUMENT_OPERATIONS = frozenset({"important feature", "statistic feature", "define",
+                                 "dependence"})
 MAX_OPERATIONS = 3
 
 LINK_NONE = -1  # no feature: the number is not about a feature
@@ -128,6 +132,8 @@ def operation_name(clause: p.Clause) -> str | None:
             return "statistic target" if feature is None else "statistic feature"
         case p.Define():
             return "define"
+        case p.Dependence():
+            return "dependence"
     names = {
         p.Predict: "predict", p.Likelihood: "likelihood", p.Interact: "interact",
         p.Show: "show", p.ShowLabel: "label", p.CountData: "countdata", p.DataSummary: "data",

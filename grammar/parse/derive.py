@@ -265,9 +265,14 @@ def _derive(program: p.Program, mentions: Mentions, schema: DatasetSchema,
                         if clause.k != 1:
                             return None
                         name = "important top1"
-                elif isinstance(clause, (p.ImportantFeature, p.Statistic, p.Define)) and (
+                elif isinstance(clause, (p.ImportantFeature, p.Statistic, p.Define,
+                                         p.Dependence)) and (
                         getattr(clause, "feature", None) is not None):
                     if a.feature(clause.feature, "ARG") is None:  # type: ignore[arg-type]
+                        return None
+                if isinstance(clause, p.Dependence) and clause.low is not None:
+                    if a.number(clause.low, "RANGEFROM") is None or clause.high is None or (
+                            a.number(clause.high, "RANGETO") is None):
                         return None
                 operations.append(name)
                 start = -1

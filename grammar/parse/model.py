@@ -321,4 +321,9 @@ def _widened(weights: dict[str, np.ndarray], config: ModelConfig
     out["op.out.w2"] = remap(weights["op.out.w2"], op_rows[:-1], 0.0)
     out["op.out.b2"] = remap(weights["op.out.b2"], op_rows[:-1], -1e4)
     out["op.embed"] = remap(weights["op.embed"], op_rows, 0.0)
+    if "context.operation" in weights:  # the previous turn's operation, and "none" last
+        old_context = (*config.operations, "<none>")
+        out["context.operation"] = remap(weights["context.operation"], [
+            old_context.index(o) if o in old_context else -1
+            for o in (*OPERATIONS, "<none>")], 0.0)
     return out, ModelConfig(**{**config.__dict__, "tags": TAGS, "operations": OPERATIONS})

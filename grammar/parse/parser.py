@@ -93,10 +93,15 @@ class LearnedParser:
     def _readings(self, mentions: Mentions, encoded: Encoded, outputs: Outputs,
                   previous: p.Program | None) -> tuple[tuple[Reading, ...], str | None]:
         candidates = list(self._candidates(encoded, outputs))
+        # A reading's probability is the sum over the decisions that give its program: two
+        # ways of tagging a question that make the same program are one reading, and so are
+        # "previousfilter and model" and "model" (the rows do not matter to a row-free one), and
+        # "previousfilter and X" and "X" after a turn about every row.
+        # A join is not part of the joint probability (a word's join only matters where a
+        # filter starts), so a join variant adds a reading but never adds to one.
         seen: dict[p.Program, float] = {}
-        merged: set[p.Program] = set()
         unknown: str | None = None
-        for decisions, probability in sorted(candidates, key=lambda c: -c[1]):
+        for decisions, probability, join_variant in sorted(candidates, key=lambda c: -c[1]):
             decided = decisions_from_words(encoded, mentions, *decisions)
             try:
                 program = assemble(decided, mentions, self.schema, previous)
@@ -105,18 +110,12 @@ class LearnedParser:
                 if unknown is None and not seen and "no feature" in str(exc):
                     unknown = self._unknown_words(mentions, decided)
                 continue
-            idle = _without_idle_previous_filter(program)
-            if idle is not None:  # "previousfilter and model" is "model": one reading, added up
-                program = idle
-                merged.add(program)
-            if program in merged:
-                seen[program] = min(1.0, seen.get(program, 0.0) + probability)
-            elif program not in seen:
-                seen[program] = probability
-            if len(seen) >= MAX_READINGS:
-                break
+            program = _without_idle_previous_filter(program, previous) or program
+            if join_variant and program in seen:
+                continue
+            seen[program] = min(1.0, seen.get(program, 0.0) + probability)
         readings = tuple(Reading(prog, prob) for prog, prob in
-                         sorted(seen.items(), key=lambda item: -item[1]))
+                         sorted(seen.items(), key=lambda item: -item[1])[:MAX_READINGS])
         return readings, unknown
 
     def _candidates(self, enc: Encoded, out: Outputs):
@@ -146,10 +145,10 @@ class LearnedParser:
 
         best_ops, best_ops_p = out.operations[0]
         yield pack(best_ops, tags, links, joins, segments, flags), score(
-            best_ops_p, tags, links, joins, segments, flags)
+            best_ops_p, tags, links, joins, segments, flags), False
         for ops, ops_p in out.operations[1:]:
             yield pack(ops, tags, links, joins, segments, flags), score(
-                ops_p, tags, links, joins, segments, flags)
+                ops_p, tags, links, joins, segments, flags), False
         for w in range(n):
             order = np.argsort(-out.tags[w])
             second = order[1]
@@ -157,26 +156,26 @@ class LearnedParser:
                 alt = tags.copy()
                 alt[w] = second
                 yield pack(best_ops, alt, links, joins, segments, flags), score(
-                    best_ops_p, alt, links, joins, segments, flags)
+                    best_ops_p, alt, links, joins, segments, flags), False
             if TAGS[tags[w]] in LINKED_TAGS:
                 order = np.argsort(-out.links[w])
                 if out.links[w, order[1]] > 0.02:
                     alt = links.copy()
                     alt[w] = order[1]
                     yield pack(best_ops, tags, alt, joins, segments, flags), score(
-                        best_ops_p, tags, alt, joins, segments, flags)
+                        best_ops_p, tags, alt, joins, segments, flags), False
             if out.joins[w].max() < 0.98:
                 alt = joins.copy()
                 alt[w] = 1 - alt[w]
                 yield pack(best_ops, tags, links, alt, segments, flags), score(
                     best_ops_p, tags, links, joins, segments, flags) * float(
-                    out.joins[w, alt[w]] / max(out.joins[w, joins[w]], 1e-12))
+                    out.joins[w, alt[w]] / max(out.joins[w, joins[w]], 1e-12)), True
         for f in range(3):
             if out.flags[f].max() < 0.98:
                 alt = flags.copy()
                 alt[f] = 1 - alt[f]
                 yield pack(best_ops, tags, links, joins, segments, alt), score(
-                    best_ops_p, tags, links, joins, segments, alt)
+                    best_ops_p, tags, links, joins, segments, alt), False
 
     def _unknown_words(self, mentions: Mentions, decided: Decisions) -> str | None:
         """The words before a threshold the model found no feature for ("glucose over 100")."""
@@ -249,12 +248,20 @@ class LearnedParser:
 MISSING_AT_LEAST = 0.95
 
 
-def _without_idle_previous_filter(program: p.Program) -> p.Program | None:
-    """``program`` without its ``previousfilter`` when every operation ignores the rows
-    (``p.ROW_FREE_TYPES``); None when there is nothing to drop."""
+def _without_idle_previous_filter(program: p.Program,
+                                  previous: p.Program | None = None) -> p.Program | None:
+    """``program`` without its ``previousfilter`` when it selects nothing: every operation
+    ignores the rows (``p.ROW_FREE_TYPES``), or the previous turn was about every row (no
+    filter, and operations that ran on the rows: a turn like "what does bmi mean?" keeps the
+    selection before it, and "previousoperation" may carry one); None when there is nothing to
+    drop."""
     operations = [c for c in program.clauses if p.is_operation(c)]
-    if not operations or not all(isinstance(c, p.ROW_FREE_TYPES) for c in operations) or not any(
-            isinstance(c, p.PreviousFilter) for c in program.clauses):
+    if not operations or not any(isinstance(c, p.PreviousFilter) for c in program.clauses):
+        return None
+    every_row_before = previous is not None and not any(
+        p.is_filter(c) or isinstance(c, (*p.ROW_FREE_TYPES, p.PreviousOperation, p.FollowUp))
+        for c in previous.clauses)
+    if not every_row_before and not all(isinstance(c, p.ROW_FREE_TYPES) for c in operations):
         return None
     kept = [(c, j) for c, j in zip(program.clauses, ("and", *program.joins), strict=True)
             if not isinstance(c, p.PreviousFilter)]

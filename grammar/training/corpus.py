@@ -66,7 +66,7 @@ class CorpusStats:
 
 TURN_KINDS = {"single": 56, "pronoun": 12, "previousoperation": 8, "followup": 3,
               "correction": 4, "carry": 2, "fresh": 10, "unreferenced": 9, "courtesy": 1,
-              "missing": 3, "nonsense": 1, "short": 3, "unsupported": 1}
+              "missing": 3, "nonsense": 1, "short": 3, "unsupported": 1, "widen": 2}
 MISSING_OPEN, MISSING_CLOSE = "\u27ea", "\u27eb"  # around words naming what the table lacks
 
 
@@ -238,6 +238,8 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
         program = p.Program(tuple(clauses), previous.joins)
         text = renderer.correction_turn([replacement], ["and"])
         return text, program, previous, context
+    if kind == "widen":
+        return _widen(previous, sampler, renderer, rng, context)
     if kind == "carry":
         if not previous.changes:
             return None
@@ -346,6 +348,40 @@ def _short_followup(program: p.Program, rng: random.Random) -> str | None:
     name = operation_name(program.clauses[1])
     options = ph.SHORT_FOLLOWUPS.get(name or "")
     return rng.choice(options) if options else None
+
+
+def _widen(previous: p.Program, sampler: ProgramSampler, renderer: Renderer,
+           rng: random.Random, context: Context
+           ) -> tuple[str, p.Program, p.Program, Context] | None:
+    """The previous turn's rows with more added ("including smokers too, ...":
+    ``previousfilter or filter``) or some taken out ("leaving out the smokers": the
+    boolean filter negated)."""
+    from grammar.training import phrasing as ph
+    from grammar.training.programs import GROUP_OPERATIONS, weighted
+    from grammar.training.render import Selection
+    from grammar.training.templates import expand
+
+    if not any(p.is_filter(c) for c in previous.clauses):
+        return None
+    operation = sampler.operation(weighted(rng, GROUP_OPERATIONS), set())
+    if operation is None:
+        return None
+    sel = Selection("them", rng.choice(("for them", "", "for those")), "they", True, "previous")
+    question = renderer.operation_text(operation, sel, forms=("q",)).rstrip("?.! ")
+    if sampler.boolean and rng.random() < 0.35:  # "leaving out the smokers"
+        said = sampler.bool_filter()
+        phrase = renderer.group([said], [])
+        kept = p.BoolFilter(said.feature, not said.value)
+        text = expand(rng.choice(ph.EXCLUDE_TURNS), rng, {"g": phrase, "q": question})
+        return text, p.Program((p.PreviousFilter(), kept, operation), ("and", "and")), \
+            previous, context
+    added = sampler.group_filters(1)
+    if not added or added[0] in previous.clauses:
+        return None
+    text = expand(rng.choice(ph.WIDEN_TURNS), rng,
+                  {"g": renderer.group(added, []), "q": question})
+    return text, p.Program((p.PreviousFilter(), added[0], operation), ("or", "and")), \
+        previous, context
 
 
 def _with_previous_filter(sampler: ProgramSampler, rng: random.Random) -> p.Program:

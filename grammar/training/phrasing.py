@@ -111,7 +111,7 @@ BOOL_TRUE = ("with <f>", "who have <f>", "that have <f>", "<f>", "where <f> is t
              "that are <f>", "flagged for <f>", "marked <f>",
              "having <f>", "with a <f>", "<f> true", "<f> positive", "with <f> equal to 1",
              "where <f> = true", "with <f> = yes", "<f> is true")
-BOOL_FALSE = ("without <f>", "with no <f>", "who do not have <f>", "non <f>", "not <f>",
+BOOL_FALSE = ("not a <f>", "who is not a <f>", "that is not a <f>", "without <f>", "with no <f>", "who do not have <f>", "non <f>", "not <f>",
               "where <f> is false", "where <f> is no", "with <f> = 0", "whose <f> is 0",
               "<f> = no", "that are not <f>", "lacking <f>",
               "with <f> false", "<f> negative", "who are not <f>", "with <f> equal to 0",
@@ -166,13 +166,15 @@ WHOLE_DATA_PP = ("", "", "", "", "", "overall", "in general", "across the datase
                  "for all <rows>", "on the whole data", "for everyone", "on all the data",
                  "across all <rows>", "in the data", "for the dataset", "globally",
                  "on the entire dataset", "over all instances")
-GROUP_PP = ("for <g>", "for <g>", "for <g>", "among <g>", "in <g>", "on <g>", "for all <g>",
+GROUP_PP = ("for <g>", "for <g>", "for <g>", "for all the <g>", "on all the <g>", "on the <g>",
+            "of all the <g>", "of the <g>", "among <g>", "in <g>", "on <g>", "for all <g>",
             "for the subset of <g>", "if we look at <g>", "restricted to <g>",
             "when it comes to <g>", "within <g>", "for the group of <g>", "amongst <g>",
             "considering only <g>", "for those <g>", "looking at <g>", "across <g>",
             "in the case of <g>", "with respect to <g>", "regarding <g>", "concerning <g>",
             "about <g>", "for just <g>", "limited to <g>")
-PREVIOUS_NP = ("them", "those", "those <rows>", "these <rows>", "that group", "the same <rows>",
+PREVIOUS_NP = ("them", "the previous data", "the prior data", "that data",
+               "the previous <rows>", "the data from before", "the earlier selection", "those", "those <rows>", "these <rows>", "that group", "the same <rows>",
                "this group", "the ones from before", "those ones", "the previous group",
                "this subset", "that subset", "the same group", "these", "those same <rows>",
                "that selection", "this selection", "the selection", "the current selection",
@@ -182,7 +184,8 @@ PREVIOUS_NP = ("them", "those", "those <rows>", "these <rows>", "that group", "t
                "this sample", "these samples", "this record", "these")
 PREVIOUS_ROW_NP = ("them", "that <row>", "this <row>", "the same <row>", "that one", "this one",
                    "her", "him", "that instance", "this case", "the same one")
-PREVIOUS_PP = ("for them", "for those", "for those <rows>", "for these <rows>",
+PREVIOUS_PP = ("for them", "for the previous data", "on the prior data", "in that data",
+               "for the previous <rows>", "on the earlier selection", "for those", "for those <rows>", "for these <rows>",
                "for that group", "among them", "among those", "on them", "for the same <rows>",
                "in that group", "for this group", "on those", "in this subset",
                "on the same group", "within that selection", "in this selection",
@@ -301,6 +304,11 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "whether <subj> will <pos>"),
     ),
     "likelihood": (
+        ("q", "how likely {is|are} <subj> {predicted|classified} as <cls>?"),
+        ("q", "{show|give} me the {likelihood|probability|chance} that <subj> {is|are} {predicted|classified} as <cls>"),
+        ("q", "what is the {probability|chance} that <subj> {is|are} {predicted|classified} as <cls> {by <model>|}?"),
+        ("q", "{could|can} you tell me how likely <subj> {is|are} to be {predicted|classified} as <cls>?"),
+        ("q", "how {probable|likely} is a <cls> {prediction|verdict|classification} <for_rows>?"),
         ("q", "how likely {is|are} <subj> to <pos>?"),
         ("q", "what {is|are} the {probability|probabilities|chance|chances|likelihood|odds} {of <posn>|that <subj> will <pos>|of <subj> being <posadj>} <for_rows>?"),
         ("q", "how {sure|confident|certain} is <model> {about|in} {its prediction|the prediction|the predictions} <for_rows>?"),
@@ -330,6 +338,14 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "what the {probability|chance} of <posn> is <for_rows>"),
     ),
     "explain features": (
+        ("q", "what {considerations|criteria|signals|cues} {do you use|guide you|does <model> use} {when judging|in judging|to judge} {whether|if} <subj> {is|are} <cls>?"),
+        ("q", "what is your {thought process|approach|way of thinking} {about|for|on} <rows>?"),
+        ("q", "{help me|i'd like to|i want to} understand {how you think about|your logic for|the thinking behind} <rows>"),
+        ("q", "what goes into <model_poss> {decision|verdict|judgement|call} {about|on|for} <rows>?"),
+        ("q", "what {evidence|information} {does <model>|do you} {base|ground} {its|your} {decisions|verdicts} on <for_rows>?"),
+        ("q", "what {lies|is} behind <model_poss> {reasoning|thinking} <for_rows>?"),
+        ("q", "explain the {predictions|decisions|outputs} {of|for|on} <rows>"),
+        ("q", "run {the |}{explanations|feature attributions|attribution explanations} {on|for} <rows>"),
         ("q", "why did <model> predict {that|this|what it did|<posadj>} <for_rows>?"),
         ("q", "why {is|are} <subj> predicted {that way|like that|<posadj>|to <pos>}?"),
         ("q", "{explain|interpret} the {prediction|predictions|model's decision} <for_rows>"),
@@ -509,6 +525,36 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "how {important|influential|relevant} <feat> is <for_rows>"),
         ("emb", "whether <feat> matters <for_rows>"),
     ),
+    "dependence": (
+        ("q", "how does <model_poss> prediction change as <feat> {changes|varies|goes up|increases} <for_rows>?"),
+        ("q", "how does the {prediction|predicted outcome|output|chance of <posn>} {vary|change|move} with <feat> <for_rows>?"),
+        ("q", "what is the {partial dependence|pdp|partial dependence plot} {of|for|on} <feat> <for_rows>?"),
+        ("q", "{show|plot|draw|give} me {the|a} partial dependence {plot |curve |}{of|for} <feat> <for_rows>"),
+        ("q", "how {sensitive|responsive} is <model> to <feat> <for_rows>?"),
+        ("q", "{plot|chart|graph} {the prediction|the predictions|the output|the chance of <posn>} against <feat> <for_rows>"),
+        ("q", "what happens to {the prediction|the predictions|the predicted risk} as <feat> {rises|grows|increases|goes up} <for_rows>?"),
+        ("q", "does {a higher|a larger|more} <feat> {raise|increase|lower|reduce} {the prediction|the predicted risk|the chance of <posn>} <for_rows>?"),
+        ("q", "what is the effect of <feat> on {the prediction|the predictions|<model_poss> output} across its range <for_rows>?"),
+        ("q", "how does <feat> {affect|influence|shape} {the prediction|the predictions} {across its values|over its range|as it changes} <for_rows>?"),
+        ("q", "what is the relationship between <feat> and {the prediction|the predicted outcome|<model_poss> output} <for_rows>?"),
+        ("q", "how do the predictions {trend|evolve|shift} with <feat> <for_rows>?"),
+        ("q", "{partial dependence|pdp|dependence plot} {of|for|on} <feat> <for_rows>"),
+        ("np", "the partial dependence of {the prediction|the output} on <feat> <for_rows>"),
+        ("np", "a {plot|chart|curve} of {the prediction|the predictions} against <feat> <for_rows>"),
+        ("emb", "how {the prediction|the output} {changes|varies} with <feat> <for_rows>"),
+    ),
+    "dependence range": (
+        ("q", "how does the prediction change as <feat> goes from <lo> to <hi> <for_rows>?"),
+        ("q", "how {does|would} {the prediction|the predicted outcome|the risk|the chance of <posn>} {change|vary|move} {as|when} <feat> {goes|rises|moves|runs} from <lo> to <hi> <for_rows>?"),
+        ("q", "{plot|chart|show} {the prediction|the predictions|the chance of <posn>} for <feat> from <lo> to <hi> <for_rows>"),
+        ("q", "what does the partial dependence on <feat> look like from <lo> to <hi> <for_rows>?"),
+        ("q", "{sweep|vary|move} <feat> from <lo> to <hi> and show {the prediction|how the prediction moves} <for_rows>"),
+        ("q", "how does <model> respond to <feat> over the range <lo> to <hi> <for_rows>?"),
+        ("q", "what happens to {the prediction|the predictions} as <feat> {increases|climbs} from <lo> {to|up to} <hi> <for_rows>?"),
+        ("q", "{partial dependence|pdp} {of|for|on} <feat> from <lo> to <hi> <for_rows>"),
+        ("np", "the partial dependence of the prediction on <feat> from <lo> to <hi> <for_rows>"),
+        ("emb", "how the prediction changes as <feat> goes from <lo> to <hi> <for_rows>"),
+    ),
     "interact": (
         ("q", "which features interact <for_rows>?"),
         ("q", "what are the {strongest|most important|main|biggest} {feature interactions|interactions} <for_rows>?"),
@@ -527,6 +573,9 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "which features interact <for_rows>"),
     ),
     "show": (
+        ("q", "{data|records|values|details} {for|of|on} <rows>"),
+        ("q", "{show|display|list} {the |}data {for|of|on} <rows>"),
+        ("q", "<rows>: {data|values|records}?"),
         ("q", "show <rows>"),
         ("q", "show me <rows>"),
         ("q", "{display|list|print|pull up|bring up} <rows>"),
@@ -594,6 +643,10 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "what the {data|dataset} {contains|looks like|is about}"),
     ),
     "statistic feature": (
+        ("q", "what is the <feat> {feature|column|variable} like <for_rows>?"),
+        ("q", "what {is|are} <feat> like <for_rows>?"),
+        ("q", "what are the <feat> values like <for_rows>?"),
+        ("q", "how are <feat> values spread <for_rows>?"),
         ("q", "what is the {average|mean|median|typical} <feat> <for_rows>?"),
         ("q", "{average|mean|median} <feat> <for_rows>?"),
         ("q", "{show|give} me {statistics|stats|summary statistics|a summary|the distribution} {of|for} <feat> <for_rows>"),
@@ -623,6 +676,11 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "how <feat> is distributed <for_rows>"),
     ),
     "statistic target": (
+        ("q", "what are the {true |actual |}{label|target|class|outcome} {frequencies|counts|proportions} <for_rows>?"),
+        ("q", "how {often|frequently} does each {label|class|outcome} {occur|appear|show up} <for_rows>?"),
+        ("q", "what {fraction|share|proportion} {actually|really|truly} <pos_past> <for_rows>?"),
+        ("q", "how are the <target> {values|labels} distributed <for_rows>?"),
+        ("q", "{break down|tally} the {labels|outcomes|classes} <for_rows>"),
         ("q", "what is the {average|mean|median|typical} <target> <for_rows>?"),
         ("q", "{average|mean|distribution of} <target> <for_rows>?"),
         ("q", "how is <target> distributed <for_rows>?"),
@@ -778,6 +836,8 @@ OPERATION_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
         ("emb", "what i can ask you"),
     ),
     "self": (
+        ("q", "what is this {bot|chat|chatbot|assistant}?"),
+        ("q", "what am i {talking|chatting} {to|with} {here|}?"),
         ("q", "who are you?"),
         ("q", "what are you?"),
         ("q", "{tell me|say something} about yourself"),
@@ -871,21 +931,39 @@ COMPARED_OUTPUTS = {
                    "the likelihoods", "the odds", "the prediction probabilities",
                    "the risk scores", "the confidence of <model>"),
 }
-COMPARE_WHATIF = ("how would <outputs> <for_rows> change if <ch>?",
-                  "how would <outputs> <for_rows> differ if <ch>?",
-                  "would <outputs> <for_rows> change if <ch>?",
-                  "<for_rows>, how would <outputs> change if <ch>?",
-                  "if <ch>, how would <outputs> <for_rows> be different?",
-                  "what difference would it make to <outputs> <for_rows> if <ch>?",
-                  "how {much|far} would <outputs> <for_rows> {move|shift} if <ch>?",
-                  "compare <outputs> <for_rows> with {what they would be|how they would look} "
-                  "if <ch>",
-                  "in what way would <outputs> <for_rows> {change|shift} if <ch>?",
-                  "would <ch> {change|alter|affect} <outputs> <for_rows>?",
-                  "how {does|would} <ch> {change|affect|alter} <outputs> <for_rows>?",
+# How one output would move under a change, asked about once: the output after the change
+# ("how would the predictions change if bmi were 30?" is `change ... and predict`).
+CHANGE_OF_OUTPUT = ("how would <outputs> <for_rows> change if <ch>?",
+                    "how would <outputs> <for_rows> differ if <ch>?",
+                    "would <outputs> <for_rows> change if <ch>?",
+                    "<for_rows>, how would <outputs> change if <ch>?",
+                    "if <ch>, how would <outputs> <for_rows> be different?",
+                    "what difference would it make to <outputs> <for_rows> if <ch>?",
+                    "in what way would <outputs> <for_rows> {change|shift} if <ch>?",
+                    "would <ch> {change|alter|affect} <outputs> <for_rows>?",
+                    "how {does|would} <ch> {change|affect|alter} <outputs> <for_rows>?",
+                    "what {happens|would happen} to <outputs> <for_rows> if <ch>?",
+                    "<for_rows>, what would become of <outputs> if <ch>?",
+                    "how {much|far} would <outputs> <for_rows> {move|shift} if <ch>?")
+# The output now and after the change, asked as a comparison: `predict and change ... and
+# predict` ("compare the predictions with what they would be if ...").
+COMPARE_WHATIF = ("compare <outputs> <for_rows> with {what they would be|how they would look} if "
+                  "<ch>",
                   "show <outputs> <for_rows> now and if <ch>",
-                  "what happens to <outputs> <for_rows> if <ch>?",
-                  "does <outputs> <for_rows> go up or down if <ch>?")
+                  "what are <outputs> <for_rows> now, and what would they be if <ch>?",
+                  "{give|show} me <outputs> <for_rows> before and after {a change where|the "
+                  "case that} <ch>",
+                  "how do <outputs> <for_rows> {now|today} compare with {the case|a world} where "
+                  "<ch>?",
+                  "does <outputs> <for_rows> go up or down if <ch>?",
+                  "<outputs> <for_rows> as they are, then again if <ch>")
+# The same comparison said with the outcome itself ("would they be more likely to quit if ...").
+COMPARE_LIKELIHOOD = ("would <rows> be {more|less} likely to <pos> if <ch>?",
+                      "would <rows> {become|be} {more|less} <cls> if <ch>?",
+                      "{are|would} <rows> {more|less} at risk of <posn> if <ch>?",
+                      "if <ch>, would <rows> be {more|less} likely to <pos>?",
+                      "would <rows> be {more|less} <cls> if they had <had>?",
+                      "would <rows> with <had> be {more|less} likely to <pos>?")
 COMPACT_DATA_MODEL = ("describe the <x> and the <y>", "tell me about the <x> and the <y>",
                       "{give me|show me} an overview of the <x> and <y>",
                       "what are the <x> and the <y>?", "more {info|information} on the <x> "
@@ -908,6 +986,21 @@ COMPACT_EXPLAIN = ("explain <rows> with <e1> and <e2>", "{show|give} me <e1> and
                    "run <e1> and then <e2> on <rows>", "<e1> and <e2> explanations <for_rows>?")
 
 # A thank-you with no question in it.
+# The previous turn's rows with more added: `previousfilter or filter ...`.
+WIDEN_TURNS = ("{including|adding in|also including|with the addition of|together with|plus} <g>"
+               "{| too| as well}, <q>?",
+               "add <g> to {that|the previous|those|the earlier} {data|group|rows|selection} and "
+               "<q>",
+               "<q> {also including|counting|if we also include|adding} <g> {too|as well|}?",
+               "{widen|expand|extend} {that|the} {group|selection} to {include|take in} <g>: <q>?",
+               "{and|now} {also |}{include|add} <g>{ to them|}. <q>?",
+               "what if we {also include|add} <g> {to that group|to those|}? <q>?")
+# The previous turn's rows with some taken out: the boolean filter negated.
+EXCLUDE_TURNS = ("{excluding|leaving out|without|dropping|removing} <g> from {that|the previous|"
+                 "those|the earlier} {data|group|rows|selection}, <q>?",
+                 "{leave out|drop|remove|take out} <g>{ from that group| from those|} and <q>",
+                 "<q> {once|after} <g> {are|have been} {removed|taken out|left out}?",
+                 "{now |}{exclude|ignore} <g> {from them|}: <q>?")
 COURTESY_TURNS = ("thanks", "thank you", "thanks!", "great, thanks", "ok thanks", "cheers",
                   "thank you so much", "perfect, thank you", "that helps, thanks", "thx",
                   "many thanks", "awesome, thank you!", "thanks a lot", "much appreciated",
@@ -989,6 +1082,13 @@ RATE_WORDS = {"annual": ("a year", "per year", "annually", "each year"),
 
 # A predicted class against the true one: "predicted 1 but actually 0".
 MISMATCH = ("<rows> the model predicts <p> but are actually <l>",
+            "<rows> where <model> says <p> while the truth is <l>",
+            "where <model> predicts <p> but the {true|real|actual} {label|outcome|class} is <l>",
+            "<rows> whose prediction is <p> although they are {really|in fact|actually} <l>",
+            "<rows> {called|classified|predicted} <p> by <model> that {are|were} {really|truly} <l>",
+            "{cases|records|<rows>} {that are|who are|which are} <l> but {get|got} predicted as <p>",
+            "<rows> {predicted|flagged} as <p> when the {data|record|label} says <l>",
+            "<rows> with a <p> prediction and a <l> {label|ground truth|outcome}",
             "<rows> where the prediction is <p> and the true label is <l>",
             "<rows> predicted <p> whose ground truth is <l>",
             "<rows> predicted as <p> that are really <l>",

@@ -18,21 +18,21 @@ ROW_OPERATIONS: dict[str, float] = {
     "predict": 14, "likelihood": 12, "explain features": 16, "explain shap": 3,
     "explain lime": 3, "explain ig": 1.5, "explain cfe": 10, "show": 6, "label": 5,
     "important topk": 2, "important all": 1.5, "important top1": 1.5, "important feature": 1.5,
-    "statistic feature": 1,
+    "statistic feature": 1, "dependence": 1,
 }
 GROUP_OPERATIONS: dict[str, float] = {
     "predict": 9, "likelihood": 8, "explain features": 10, "explain shap": 1,
     "explain lime": 1, "explain cfe": 3, "show": 7, "label": 4, "countdata": 10,
     "important topk": 4, "important all": 3, "important top1": 2, "important feature": 3,
     "statistic feature": 6, "statistic target": 3, "mistake count": 5, "mistake sample": 4,
-    "mistake typical": 4, "score": 10, "interact": 2,
+    "mistake typical": 4, "score": 10, "interact": 2, "dependence": 2.5,
 }
 TABLE_OPERATIONS: dict[str, float] = {
     "important topk": 6, "important all": 6, "important top1": 4, "important feature": 6,
     "interact": 3, "statistic feature": 6, "statistic target": 4, "countdata": 4, "data": 6,
     "define": 6, "mistake count": 4, "mistake sample": 3, "mistake typical": 3, "score": 12,
     "model": 5, "function": 4, "self": 3, "predict": 3, "likelihood": 3,
-    "explain features": 3, "show": 2, "label": 1,
+    "explain features": 3, "show": 2, "label": 1, "dependence": 5,
 }
 METRIC_WEIGHTS: dict[str, float] = {
     "accuracy": 10, "default": 6, "f1": 4, "roc": 3, "precision": 4, "recall": 4,
@@ -226,6 +226,18 @@ class ProgramSampler:
             return p.ImportantTopK(rng.choice([2, 3, 3, 3, 4, 5, 5, 10, 1, 6, 7]))
         if name == "important top1":
             return p.ImportantTopK(1)
+        if name == "dependence":  # mostly a numeric feature, half the time over a range
+            numeric = [f for f in self.table.features if isinstance(f.spec, NumericSpec)]
+            options = numeric if numeric and rng.random() < 0.85 else list(self.table.features)
+            feature = rng.choice(options)
+            used_arguments.add(feature.canonical)
+            spec = feature.spec
+            if isinstance(spec, NumericSpec) and rng.random() < 0.5:
+                ends = sorted({nice_number(rng, spec.low, spec.high, spec.integer)
+                               for _ in range(2)})
+                if len(ends) == 2:
+                    return p.Dependence(feature.canonical, ends[0], ends[1])
+            return p.Dependence(feature.canonical)
         if name in {"important feature", "statistic feature", "define"}:
             options = [f for f in self.table.features if f.canonical not in used_arguments]
             if not options:
@@ -257,7 +269,7 @@ class ProgramSampler:
                 filters.append(self.row_id())
                 joins_or = True
         elif shape == "group" and self.classification and len(self.labels) == 2 and (
-                rng.random() < 0.06):  # "predicted 1 but actually 0"
+                rng.random() < 0.1):  # "predicted 1 but actually 0"
             pair = [p.PredictionFilter(rng.choice(self.labels)),
                     p.LabelFilter(rng.choice(self.labels))]
             filters = pair if rng.random() < 0.6 else pair[::-1]
@@ -278,7 +290,7 @@ class ProgramSampler:
             first, second = rng.choice(PAIRS if shape == "pair_table" else [
                 pair for pair in PAIRS if "self" not in pair])
             operations = [self.operation(first, used), self.operation(second, used)]
-            if shape == "pair_row" and rng.random() < 0.15:  # three things about one row
+            if shape == "pair_row" and rng.random() < 0.3:  # three things about one row
                 third = rng.choice([o for o in ("predict", "explain features", "explain cfe",
                                                 "likelihood", "show") if o not in (first, second)])
                 operations.append(self.operation(third, used))

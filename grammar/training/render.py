@@ -346,6 +346,9 @@ class Renderer:
         if len(phrases) == 1 and rng.random() < 0.3:
             return phrases[0] if _is_noun_like(phrases[0]) else f"{rows} {phrases[0]}"
         body = joiner.join(phrases)
+        if rng.random() < 0.07 and not _is_noun_like(phrases[0]):
+            # "those with a bmi over 30": a group named here, not the previous turn's rows
+            return self.pick(("those ", "the ones ", "anyone ", "everybody ", "those people ")) + body
         if use_or and rng.random() < 0.3:
             body = "either " + body
         if rng.random() < 0.15:
@@ -471,6 +474,8 @@ class Renderer:
                 key = "score"  # "what is the r2 on women?"
             if name == "score accuracy" and self.rng.random() < 0.5:
                 key = "score accuracy"
+        if isinstance(clause, p.Dependence) and clause.low is not None:
+            key = "dependence range"  # the range's ends must be said
         templates = ph.OPERATION_TEMPLATES.get(key)
         if not templates:
             raise RenderError(f"no templates for {name}")
@@ -522,6 +527,13 @@ class Renderer:
             case p.ImportantFeature(feature) | p.Statistic(feature) | p.Define(feature) if (
                     feature is not None):
                 slots["feat"] = self.feature_phrase(feature)
+            case p.Dependence(feature, low, high):
+                slots["feat"] = self.feature_phrase(feature)
+                if low is not None and high is not None:
+                    spec = self.spec(feature)
+                    numeric = spec if isinstance(spec, NumericSpec) else None
+                    slots["lo"] = self.number_text(low, numeric)
+                    slots["hi"] = self.number_text(high, numeric)
             case p.Score(metric) if metric != "default":
                 slots["metric"] = self.pick(ph.METRIC_WORDS[metric])
             case p.Score("default") if not self.table.schema.task == "classification":
@@ -598,10 +610,20 @@ class Renderer:
             operation = segments[0][1]
             if isinstance(operation, (p.Predict, p.Likelihood)):
                 kind = "predict" if isinstance(operation, p.Predict) else "likelihood"
-                return expand(self.pick(ph.COMPARE_WHATIF), self.rng, {
-                    "ch": self.changes_phrase(segments[1][0]), "for_rows": sel.pp,
-                    "rows": sel.np, "model": self.model(),
-                    "outputs": self.pick(ph.COMPARED_OUTPUTS[kind])})
+                slots = {"ch": self.changes_phrase(segments[1][0]), "for_rows": sel.pp,
+                         "rows": sel.np, "model": self.model(),
+                         "outputs": self.outputs(kind)}
+                if kind == "likelihood" and sel.kind != "none" and self.rng.random() < 0.5:
+                    # "would they be more likely to quit if ...?"
+                    slots.update({k: v for k, v in self.operation_slots(operation, sel).items()
+                                  if k in {"pos", "cls", "posn"}})
+                    had = self.had_change(segments[1][0])
+                    if had is not None:
+                        slots["had"] = had
+                    fitting = [t for t in ph.COMPARE_LIKELIHOOD if slots_of(t) <= set(slots)]
+                    if fitting:
+                        return expand(self.pick(fitting), self.rng, slots)
+                return expand(self.pick(ph.COMPARE_WHATIF), self.rng, slots)
         if len(segments) != 2 or segments[0][0] or segments[1][0] or self.rng.random() < 0.5:
             return None
         (_, a), (_, b) = segments
@@ -629,13 +651,19 @@ class Renderer:
             return expand(self.pick(ph.COMPACT_EXPLAIN), self.rng, slots)
         return None
 
+    def outputs(self, kind: str) -> str:
+        """The model's outputs as a noun phrase ("the predictions", "the model's odds")."""
+        return expand(self.pick(ph.COMPARED_OUTPUTS[kind]), self.rng, {"model": self.model()})
+
     def _later_selection(self, first: Selection, later: Selection) -> Selection:
         """How a second operation in the same question refers to the same rows."""
         if first.kind == "none":
             return first
         pronoun = self.pick(("", "", "for them" if first.plural else "for it",
                              "for " + first.np, "for the same " + ("ones" if first.plural
-                                                                   else "one")))
+                                                                   else "one"),
+                             "on this data", "for these", "for those", "on these",
+                             "for this group" if first.plural else "for this one"))
         return Selection(first.np, pronoun, later.subj, first.plural, first.kind)
 
     def had_change(self, changes: list[p.Clause]) -> str | None:
@@ -663,6 +691,12 @@ class Renderer:
             if had is not None:
                 return expand(self.pick(ph.HAD_WRAPPERS), self.rng,
                               {"rows": sel.np, "ch": had, "model": self.model()})
+        if isinstance(operation, (p.Predict, p.Likelihood)) and self.rng.random() < 0.25:
+            # "how would the predictions change if ...?": the output after the change
+            kind = "predict" if isinstance(operation, p.Predict) else "likelihood"
+            return expand(self.pick(ph.CHANGE_OF_OUTPUT), self.rng, {
+                "ch": change_text, "for_rows": sel.pp, "rows": sel.np, "model": self.model(),
+                "outputs": self.outputs(kind)})
         if isinstance(operation, p.Predict) and self.rng.random() < 0.35:
             bare = ("what if <ch>?", "what would happen if <ch>?", "and if <ch>?",
                     "what would <model> {predict|say} if <ch>?")

@@ -29,9 +29,9 @@ from dialogue.scripted import (
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = sorted(HERE.glob("*.yaml"))
-# measured with the committed model, asking counted as a miss: the demo's scripts 84.9% of 53
-# turns, the clinic's 83.4% of 193 (they are scored apart: the clinic data may be absent)
-READ_AS_SCRIPTED = {"demo": 0.81, "clinic": 0.80}
+# measured with the committed model, asking counted as a miss: the demo's scripts 96.4% of 56
+# turns, the clinic's 85.0% of 193 (they are scored apart: the clinic data may be absent)
+READ_AS_SCRIPTED = {"demo": 0.93, "clinic": 0.82}
 
 
 def _cases() -> list:

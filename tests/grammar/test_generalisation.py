@@ -28,7 +28,7 @@ SETS = (Path(__file__).with_name("generalisation_set.yaml"),
         Path(__file__).with_name("generalisation_holdout4.yaml"),
         Path(__file__).with_name("generalisation_holdout5.yaml"),
         Path(__file__).with_name("generalisation_holdout6.yaml"))
-BAR = 0.81  # the learned parser: measured 84.4% of 480 (the rules scored 479/480 after tuning on these)
+BAR = 0.82  # the learned parser: measured 85.8% of 480 (the rules scored 479/480 after tuning on these)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from grammar import NaturalLanguageParser, ParseContext, ParseResult
 from grammar.language import parse_program
 from tests.grammar import tables
 
-KNOWN_BAR = 0.73  # measured 76.8% (43 of 56) with the committed model
+KNOWN_BAR = 0.72  # measured 75.0% (42 of 56) with the committed model
 
 
 @dataclass(frozen=True)

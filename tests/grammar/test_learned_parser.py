@@ -168,3 +168,44 @@ def test_training_runs_end_to_end_on_a_small_corpus(tmp_path, clinic):
     result = parser.parse("why did the model predict patient 12?")
     assert result.program is None or isinstance(result.program, p.Program)
     assert 0.0 <= result.confidence <= 1.0
+
+
+def test_a_model_trained_before_a_label_existed_still_reads_and_never_predicts_it(clinic):
+    """Adding an operation or a tag to the language must not break the committed model: it is
+    mapped onto today's label spaces by name, and the labels it never learned get no
+    probability."""
+    from safetensors.numpy import load_file
+
+    from grammar.parse.decisions import OPERATIONS, TAGS
+    from grammar.parse.model import MODEL_DIR, DecisionModel, ModelConfig
+
+    weights = load_file(str(MODEL_DIR / "weights.safetensors"))
+    config = ModelConfig.from_json((MODEL_DIR / "config.json").read_text())
+    full = DecisionModel(weights, config)
+    # the same model as if "interact" and the "TOPK" tag had been added after it was trained
+    ops, tags = list(full.config.operations), list(full.config.tags)
+    drop_op, drop_tag = ops.index("interact"), tags.index("TOPK")
+    w = {k: v.copy() for k, v in full.p.items() if not k.startswith(("layer", "emb."))
+         or k.startswith(tuple(f"layer{i}" for i in range(full.config.trainable_from, 6)))}
+    w["op.out.w2"] = np.delete(w["op.out.w2"], drop_op, axis=0)
+    w["op.out.b2"] = np.delete(w["op.out.b2"], drop_op, axis=0)
+    w["op.embed"] = np.delete(w["op.embed"], drop_op, axis=0)
+    w["context.operation"] = np.delete(w["context.operation"], drop_op, axis=0)
+    w["tag.w2"] = np.delete(w["tag.w2"], drop_tag, axis=0)
+    w["tag.b2"] = np.delete(w["tag.b2"], drop_tag, axis=0)
+    older = DecisionModel(w, ModelConfig(**{**full.config.__dict__,
+                                            "operations": tuple(o for o in OPERATIONS
+                                                                if o != "interact"),
+                                            "tags": tuple(t for t in TAGS if t != "TOPK")}))
+    finder = MentionFinder(clinic)
+    for question in ("why did the model predict patient 12?", "which features interact?",
+                     "top 3 features for smokers"):
+        encoded = encode(finder.find(question), clinic.class_labels, context_kind(False, False,
+                                                                                  False),
+                         False, None)
+        then, now = older.predict(encoded), full.predict(encoded)
+        assert all("interact" not in ops for ops, _ in then.operations)
+        assert float(then.tags[:, TAGS.index("TOPK")].max()) == 0.0
+        if question.startswith("why"):  # a question the older model knew: read the same way
+            assert then.operations[0][0] == now.operations[0][0]
+            assert (then.tags.argmax(-1) == now.tags.argmax(-1)).all()

@@ -77,7 +77,7 @@ MISSPELT_CASES = [
      "filter homeowner true and filter annualincome less than 50000 and countdata [E]"),
     ("predicton for applicant 1004", "filter id 1004 and predict [E]"),
 ]
-UNSEEN_BAR = 0.88  # measured 92.3% (24 of 26) with the committed model
+UNSEEN_BAR = 0.92  # measured 96.2% (25 of 26) with the committed model
 
 
 def test_reads_questions_about_an_unseen_table_at_the_measured_rate(loans):
@@ -115,7 +115,7 @@ def test_programs_are_valid_for_the_dataset(loans):
 
 
 DEV = Path(__file__).resolve().parents[2].parent / "shared" / "dev"
-DEV_BAR = 0.83  # measured 86.3% (259 of 300) with the committed model; the issue's target is 95%
+DEV_BAR = 0.83  # measured 86.7% (260 of 300) with the committed model; the issue's target is 95%
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
@@ -138,3 +138,19 @@ def test_a_question_about_the_model_is_not_about_the_rows_of_the_turn_before(loa
                          ParseContext(previous=previous, offered_followup=offered))
     assert result.text == "model [E]"
     assert result.confidence >= 0.7
+
+
+def test_the_rows_of_a_turn_about_every_row_are_every_row(loans):
+    """After a question about the whole table, 'them' selects every row: "previousfilter and X"
+    and "X" are one reading, written without the idle reference."""
+    from grammar.parse.parser import _without_idle_previous_filter
+
+    schema = loans.schema
+    read = parse_program("previousfilter and mistake sample [E]", schema)
+    whole = parse_program("mistake count [E]", schema)
+    assert str(_without_idle_previous_filter(read, whole)) == "mistake sample [E]"
+    for kept in ("filter homeowner true and mistake count [E]",  # a group: "them" is the group
+                 "define annualincome [E]",  # keeps the selection from before it
+                 "previousoperation [E]", "followup [E]"):
+        assert _without_idle_previous_filter(read, parse_program(kept, schema)) is None, kept
+    assert _without_idle_previous_filter(read, None) is None  # nothing before: left as read
