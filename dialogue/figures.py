@@ -30,8 +30,19 @@ RAISES, LOWERS, NEUTRAL, HIGHLIGHT = "#c0392b", "#2e6fba", "#7f8c8d", "#c0392b"
 PNG_DPI = 110
 
 
+class _Drawn:
+    """A chart as plain data that draws itself: ``figure()`` in the subclass, ``png()`` here."""
+
+    def figure(self) -> Any:
+        raise NotImplementedError
+
+    def png(self, dpi: int = PNG_DPI) -> bytes:
+        """PNG bytes of the chart (rendered once per distinct chart and resolution)."""
+        return _render_png(self, dpi)
+
+
 @dataclass(frozen=True)
-class Chart:
+class Chart(_Drawn):
     """A horizontal bar chart as plain data (top bar last, as matplotlib draws them)."""
 
     labels: tuple[str, ...]
@@ -84,13 +95,10 @@ class Chart:
         figure.subplots_adjust(left=left, right=0.97, bottom=bottom, top=top)
         return figure
 
-    def png(self, dpi: int = PNG_DPI) -> bytes:
-        """PNG bytes of the chart (rendered once per distinct chart and resolution)."""
-        return _render_png(self, dpi)
 
 
 @dataclass(frozen=True)
-class LineChart:
+class LineChart(_Drawn):
     """Lines over a numeric x axis, each with an optional shaded band, as plain data."""
 
     x: tuple[float, ...]
@@ -137,9 +145,6 @@ class LineChart:
                                top=0.9 if self.title else 0.96)
         return figure
 
-    def png(self, dpi: int = PNG_DPI) -> bytes:
-        """PNG bytes of the chart (rendered once per distinct chart and resolution)."""
-        return _render_png(self, dpi)
 
 
 LINE_COLOURS = ("#2e6fba", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085")
@@ -152,7 +157,7 @@ def _locator() -> Any:
 
 
 @functools.lru_cache(maxsize=256)
-def _render_png(chart: Chart | LineChart, dpi: int) -> bytes:
+def _render_png(chart: _Drawn, dpi: int) -> bytes:
     buffer = io.BytesIO()
     chart.figure().savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -70,11 +70,11 @@ def partial_dependence(adapter: ModelAdapter, rows: pd.DataFrame, feature: str,
     changes = per_row - per_row[:1]  # each row's own change from the grid's first value
     typical = changes.mean(axis=1)
     return DependenceCurve(
-        feature=feature, grid=tuple(_plain(v) for v in grid), outputs=names, mean=mean,
+        feature=feature, grid=tuple(grid), outputs=names, mean=mean,
         low=mean + np.percentile(changes, 10, axis=1) - typical,
         high=mean + np.percentile(changes, 90, axis=1) - typical, n_rows=len(rows),
         n_total=n_total,
-        numeric=numeric, data_range=(_plain(column.min()), _plain(column.max()))
+        numeric=numeric, data_range=(column.min(), column.max())
         if numeric else None)
 
 
@@ -101,12 +101,5 @@ def _category_grid(column: pd.Series) -> list[object]:
     counts = column.dropna().value_counts()
     if counts.empty:
         raise ExplainerError(f"'{column.name}' has no values to compare.")
-    return list(counts.index[:MAX_CATEGORIES])
+    return counts.index[:MAX_CATEGORIES].tolist()
 
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value

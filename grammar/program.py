@@ -6,10 +6,11 @@ dataclass, so programs are hashable, comparable and safe to share between thread
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 Comparison = Literal[
     "greater than",
@@ -32,20 +33,16 @@ class ComparisonKind:
     test: Callable[[Any, Any], Any]  # element-wise: values, threshold -> booleans
 
 
-def _close(values: Any, number: Any) -> Any:
-    return abs(values - number) <= 1e-8 + 1e-5 * abs(number)  # numpy's isclose, no numpy import
-
-
 def _not_close(values: Any, number: Any) -> Any:
-    return ~_close(values, number) & (values == values)  # a missing value is not "not equal"
+    return ~np.isclose(values, number) & ~np.isnan(values)  # a missing value is not "not equal"
 
 
 COMPARISON_KINDS: dict[str, ComparisonKind] = {kind.text: kind for kind in (
-    ComparisonKind("greater than", "above", "greater than", operator.gt),
-    ComparisonKind("less than", "below", "less than", operator.lt),
-    ComparisonKind("greater equal than", "at least", "at least", operator.ge),
-    ComparisonKind("less equal than", "at most", "at most", operator.le),
-    ComparisonKind("equal to", "equal to", "equal to", _close),
+    ComparisonKind("greater than", "above", "greater than", np.greater),
+    ComparisonKind("less than", "below", "less than", np.less),
+    ComparisonKind("greater equal than", "at least", "at least", np.greater_equal),
+    ComparisonKind("less equal than", "at most", "at most", np.less_equal),
+    ComparisonKind("equal to", "equal to", "equal to", np.isclose),
     ComparisonKind("not equal to", "not equal to", "different from", _not_close),
 )}
 # longest first: how a reader of program text must try them ("greater equal than" before
