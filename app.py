@@ -35,10 +35,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
+from dialogue import Conversation, Workspace
 from dialogue.app_support import (
     DETAILS_TITLE,
     Suggestion,
@@ -64,9 +65,10 @@ from dialogue.app_support import (
     warm_up_in_background,
     workspace_summary_markdown,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dialogue import Conversation, Workspace
+from dialogue.data_checks import read_table
+from dialogue.demo import demo_workspace
+from explainers import load_model
+from explainers.errors import UntrustedFileError
 
 LOG = logging.getLogger("askmodel.app")
 NO_INDEX = "(row number)"
@@ -165,6 +167,39 @@ class Session:
             return ticket in self._stopped
 
 
+@dataclass(frozen=True)
+class ChatArea:
+    """The chat column's widgets."""
+
+    chatbot: gr.Chatbot
+    textbox: gr.Textbox
+    send: gr.Button
+    stop: gr.Button
+    example_buttons: tuple[gr.Button, ...]
+    clear: gr.Button
+    export_md: gr.Button
+    export_json: gr.Button
+    export_file: gr.File
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """The "use your own data and model" form's widgets."""
+
+    csv_file: gr.File
+    target: gr.Dropdown
+    index_col: gr.Dropdown
+    model_file: gr.File
+    split_col: gr.Dropdown
+    test_file: gr.File
+    trusted: gr.Checkbox
+    descriptions_file: gr.File
+    load: gr.Button
+    status: gr.Markdown
+    replace_chat: gr.Button
+    back: gr.Button
+
+
 class AskModelApp:
     """Builds the Gradio Blocks and owns what is shared between sessions (the demo workspace)."""
 
@@ -223,7 +258,7 @@ class AskModelApp:
         workspace = self.demo_workspace()
         return Session(
             workspace=workspace,
-            conversation=workspace.conversation(),
+            conversation=Conversation(workspace),
             label=self.demo_label,
             panel=self._demo_panel or "",
             examples=self._demo_examples or (),
@@ -250,9 +285,8 @@ class AskModelApp:
             else:
                 reply = conversation.ask(question, progress=progress)
             context, offer = _conversation_context(conversation)
-            ran = getattr(conversation, "previous_program", None)
-            ran_text = (str(ran) if reply.ok and ran is not None and "followup" in reply.parse
-                        else None)
+            ran_text = str(reply.ran) if reply.ok and reply.ran is not None else None
+            accepted = reply.reading if reply.reading and reply.reading.accepts_offer else None
         except Exception:  # a bug below must not kill the session
             LOG.exception("answering %r failed", question)
             failed = Turn(
@@ -272,9 +306,9 @@ class AskModelApp:
             answer=reply.text,
             parse=reply.parse,
             understood=reply.understood,
-            ok=bool(reply.ok),
-            confidence=getattr(reply, "confidence", None),
-            source=getattr(reply, "source", None),
+            ok=reply.ok,
+            confidence=reply.confidence,
+            source=reply.source,
             figures_png=tuple(chart.png() for chart in reply.charts),
             table=reply.table,
             followup=reply.followup,
@@ -284,6 +318,7 @@ class AskModelApp:
             offer_program=str(offer) if offer is not None and reply.followup else None,
             offer_about_rows=offer is not None and conversation.offer_is_about_rows,
             ran=ran_text,
+            offer_reading=accepted.words if accepted is not None else None,
             one_row=conversation.about_one_row,
         )
 
@@ -523,7 +558,7 @@ class AskModelApp:
         label = Path(csv_path).name
         new = Session(
             workspace=workspace,
-            conversation=workspace.conversation(),
+            conversation=Conversation(workspace),
             label=label,
             panel=workspace_summary_markdown(workspace, label, model_path),
             examples=example_questions(workspace.schema, workspace.noun(1), workspace.noun(2)),
@@ -590,6 +625,8 @@ class AskModelApp:
 
     # ------------------------------------------------------------------ page
     def build(self) -> gr.Blocks:
+        """The page: the chat on the left, the data panel and the upload form on the right, the
+        features table below; then each part's events."""
         self.demo_workspace()
         with gr.Blocks(title="AskModel — talk to your model", fill_height=True) as blocks:
             session = gr.State(None)
@@ -601,265 +638,283 @@ class AskModelApp:
             )
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=420):
-                    chatbot = gr.Chatbot(
-                        elem_id="askmodel-chat",
-                        height=640,
-                        show_label=False,
-                        placeholder=(
-                            "**Ask me about the data or the model.**\n\nTry an example below, "
-                            "e.g. *what are the most important features?*"
-                        ),
-                        buttons=["copy", "copy_all"],
-                        feedback_options=None,
-                        layout="panel",
-                        autoscroll=False,  # SCROLL_TO_ANSWER_JS shows each answer's start
-                    )
-                    with gr.Row():
-                        textbox = gr.Textbox(
-                            elem_id="askmodel-input",
-                            placeholder="Ask about the data or the model…",
-                            show_label=False,
-                            lines=1,
-                            max_lines=4,
-                            scale=8,
-                            autofocus=True,
-                        )
-                        send = gr.Button(
-                            "Ask", variant="primary", scale=1, min_width=80, elem_id="askmodel-send"
-                        )
-                        stop = gr.Button(
-                            "Stop",
-                            variant="stop",
-                            scale=1,
-                            min_width=80,
-                            visible=False,
-                            elem_id="askmodel-stop",
-                        )
-                    # buttons, not a gr.Dataset: its samples cut text at 60 characters
-                    starters = list(self._demo_examples or ())[:MAX_EXAMPLES]
-                    with gr.Column(elem_id="askmodel-examples"):
-                        gr.Markdown("**Example questions**", elem_id="askmodel-examples-title")
-                        with gr.Row(elem_id="askmodel-examples-row"):
-                            example_buttons = [
-                                gr.Button(
-                                    starters[i] if i < len(starters) else "",
-                                    size="sm",
-                                    visible=i < len(starters),
-                                    elem_classes="askmodel-example",
-                                    scale=0,
-                                )
-                                for i in range(MAX_EXAMPLES)
-                            ]
-                    with gr.Row():
-                        clear = gr.Button("New conversation", size="sm", elem_id="askmodel-clear")
-                        export_md = gr.Button(
-                            "Export Markdown", size="sm", elem_id="askmodel-export-md"
-                        )
-                        export_json = gr.Button(
-                            "Export JSON", size="sm", elem_id="askmodel-export-json"
-                        )
-                    export_file = gr.File(label="Download", visible=False, interactive=False)
+                    chat = self._chat_area()
                 with gr.Column(scale=1, min_width=300):
                     with gr.Accordion("Data and model", open=True, elem_id="askmodel-panel-box"):
                         panel = gr.Markdown(self._demo_panel or "", elem_id="askmodel-panel")
                     with gr.Accordion("Use your own data and model", open=False):
-                        csv_file = gr.File(
-                            label="Data (CSV with a header row)",
-                            type="filepath",
-                            elem_id="askmodel-csv",
-                        )
-                        target = gr.Dropdown(
-                            label="Target column (what the model predicts)",
-                            choices=[],
-                            interactive=True,
-                            allow_custom_value=True,
-                        )
-                        index_col = gr.Dropdown(
-                            label="Id column",
-                            choices=[NO_INDEX],
-                            value=NO_INDEX,
-                            interactive=True,
-                            allow_custom_value=True,
-                        )
-                        model_file = gr.File(
-                            label="Model (.skops; or .joblib/.pkl) — optional: without one a "
-                            "model is trained for you",
-                            type="filepath",
-                            elem_id="askmodel-model",
-                        )
-                        split_col = gr.Dropdown(
-                            label="Held-out rows: a column saying train / test (optional; "
-                            "scores then use the test rows)",
-                            choices=[NO_SPLIT],
-                            value=NO_SPLIT,
-                            interactive=True,
-                            allow_custom_value=True,
-                            elem_id="askmodel-split",
-                        )
-                        test_file = gr.File(
-                            label="Held-out rows: a separate test CSV (optional; same columns, "
-                            "rows the model was not trained on)",
-                            type="filepath",
-                            elem_id="askmodel-test",
-                        )
-                        trusted = gr.Checkbox(
-                            label="I trust this file (joblib/pickle files can run code when "
-                            "opened)",
-                            value=False,
-                        )
-                        descriptions_file = gr.File(
-                            label="Feature descriptions (optional .yaml: description, unit, "
-                            "immutable, bounds per feature)",
-                            type="filepath",
-                            elem_id="askmodel-descriptions",
-                        )
-                        load = gr.Button("Load data and model", variant="primary",
-                                         elem_id="askmodel-load")
-                        upload_status = gr.Markdown(elem_id="askmodel-status")
-                        replace_chat = gr.Button(
-                            "Replace the conversation", variant="stop", size="sm",
-                            visible=False, elem_id="askmodel-replace")
-                        back = gr.Button(f"Back to {self.start_name}", size="sm",
-                                         elem_id="askmodel-back")
+                        form = self._upload_form()
             with gr.Accordion("Features of the data", open=False, elem_id="askmodel-features"):
                 features = gr.Markdown(
                     features_table_markdown(self._demo) if self._demo is not None else "",
                     elem_id="askmodel-features-table")
-            # hidden JSON endpoint for scripts and load tests
-            api_question = gr.Textbox(visible=False)
-            api_answer = gr.JSON(visible=False)
-            api_go = gr.Button(visible=False)
+            self._wire_questions(chat, question, session)
+            self._wire_api(chat, session)
+            self._wire_exports(chat, session)
+            page = [session, panel, *chat.example_buttons]
+            self._wire_uploads(form, chat, session, page, features)
+            blocks.load(
+                _with_features(self.on_load), [session], [*page, features],
+                api_visibility="undocumented",
+            ).then(None, None, None, js=COLLAPSE_ON_PHONE_JS, api_visibility="undocumented")
+        blocks.queue(default_concurrency_limit=4, max_size=256)
+        return blocks
 
-            # ---- wiring
-            busy = (gr.update(visible=False), gr.update(visible=True))
-            idle = (gr.update(visible=True), gr.update(visible=False))
-            answer_kwargs: dict[str, Any] = {
-                "fn": self.respond,
-                "inputs": [question, chatbot, session],
-                "outputs": [chatbot, session],
-                "concurrency_limit": self.answer_concurrency,
-                "concurrency_id": "answer",
-                "show_progress": "minimal",
-            }
-
-            def take_text(text: str) -> tuple[str, str, Any, Any]:
-                return text, "", *busy
-
-            def take_example(text: str) -> tuple[str, Any, Any]:
-                return (text or ""), *busy
-
-            def take_option(evt: gr.SelectData) -> tuple[str, Any, Any]:
-                return str(evt.value), *busy
-
-            events = []
-            for trigger in (textbox.submit, send.click):
-                first = trigger(
-                    take_text,
-                    [textbox],
-                    [question, textbox, send, stop],
-                    queue=False,
-                    api_visibility="undocumented",
+    def _chat_area(self) -> ChatArea:
+        """The chat, the question box with Ask and Stop, example questions and the exports."""
+        chatbot = gr.Chatbot(
+            elem_id="askmodel-chat",
+            height=640,
+            show_label=False,
+            placeholder=(
+                "**Ask me about the data or the model.**\n\nTry an example below, "
+                "e.g. *what are the most important features?*"
+            ),
+            buttons=["copy", "copy_all"],
+            feedback_options=None,
+            layout="panel",
+            autoscroll=False,  # SCROLL_TO_ANSWER_JS shows each answer's start
+        )
+        with gr.Row():
+            textbox = gr.Textbox(
+                elem_id="askmodel-input",
+                placeholder="Ask about the data or the model…",
+                show_label=False,
+                lines=1,
+                max_lines=4,
+                scale=8,
+                autofocus=True,
+            )
+            send = gr.Button(
+                "Ask", variant="primary", scale=1, min_width=80, elem_id="askmodel-send"
+            )
+            stop = gr.Button(
+                "Stop",
+                variant="stop",
+                scale=1,
+                min_width=80,
+                visible=False,
+                elem_id="askmodel-stop",
+            )
+        # buttons, not a gr.Dataset: its samples cut text at 60 characters
+        starters = list(self._demo_examples or ())[:MAX_EXAMPLES]
+        with gr.Column(elem_id="askmodel-examples"):
+            gr.Markdown("**Example questions**", elem_id="askmodel-examples-title")
+            with gr.Row(elem_id="askmodel-examples-row"):
+                example_buttons = tuple(
+                    gr.Button(
+                        starters[i] if i < len(starters) else "",
+                        size="sm",
+                        visible=i < len(starters),
+                        elem_classes="askmodel-example",
+                        scale=0,
+                    )
+                    for i in range(MAX_EXAMPLES)
                 )
-                events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
-            for button in example_buttons:
-                first = button.click(
-                    take_example,
-                    [button],
-                    [question, send, stop],
-                    queue=False,
-                    api_visibility="undocumented",
-                )
-                events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
-            first = chatbot.option_select(
-                take_option,
-                None,
+        with gr.Row():
+            clear = gr.Button("New conversation", size="sm", elem_id="askmodel-clear")
+            export_md = gr.Button("Export Markdown", size="sm", elem_id="askmodel-export-md")
+            export_json = gr.Button("Export JSON", size="sm", elem_id="askmodel-export-json")
+        export_file = gr.File(label="Download", visible=False, interactive=False)
+        return ChatArea(chatbot, textbox, send, stop, example_buttons, clear, export_md,
+                        export_json, export_file)
+
+    def _upload_form(self) -> UploadForm:
+        """A user's table, target, id and split columns, model, test file and descriptions."""
+        csv_file = gr.File(
+            label="Data (CSV with a header row)",
+            type="filepath",
+            elem_id="askmodel-csv",
+        )
+        target = gr.Dropdown(
+            label="Target column (what the model predicts)",
+            choices=[],
+            interactive=True,
+            allow_custom_value=True,
+        )
+        index_col = gr.Dropdown(
+            label="Id column",
+            choices=[NO_INDEX],
+            value=NO_INDEX,
+            interactive=True,
+            allow_custom_value=True,
+        )
+        model_file = gr.File(
+            label="Model (.skops; or .joblib/.pkl) — optional: without one a "
+            "model is trained for you",
+            type="filepath",
+            elem_id="askmodel-model",
+        )
+        split_col = gr.Dropdown(
+            label="Held-out rows: a column saying train / test (optional; "
+            "scores then use the test rows)",
+            choices=[NO_SPLIT],
+            value=NO_SPLIT,
+            interactive=True,
+            allow_custom_value=True,
+            elem_id="askmodel-split",
+        )
+        test_file = gr.File(
+            label="Held-out rows: a separate test CSV (optional; same columns, "
+            "rows the model was not trained on)",
+            type="filepath",
+            elem_id="askmodel-test",
+        )
+        trusted = gr.Checkbox(
+            label="I trust this file (joblib/pickle files can run code when opened)",
+            value=False,
+        )
+        descriptions_file = gr.File(
+            label="Feature descriptions (optional .yaml: description, unit, "
+            "immutable, bounds per feature)",
+            type="filepath",
+            elem_id="askmodel-descriptions",
+        )
+        load = gr.Button("Load data and model", variant="primary", elem_id="askmodel-load")
+        status = gr.Markdown(elem_id="askmodel-status")
+        replace_chat = gr.Button(
+            "Replace the conversation", variant="stop", size="sm",
+            visible=False, elem_id="askmodel-replace")
+        back = gr.Button(f"Back to {self.start_name}", size="sm", elem_id="askmodel-back")
+        return UploadForm(csv_file, target, index_col, model_file, split_col, test_file, trusted,
+                          descriptions_file, load, status, replace_chat, back)
+
+    def _wire_questions(self, chat: ChatArea, question: gr.State, session: gr.State) -> None:
+        """The textbox, the Ask button, the examples and the clarifying options all take a
+        question and answer it the same way; Stop cancels an answer being computed."""
+        busy = (gr.update(visible=False), gr.update(visible=True))
+        idle = (gr.update(visible=True), gr.update(visible=False))
+        answer_kwargs: dict[str, Any] = {
+            "fn": self.respond,
+            "inputs": [question, chat.chatbot, session],
+            "outputs": [chat.chatbot, session],
+            "concurrency_limit": self.answer_concurrency,
+            "concurrency_id": "answer",
+            "show_progress": "minimal",
+        }
+
+        def take_text(text: str) -> tuple[str, str, Any, Any]:
+            return text, "", *busy
+
+        def take_example(text: str) -> tuple[str, Any, Any]:
+            return (text or ""), *busy
+
+        def take_option(evt: gr.SelectData) -> tuple[str, Any, Any]:
+            return str(evt.value), *busy
+
+        send, stop = chat.send, chat.stop
+        events = []
+        for trigger in (chat.textbox.submit, send.click):
+            first = trigger(
+                take_text,
+                [chat.textbox],
+                [question, chat.textbox, send, stop],
+                queue=False,
+                api_visibility="undocumented",
+            )
+            events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
+        for button in chat.example_buttons:
+            first = button.click(
+                take_example,
+                [button],
                 [question, send, stop],
                 queue=False,
                 api_visibility="undocumented",
             )
             events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
-            for event in events:
-                event.then(
-                    lambda: idle, None, [send, stop], queue=False, api_visibility="undocumented"
-                ).then(None, None, None, js=SCROLL_TO_ANSWER_JS, api_visibility="undocumented")
-            stop.click(
-                self.stop,
-                [chatbot, session],
-                [chatbot],
-                cancels=events,
-                queue=False,
-                api_visibility="undocumented",
-            ).then(lambda: idle, None, [send, stop], queue=False, api_visibility="undocumented")
+        first = chat.chatbot.option_select(
+            take_option,
+            None,
+            [question, send, stop],
+            queue=False,
+            api_visibility="undocumented",
+        )
+        events.append(first.then(**answer_kwargs, api_visibility="undocumented"))
+        for event in events:
+            event.then(
+                lambda: idle, None, [send, stop], queue=False, api_visibility="undocumented"
+            ).then(None, None, None, js=SCROLL_TO_ANSWER_JS, api_visibility="undocumented")
+        stop.click(
+            self.stop,
+            [chat.chatbot, session],
+            [chat.chatbot],
+            cancels=events,
+            queue=False,
+            api_visibility="undocumented",
+        ).then(lambda: idle, None, [send, stop], queue=False, api_visibility="undocumented")
+        chat.clear.click(self.clear, [session], [chat.chatbot, session],
+                         api_visibility="undocumented")
 
-            # the same answer path as the textbox, as a documented API endpoint
-            gr.Button(visible=False).click(
-                self.respond,
-                [api_question, chatbot, session],
-                [chatbot, session],
-                api_name="chat",
-                concurrency_limit=self.answer_concurrency,
-                concurrency_id="answer",
-            )
-            api_go.click(
-                self.ask_api,
-                [api_question, session],
-                [api_answer, session],
-                api_name="ask",
-                concurrency_limit=self.answer_concurrency,
-                concurrency_id="answer",
-            )
+    def _wire_api(self, chat: ChatArea, session: gr.State) -> None:
+        """The same answer path as the textbox, as documented endpoints for scripts and load
+        tests: ``chat`` (the chat history) and ``ask`` (one answer as JSON)."""
+        api_question = gr.Textbox(visible=False)
+        api_answer = gr.JSON(visible=False)
+        gr.Button(visible=False).click(
+            self.respond,
+            [api_question, chat.chatbot, session],
+            [chat.chatbot, session],
+            api_name="chat",
+            concurrency_limit=self.answer_concurrency,
+            concurrency_id="answer",
+        )
+        gr.Button(visible=False).click(
+            self.ask_api,
+            [api_question, session],
+            [api_answer, session],
+            api_name="ask",
+            concurrency_limit=self.answer_concurrency,
+            concurrency_id="answer",
+        )
 
-            clear.click(self.clear, [session], [chatbot, session], api_visibility="undocumented")
-            for button, kind in ((export_md, "md"), (export_json, "json")):
-                button.click(
-                    lambda s, kind=kind: gr.update(value=self.export(s, kind), visible=True),
-                    [session],
-                    [export_file],
-                    api_name=f"export_{kind}",
-                )
-            csv_file.change(
-                self.inspect_csv,
-                [csv_file],
-                [target, index_col, split_col, upload_status],
-                api_visibility="undocumented",
-            )
-            upload_inputs = [csv_file, target, index_col, model_file, trusted, split_col,
-                             test_file, descriptions_file, session]
-            page_outputs = [session, panel, *example_buttons, chatbot, replace_chat,
-                            upload_status, features]
-            load.click(
-                _with_features(self.upload_clicked), upload_inputs, page_outputs,
-                concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
-            )
-            back.click(_with_features(self.back_clicked), [session], page_outputs,
-                       api_visibility="undocumented")
-            replace_chat.click(
-                _with_features(self.replace_confirmed), upload_inputs, page_outputs,
-                concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
-            )
-            # the same for scripts, without asking first
-            gr.Button(visible=False).click(
-                _expanded(lambda csv, tgt, idx, mdl, tr, split, test, desc, s: self.load_upload(
-                    csv, tgt, idx, mdl, tr, split, test, s, desc)),
-                upload_inputs,
-                [session, panel, *example_buttons, chatbot, upload_status],
-                concurrency_limit=2,
-                concurrency_id="upload",
-                api_name="load_upload",
-            )
-            gr.Button(visible=False).click(
-                _expanded(self.back_to_demo),
+    def _wire_exports(self, chat: ChatArea, session: gr.State) -> None:
+        for button, kind in ((chat.export_md, "md"), (chat.export_json, "json")):
+            button.click(
+                lambda s, kind=kind: gr.update(value=self.export(s, kind), visible=True),
                 [session],
-                [session, panel, *example_buttons, chatbot, upload_status],
-                api_name="use_demo",
+                [chat.export_file],
+                api_name=f"export_{kind}",
             )
-            blocks.load(
-                _with_features(self.on_load), [session],
-                [session, panel, *example_buttons, features], api_visibility="undocumented",
-            ).then(None, None, None, js=COLLAPSE_ON_PHONE_JS, api_visibility="undocumented")
-        blocks.queue(default_concurrency_limit=4, max_size=256)
-        return blocks
 
+    def _wire_uploads(self, form: UploadForm, chat: ChatArea, session: gr.State,
+                      page: list[Any], features: gr.Markdown) -> None:
+        """Loading a user's files (asking first when it would replace a conversation), going
+        back to the demo, and the same two without asking as endpoints for scripts."""
+        form.csv_file.change(
+            self.inspect_csv,
+            [form.csv_file],
+            [form.target, form.index_col, form.split_col, form.status],
+            api_visibility="undocumented",
+        )
+        upload_inputs = [form.csv_file, form.target, form.index_col, form.model_file,
+                         form.trusted, form.split_col, form.test_file, form.descriptions_file,
+                         session]
+        page_outputs = [*page, chat.chatbot, form.replace_chat, form.status, features]
+        form.load.click(
+            _with_features(self.upload_clicked), upload_inputs, page_outputs,
+            concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
+        )
+        form.back.click(_with_features(self.back_clicked), [session], page_outputs,
+                        api_visibility="undocumented")
+        form.replace_chat.click(
+            _with_features(self.replace_confirmed), upload_inputs, page_outputs,
+            concurrency_limit=2, concurrency_id="upload", api_visibility="undocumented",
+        )
+        gr.Button(visible=False).click(
+            _expanded(lambda csv, tgt, idx, mdl, tr, split, test, desc, s: self.load_upload(
+                csv, tgt, idx, mdl, tr, split, test, s, desc)),
+            upload_inputs,
+            [*page, chat.chatbot, form.status],
+            concurrency_limit=2,
+            concurrency_id="upload",
+            api_name="load_upload",
+        )
+        gr.Button(visible=False).click(
+            _expanded(self.back_to_demo),
+            [session],
+            [*page, chat.chatbot, form.status],
+            api_name="use_demo",
+        )
 
 def _conversation_context(conversation: Any) -> tuple[str | None, Any]:
     """The rows the conversation is about now (in words) and the follow-up it offers."""
@@ -945,9 +1000,7 @@ def _expanded(handler: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[An
 
 
 def _default_demo_workspace(dask_scheduler: str | None = None) -> Workspace:
-    from dialogue import Workspace
-
-    return Workspace.demo(dask_scheduler)
+    return demo_workspace(dask_scheduler)
 
 
 def _load_workspace(
@@ -961,8 +1014,6 @@ def _load_workspace(
     dask_scheduler: str | None = None,
     descriptions_path: str | None = None,
 ) -> Workspace:
-    from dialogue import Workspace
-
     return Workspace.from_files(
         csv_path,
         target,
@@ -1052,10 +1103,6 @@ def served_workspace(options: ServeOptions, dask_scheduler: str | None = None) -
     safe loader (untrusted unless ``trusted``); every failure is one ``ServeError`` sentence."""
     import pandas as pd
 
-    from dialogue import Workspace
-    from dialogue.data_checks import read_table
-    from explainers import load_model
-
     options.check()
     model = options.model
     index = options.index_col
@@ -1078,7 +1125,6 @@ def served_workspace(options: ServeOptions, dask_scheduler: str | None = None) -
             options.data, str(options.target), model, index_col=index, trusted=options.trusted,
             feature_notes=options.descriptions, dask_scheduler=dask_scheduler)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one sentence
-        from explainers.errors import UntrustedFileError
 
         LOG.info("serving %s failed", options.data, exc_info=True)
         paths = [v for v in (options.data, options.model, options.descriptions)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dialogue.demo import demo_workspace
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 QUESTIONS: tuple[str, ...] = (
@@ -90,10 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     assert len(QUESTIONS) == 50
 
     from dialogue.conversation import Conversation
-    from dialogue.workspace import Workspace
 
     started = time.perf_counter()
-    workspace = Workspace.demo()
+    workspace = demo_workspace()
     build = time.perf_counter() - started
     warm = None
     if not args.cold:

@@ -31,12 +31,14 @@ import threading
 import time
 from pathlib import Path
 
+from dialogue.warmup import warm_up
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
 def bench_dir() -> Path:
-    from dialogue.workspace import cache_dir
+    from dialogue.settings import cache_dir
 
     return cache_dir() / "bench"
 
@@ -122,7 +124,7 @@ def measure(csv: Path, model_path: Path, kind: str) -> dict:
     started = time.perf_counter()
     conv = Conversation.from_files(csv, "outcome", model_path, index_col="row_id")
     load_s = time.perf_counter() - started
-    conv.workspace.warm_up(background=True)  # as app.py and `python -m dialogue chat` do
+    warm_up(conv.workspace, background=True)  # as app.py and `python -m dialogue chat` do
 
     started = time.perf_counter()
     why = conv.ask("why did the model predict that for row 17?")

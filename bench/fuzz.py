@@ -19,6 +19,9 @@ import time
 import traceback
 from pathlib import Path
 
+from dialogue.conversation import Conversation
+from dialogue.warmup import warm_up
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -35,7 +38,7 @@ def run_table(name: str, workspace, messages: int, seed: int, slow: bool) -> dic
     sent = ok = conversations = 0
     started = time.perf_counter()
     while sent < messages:
-        conversation = workspace.conversation()
+        conversation = Conversation(workspace)
         conversations += 1
         for _ in range(picker.rng.randint(1, 12)):
             if sent >= messages:
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for number, name in enumerate(args.tables.split(",")):
         workspace = builders[name.strip()]()
-        workspace.warm_up()
+        warm_up(workspace)
         result = run_table(name, workspace, args.messages, args.seed + number, not args.no_slow)
         print(f"| {name} | {result['messages']:,} ({result['conversations']:,}) | "
               f"{result['answered']:,} | {len(result['escaped'])} | {len(result['leaked'])} | "

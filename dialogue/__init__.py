@@ -12,14 +12,14 @@ import lazy_loader
 
 if TYPE_CHECKING:  # pragma: no cover
     from dialogue.conversation import ClarifyOption, Conversation, Reply
-    from dialogue.executor import DialogueError
+    from dialogue.errors import DialogueError
     from dialogue.workspace import Workspace
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "conversation": ["ClarifyOption", "Conversation", "Reply"],
-        "executor": ["DialogueError"],
+        "errors": ["DialogueError"],
         "workspace": ["Workspace"],
     },
 )

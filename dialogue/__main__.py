@@ -13,10 +13,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-if TYPE_CHECKING:  # only for type hints: importing these is the slow part of start-up
-    from grammar import DatasetSchema, ParseContext, ParseResult, Program
+from dialogue import Conversation
+from dialogue.data_checks import DataError, read_table
+from dialogue.scripted import ScriptError, ScriptRunner, ScriptSkipped, format_outcome
+from dialogue.warmup import warm_up
+from explainers import ExplainerError
+from grammar import DatasetSchema, ParseContext, ParseResult, Program
+from grammar.fallback import build_parser
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -46,8 +51,6 @@ def _index_col(value: str | None) -> str | int | None:
 def _read_csv(path: str) -> Any:
     """The CSV as a DataFrame, or a ``CliError`` a user can act on."""
 
-    from dialogue.data_checks import DataError, read_table
-
     file = Path(path)
     if not file.is_file():
         raise CliError(f"no such data file: {path}")
@@ -61,8 +64,6 @@ def _read_csv(path: str) -> Any:
 
 
 def _build_schema(path: str, target: str, index_col: str | int | None) -> DatasetSchema:
-    from grammar import DatasetSchema
-
     frame = _read_csv(path)
     if isinstance(index_col, int) and index_col in frame.columns:
         index_col = str(index_col)
@@ -136,8 +137,6 @@ def _fallback_setting(value: str | None) -> str | None:
 def _build_parse_function(schema: DatasetSchema, fallback: str | None) -> ParseFunction:
     """The parser a conversation uses: ``grammar.fallback.build_parser(schema, backend)``, with
     no language model unless one is named, so that it asks exactly when a chat would ask."""
-    from grammar.fallback import build_parser
-
     try:
         parser = build_parser(schema, fallback or "off")
     except Exception as exc:  # noqa: BLE001 - unknown backend, missing settings, ...
@@ -180,8 +179,6 @@ def run_parse(
     dialogue: bool = False,
 ) -> int:
     """Write one JSON line per input line, in order; with ``dialogue`` the context carries."""
-    from grammar import ParseContext
-
     previous: Program | None = None
     count = 0
     for raw in lines:
@@ -286,8 +283,6 @@ def _choose_option(text: str, options: Sequence[str]) -> str:
 
 
 def _open_conversation(args: argparse.Namespace) -> Any:
-    from dialogue import Conversation
-
     if not args.data:
         if args.target or args.model or args.split_column or args.test_data:
             raise CliError("--target/--model/--split-column/--test-data need --data")
@@ -325,8 +320,6 @@ def _open_conversation(args: argparse.Namespace) -> Any:
 def _load_error_line(exc: BaseException) -> str:
     """One line for a data or model file that cannot be used (the API's wording, CLI flags)."""
     import logging
-
-    from explainers import ExplainerError
 
     logging.getLogger(__name__).info("loading failed", exc_info=exc)
     if isinstance(exc, (ValueError, KeyError, OSError, RuntimeError, ExplainerError)):
@@ -427,7 +420,7 @@ def command_chat(args: argparse.Namespace) -> int:
                       else Path(tempfile.mkdtemp(prefix="askmodel-figures-")))
         print(f"figures will be saved in {figure_dir}", flush=True)
     if interactive:
-        conversation.workspace.warm_up(background=True)  # explainers load while the user types
+        warm_up(conversation.workspace, background=True)  # explainers load while the user types
         print("Ask me about the model and its data. Type 'quit' to leave.", flush=True)
     lines = _interactive_lines() if interactive else sys.stdin
     run_chat(conversation, lines, sys.stdout, interactive=interactive, figure_dir=figure_dir)
@@ -447,8 +440,6 @@ def _interactive_lines() -> Iterable[str]:
 # ---------------------------------------------------------------------------------- test
 def command_test(args: argparse.Namespace) -> int:
     import logging
-
-    from dialogue.scripted import ScriptError, ScriptRunner, ScriptSkipped, format_outcome
 
     logging.getLogger().addHandler(logging.NullHandler())  # failures are reported per turn
     runner = ScriptRunner()  # scripts on the same dataset share one model and workspace

@@ -18,17 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from dialogue.data_checks import DataError, read_table
+from dialogue.holdout import trained_from_split_column
+from dialogue.responses import fmt, fmt_pair
+from dialogue.warmup import warm_up
+from dialogue.workspace import Workspace
+from explainers.errors import ExplainerError, ModelError, UnknownFeatureError, UntrustedFileError
 from grammar import program as p
 from grammar.errors import ProgramError
 from grammar.language import parse_program
 from grammar.schema import DatasetSchema
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dialogue.workspace import Workspace
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 SKOPS_SUFFIXES = frozenset({".skops"})
@@ -46,7 +49,7 @@ class UploadError(ValueError):
 def warm_up_in_background(workspace: Workspace) -> threading.Thread:
     """Make the first answers fast without delaying the page (``Workspace.warm_up`` in a daemon
     thread)."""
-    thread = workspace.warm_up(background=True)
+    thread = warm_up(workspace, background=True)
     assert thread is not None
     return thread
 
@@ -72,7 +75,6 @@ def read_upload_csv(path: str | Path) -> pd.DataFrame:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    from dialogue.data_checks import DataError, read_table
 
     try:
         frame = read_table(p, sep=delimiter, nrows=MAX_UPLOAD_ROWS + 1).frame
@@ -137,8 +139,6 @@ def check_target(frame: pd.DataFrame, target: str | None, index_col: str | None 
 
 def guess_split_column(frame: pd.DataFrame) -> str | None:
     """A column that says train/test for every row (``split``, ``is_test``...), or ``None``."""
-    from dialogue.holdout import trained_from_split_column
-
     for column in frame.columns:
         name = str(column).lower()
         if not any(word in name for word in ("split", "test", "train", "holdout", "fold")):
@@ -163,7 +163,6 @@ def check_split(frame: pd.DataFrame, split_column: str | None, target: str | Non
     if split_column in (target, index_col):
         raise UploadError("The split column must be a column of its own, not the target or the "
                           "id column.")
-    from dialogue.holdout import trained_from_split_column
 
     try:
         trained = trained_from_split_column(frame, split_column)
@@ -216,18 +215,10 @@ def describe_load_error(exc: BaseException, paths: Sequence[str | Path | None] =
 
     Temporary upload paths are shortened to file names; the engines' own messages are already
     plain sentences, so they are kept and framed with what to do next."""
-    from explainers.errors import (
-        ExplainerError,
-        ModelError,
-        UnknownFeatureError,
-        UntrustedFileError,
-    )
-
     text = str(exc).strip() or type(exc).__name__
     for path in paths:
         if path:
             text = text.replace(str(path), Path(path).name)
-    from dialogue.data_checks import DataError
 
     if isinstance(exc, UploadError | DataError):
         return text
@@ -272,6 +263,7 @@ class Turn:
     offer_program: str | None = None  # the program the offered follow-up would run
     offer_about_rows: bool = False  # the offer runs on the answer's rows (``previousfilter``)
     ran: str | None = None  # the program that ran, when it differs from ``parse`` (a "yes")
+    offer_reading: str | None = None  # after a "yes": the accepted suggestion, in words
     one_row: bool = False  # the answer was about a single row (its context is one id)
     asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -322,7 +314,6 @@ def _md_cell(text: str) -> str:
 CONFIDENCE_WORDS: tuple[tuple[float, str], ...] = ((0.85, "sure"), (0.6, "fairly sure"),
                                                    (0.0, "unsure"))
 DETAILS_TITLE = "Details: program, confidence, time"
-YES_TO_OFFER = "Yes to my suggestion: "  # how the describer reads a "yes" to an offer
 
 
 def confidence_words(confidence: float | None) -> str | None:
@@ -336,12 +327,11 @@ def reading_line(turn: Turn) -> str:
     """One plain-words line saying how the question was read, shown above the answer so that a
     wrong reading is seen at once ("I read this as: patients with ... — what the model
     predicts"). Empty when nothing was read (a clarifying question, a failure)."""
-    understood = (turn.understood or "").strip()
+    lead, understood = "I read this as: ", (turn.understood or "").strip()
+    if turn.offer_reading:
+        lead, understood = "I read this as a yes to my suggestion: ", turn.offer_reading.strip()
     if not understood:
         return ""
-    lead = "I read this as: "
-    if understood.startswith(YES_TO_OFFER):
-        lead, understood = "I read this as a yes to my suggestion: ", understood[len(YES_TO_OFFER):]
     if understood[:1].isupper() and understood[1:2].islower():
         understood = understood[:1].lower() + understood[1:]
     line = lead + understood
@@ -659,8 +649,6 @@ def workspace_summary_markdown(
 def features_table_markdown(workspace: Workspace) -> str:
     """The features as a full-width table a reader can scan: what each is, its unit, the values
     in the data, and what a counterfactual may do with it."""
-    from dialogue.responses import fmt, fmt_pair
-
     schema = workspace.schema
     units = getattr(workspace, "units", {}) or {}
     immutable = set(getattr(workspace, "immutable", ()) or ())

@@ -18,8 +18,31 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pandas as pd
+
+from dialogue.demo import demo_workspace
+from dialogue.errors import DialogueError, NoRowsMatch
+from dialogue.executor import TurnState, execute, planned_operations, unknown_id
+from dialogue.figures import charts_for
+from dialogue.responses import (
+    context_words,
+    describe_no_match,
+    offer_question,
+    reading,
+    render,
+    suggestions,
+)
 from dialogue.results import NoticeResult
+from dialogue.workspace import Workspace
+from explainers import ExplainerError, ModelError
+from explainers.results import Progress
+from grammar import ParseContext
 from grammar import program as p
+from grammar.describe import Reading
+from grammar.errors import ProgramError
+from grammar.fallback import FallbackParser
+from grammar.language import parse_program
+from grammar.nl_parser import ParseResult
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +56,7 @@ class Reply:
     text: str
     parse: str = ""
     charts: tuple = ()  # dialogue.figures.Chart values: .png() bytes, .figure() to draw
-    table: Any = None  # pandas DataFrame or None
+    table: pd.DataFrame | None = None
     understood: str = ""
     followup: str | None = None
     options: tuple[str, ...] = ()
@@ -41,6 +64,8 @@ class Reply:
     source: str = ""
     ok: bool = True
     elapsed: float = 0.0  # seconds spent answering
+    reading: Reading | None = None  # ``understood`` as typed parts
+    ran: p.Program | None = None  # the program that ran when it is not ``parse`` (a "yes")
 
     @property
     def figures(self) -> list:
@@ -60,8 +85,8 @@ class Turn:
 class Conversation:
     """Per-session dialogue state; many can share one ``Workspace`` (and run in threads)."""
 
-    def __init__(self, workspace: Any, *, figures: bool = True, fallback: str | None = None,
-                 parser: Any = None) -> None:
+    def __init__(self, workspace: Workspace, *, figures: bool = True,
+                 fallback: str | None = None, parser: FallbackParser | None = None) -> None:
         """``fallback`` names the language-model backend (default: the workspace's, which is
         ``$ASKMODEL_FALLBACK`` or ``"off"``); ``parser`` replaces the parser altogether (any
         object with ``parse(text, context) -> ParseResult``)."""
@@ -78,7 +103,7 @@ class Conversation:
     @classmethod
     def from_frame(
         cls,
-        df: Any,
+        df: pd.DataFrame,
         target: str,
         model: Any = None,
         *,
@@ -87,7 +112,7 @@ class Conversation:
         feature_descriptions: Mapping[str, str] | None = None,
         fallback: str | None = None,
         split_column: str | None = None,
-        test_frame: Any = None,
+        test_frame: pd.DataFrame | None = None,
         dask_scheduler: Any = None,
         feature_notes: Any = None,
     ) -> Conversation:
@@ -104,8 +129,6 @@ class Conversation:
         ``feature_notes``: a feature description file (YAML path or its mapping: description,
         unit, ``immutable``, bounds, direction per feature; see ``dialogue.feature_file``).
         """
-        from dialogue.workspace import Workspace
-
         workspace = Workspace.build(df, target, model, index_col=index_col,
                                     split_column=split_column, test_frame=test_frame,
                                     class_names=class_names,
@@ -131,8 +154,6 @@ class Conversation:
         dask_scheduler: Any = None,
         feature_notes: Any = None,
     ) -> Conversation:
-        from dialogue.workspace import Workspace
-
         return cls(Workspace.from_files(
             data_path, target, model_path, index_col=index_col, trusted=trusted,
             class_names=class_names, feature_descriptions=feature_descriptions,
@@ -142,15 +163,11 @@ class Conversation:
     @classmethod
     def demo(cls, *, fallback: str | None = None, dask_scheduler: Any = None) -> Conversation:
         """A conversation on the built-in breast-cancer demo."""
-        from dialogue.workspace import Workspace
-
-        return cls(Workspace.demo(dask_scheduler), fallback=fallback)
+        return cls(demo_workspace(dask_scheduler), fallback=fallback)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
         """Forget the conversation so far (the workspace is untouched)."""
-        from dialogue.executor import TurnState
-
         with self._lock:
             self.state = TurnState()
             self.previous_program: p.Program | None = None
@@ -162,7 +179,7 @@ class Conversation:
             self._pending: tuple[tuple[ClarifyOption, p.Program], ...] = ()
 
     @property
-    def parser(self) -> Any:
+    def parser(self) -> FallbackParser:
         """The parser this conversation uses (shared through the workspace)."""
         if self._parser is not None:
             return self._parser
@@ -198,18 +215,16 @@ class Conversation:
     def context_words(self) -> str | None:
         """The rows (and what-ifs) the conversation is about now, in words ("patient 1",
         "patients with mean radius above 17.5"); None when it is about every row."""
-        from dialogue.responses import context_words
-
         return context_words(self.workspace, self.context_program)
 
     def follow(self, program: str | p.Program, words: str, *,
-               progress: Callable[[Any], None] | None = None) -> Reply:
+               progress: Callable[[Progress], None] | None = None) -> Reply:
         """Run a follow-up button: its explicit ``program`` (``followup`` for the offer the
         last answer made), recorded under the button's ``words``; no parsing involved."""
         return self._guarded(words, functools.partial(self._follow, program, progress=progress))
 
     # ------------------------------------------------------------------ entry points
-    def ask(self, message: Any, *, progress: Callable[[Any], None] | None = None) -> Reply:
+    def ask(self, message: Any, *, progress: Callable[[Progress], None] | None = None) -> Reply:
         """Answer a message in natural language. Never raises: see ``_guarded``.
 
         ``progress`` (optional) receives ``explainers.Progress`` updates (``.text``,
@@ -217,7 +232,7 @@ class Conversation:
         return self._guarded(message, functools.partial(self._answer, progress=progress))
 
     def run_program(self, program: str | p.Program, *,
-                    progress: Callable[[Any], None] | None = None) -> Reply:
+                    progress: Callable[[Progress], None] | None = None) -> Reply:
         """Run a program written in the parse language (skips natural-language parsing);
         ``progress`` as for ``ask``."""
         return self._guarded(program, functools.partial(self._run_program, progress=progress))
@@ -248,9 +263,7 @@ class Conversation:
         return answering() if answering is not None else contextlib.nullcontext()
 
     def _answer(self, message: Any, started: float, *,
-                progress: Callable[[Any], None] | None = None) -> Reply:
-        from dialogue.responses import suggestions
-
+                progress: Callable[[Progress], None] | None = None) -> Reply:
         text = "" if message is None else str(message)
         stripped = text.strip()
         ws = self.workspace
@@ -272,8 +285,6 @@ class Conversation:
                               progress=progress)
             return self._record(text, program, reply)
         try:
-            from grammar import ParseContext
-
             parsed = self.parser.parse(stripped, ParseContext(
                 previous=self.previous_program, offered_followup=self.offered is not None))
             if parsed.program is not None and not isinstance(parsed.program, p.Program):
@@ -293,8 +304,6 @@ class Conversation:
                 confidence=parsed.confidence, source=parsed.source or "clarify",
                 started=started))
         if parsed.program is None and parsed.unknown_id:
-            from dialogue.executor import unknown_id
-
             return self._record(text, None, self._failure(
                 str(unknown_id(ws, parsed.unknown_id)), options=suggestions(ws),
                 confidence=parsed.confidence, source=parsed.source, started=started))
@@ -315,18 +324,16 @@ class Conversation:
         return self._record(text, parsed.program, reply)
 
     def _run_program(self, program: str | p.Program, started: float, *,
-                     progress: Callable[[Any], None] | None = None) -> Reply:
+                     progress: Callable[[Progress], None] | None = None) -> Reply:
         if isinstance(program, p.Program):
             parsed = program
         else:
             try:
-                from grammar.language import parse_program
-
                 parsed = parse_program(str(program), self.workspace.schema)
             except Exception as exc:  # noqa: BLE001 - ProgramError and anything else
-                message = str(exc) if _is_program_error(exc) else (
+                message = str(exc) if isinstance(exc, ProgramError) else (
                     "That is not a program I can read.")
-                if not _is_program_error(exc):
+                if not isinstance(exc, ProgramError):
                     logger.error("reading a program failed: %s", exception_detail(exc),
                                  exc_info=exc)
                 return self._record(str(program), None, self._failure(
@@ -336,11 +343,9 @@ class Conversation:
         return self._record(str(program), parsed, reply)
 
     def _follow(self, program: str | p.Program, words: str, started: float, *,
-                progress: Callable[[Any], None] | None = None) -> Reply:
+                progress: Callable[[Progress], None] | None = None) -> Reply:
         self._pending = ()
         if not isinstance(program, p.Program):
-            from grammar.language import parse_program
-
             program = parse_program(str(program), self.workspace.schema)
         reply = self._run(program, confidence=1.0, source="button", started=started,
                           progress=progress)
@@ -349,32 +354,28 @@ class Conversation:
     # ------------------------------------------------------------------ internals
     def _run(self, program: p.Program, *, confidence: float, source: str, started: float,
              options: tuple[str, ...] = (),
-             progress: Callable[[Any], None] | None = None) -> Reply:
-        from dialogue.executor import DialogueError, TurnState, execute
-        from dialogue.responses import (
-            offer_question,
-            render,
-            understood_text,
-        )
-
+             progress: Callable[[Progress], None] | None = None) -> Reply:
         ws = self.workspace
         followup = any(isinstance(c, p.FollowUp) for c in program.clauses)
         context_before = self.context_program
         try:
             # the reading names the rows: the previous turn's selection is spelled out, and a
             # "yes" to an offer reads as the offer itself
-            understood = understood_text(
+            read: Reading | None = reading(
                 ws, self.resolved(program),
                 followup_of=self.resolved(self.offered) if followup else None,
                 previous_operations=self.state.operations)
         except Exception as exc:  # noqa: BLE001 - the plain-words line is a courtesy
             logger.error("describing a program failed: %s", exception_detail(exc), exc_info=exc)
-            understood = ""
+            read = None
+        understood = str(read) if read is not None else ""
         try:
             outcome = execute(ws, program, self.state, progress)
         except DialogueError as exc:
             self._remember_operations(program)
-            return self._failure(str(exc), parse=str(program), understood=understood,
+            message = (describe_no_match(ws, exc.log, exc.data) if isinstance(exc, NoRowsMatch)
+                       else str(exc))
+            return self._failure(message, parse=str(program), understood=understood,
                                  options=exc.suggestions, confidence=confidence, source=source,
                                  started=started)
         except Exception as exc:  # noqa: BLE001 - engines, the model, anything: stay friendly
@@ -390,8 +391,6 @@ class Conversation:
         charts: list = []
         if self.make_figures:
             try:
-                from dialogue.figures import charts_for
-
                 for res in outcome.results:
                     charts.extend(charts_for(ws, res))
             except Exception:  # noqa: BLE001 - a chart failing must not lose the answer
@@ -417,13 +416,12 @@ class Conversation:
         return Reply(text=text, parse=str(program), charts=tuple(charts), table=table,
                      understood=understood, followup=offer_text, options=options,
                      confidence=confidence, source=source, ok=not notice,
-                     elapsed=time.perf_counter() - started)
+                     elapsed=time.perf_counter() - started, reading=read,
+                     ran=outcome.program if followup and not notice else None)
 
     def _remember_operations(self, program: p.Program) -> None:
         """A failed turn keeps the selection and the offer, but "and for X?" should still mean
         the question just asked, so its operations are remembered."""
-        from dialogue.executor import planned_operations
-
         operations = planned_operations(program, self.state)
         if operations:
             self.state = replace(self.state, operations=operations)
@@ -498,7 +496,7 @@ class ClarifyOption(str):
         return f"ClarifyOption({self.text!r}, program={self.program!r})"
 
 
-def _readings(parsed: Any) -> tuple[tuple[ClarifyOption, p.Program], ...]:
+def _readings(parsed: ParseResult) -> tuple[tuple[ClarifyOption, p.Program], ...]:
     """The readings of a clarifying parse result, paired with the options that describe them."""
     if getattr(parsed, "source", "") != "clarify":
         return ()
@@ -569,14 +567,6 @@ def _examples(options: Sequence[str]) -> str:
     return "; ".join(f"“{o}”" for o in options[:3])
 
 
-def _is_program_error(exc: BaseException) -> bool:
-    try:
-        from grammar.errors import ProgramError
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, ProgramError)
-
-
 TURN_FAILED = ("Sorry, something went wrong while working that out, so I can't answer it right "
                "now. Your conversation is unchanged; try rephrasing the question or ask another "
                "one")
@@ -586,18 +576,14 @@ MODEL_FAILED = ("The model itself failed while computing this answer, so I can't
                 "maintains the model.")
 
 
-def _friendly(exc: BaseException, workspace: Any = None) -> str:
+def _friendly(exc: BaseException, workspace: Workspace | None = None) -> str:
     """The only place where an exception becomes words for the user. Our own sentences
     (explainers, grammar) are shown as they are; the model's own exception text never is; the
     details of anything else go to the log, and the user is told what to try instead."""
-    try:
-        from explainers import ExplainerError, ModelError
-    except ImportError:  # pragma: no cover
-        ExplainerError = ModelError = ()  # type: ignore[assignment]  # noqa: N806
-    if ModelError and isinstance(exc, ModelError):
+    if isinstance(exc, ModelError):
         logger.error("the model failed: %s", getattr(exc, "detail", "") or exc, exc_info=exc)
         return MODEL_FAILED
-    if ExplainerError and isinstance(exc, ExplainerError) or _is_program_error(exc):
+    if isinstance(exc, ExplainerError | ProgramError):
         return str(exc)
     logger.error("unexpected error while answering: %s", exception_detail(exc), exc_info=exc)
     return TURN_FAILED + (_examples_or_nothing(workspace) if workspace is not None else ".")
@@ -623,11 +609,9 @@ def _safe_text(message: Any) -> str:
         return f"<unreadable {type(message).__name__}>"
 
 
-def _examples_or_nothing(workspace: Any) -> str:
+def _examples_or_nothing(workspace: Workspace) -> str:
     """', for example: “…”; “…”' after a failure, or just '.' when even that fails."""
     try:
-        from dialogue.responses import suggestions
-
         return ", for example: " + _examples(suggestions(workspace)) + "."
     except Exception:  # noqa: BLE001 - a broken workspace still gets a sentence
         logger.error("suggestions failed too", exc_info=True)

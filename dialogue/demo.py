@@ -7,10 +7,18 @@ every feature has a lay description.
 
 from __future__ import annotations
 
+import functools
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from dialogue.default_model import train_default_model
+from dialogue.feature_file import load_feature_notes
+from dialogue.holdout import default_training_rows
+from dialogue.settings import dask_scheduler_setting
+from dialogue.workspace import Workspace
 
 # What each of the ten measurements of the cell nuclei means, in plain words.
 BASE_MEANINGS = {
@@ -75,8 +83,6 @@ def demo_frame() -> pd.DataFrame:
 
 def _read_packaged_csv() -> pd.DataFrame | None:
     try:
-        from importlib.util import find_spec
-
         spec = find_spec("sklearn")  # locating the package does not import it
         if spec is None or not spec.submodule_search_locations:
             return None
@@ -103,18 +109,14 @@ DEMO_FEATURE_FILE = Path(__file__).with_name("data") / "demo_features.yaml"
 
 
 def demo_descriptions(frame: pd.DataFrame) -> dict[str, str]:
-    from dialogue.feature_file import load_feature_notes
-
     notes = load_feature_notes(DEMO_FEATURE_FILE)
     assert notes is not None
     found = notes.descriptions()
     return {c: found.get(c) or describe(c) for c in frame.columns if c != "diagnosis"}
 
 
-def build_demo_workspace(cache: Any = None, dask_scheduler: Any = None) -> Any:
+def build_demo_workspace(cache: Any = None, dask_scheduler: Any = None) -> Workspace:
     """The demo ``Workspace``: model trained on half the scans (cached), descriptions attached."""
-    from dialogue.workspace import Workspace, train_default_model
-
     frame = demo_frame()
 
     def load() -> Any:
@@ -124,8 +126,6 @@ def build_demo_workspace(cache: Any = None, dask_scheduler: Any = None) -> Any:
         return train_default_model(X, frame["diagnosis"], train_fraction=0.5, seed=0,
                                    cache=cache)[0]
 
-    from dialogue.holdout import default_training_rows
-
     return Workspace(
         frame, "diagnosis", model_loader=load,
         training_rows=default_training_rows(len(frame), train_fraction=0.5, seed=0),
@@ -134,3 +134,14 @@ def build_demo_workspace(cache: Any = None, dask_scheduler: Any = None) -> Any:
         model_note=DEMO_NOTE,
         dask_scheduler=dask_scheduler,
     )
+
+
+def demo_workspace(dask_scheduler: Any = None) -> Workspace:
+    """The built-in demo workspace, built once per process and scheduler (it is read-only);
+    ``dask_scheduler`` as for ``Workspace``."""
+    return _shared_demo_workspace(dask_scheduler_setting(dask_scheduler))
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_demo_workspace(dask_scheduler: Any) -> Workspace:
+    return build_demo_workspace(dask_scheduler=dask_scheduler)

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dialogue import results as r
+from dialogue.error_patterns import typical_error_rules
+from dialogue.errors import DialogueError, NoRowsMatch
+from dialogue.metrics import classification_metric, regression_metrics
+from dialogue.numbers import fmt
+from dialogue.values import equal_values, id_text, plain, round_nice, same_value
+from dialogue.workspace import Workspace
 from grammar import program as p
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dialogue.workspace import Workspace
+from grammar.schema import Feature, canonical_name
 
 GROUP_SAMPLE = 200  # rows explained at most for a group (mean attributions / importance)
 LIME_SAMPLE = 20  # LIME is much slower per row
@@ -26,18 +30,6 @@ MAX_TABLE_ROWS = 1000
 CFE_SEARCHED = 5  # counterfactuals asked of the engine; near-duplicates are then dropped
 CFE_SHOWN = 3
 META_OPERATIONS = (p.Define, p.ModelInfo, p.Function, p.SelfInfo)
-
-
-class DialogueError(Exception):
-    """A turn that cannot be answered; ``str()`` is a friendly sentence for the user."""
-
-    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.suggestions = tuple(suggestions)
-
-
-class NoRowsMatch(DialogueError):
-    """The filters select no rows."""
 
 
 UNKNOWN_TRAINING_ROWS = (
@@ -61,7 +53,7 @@ class Outcome:
     """The result of one turn."""
 
     program: p.Program  # what actually ran (the offered program for ``followup``)
-    results: tuple[Any, ...]
+    results: tuple[r.Result, ...]
     selection: tuple[int, ...]  # positions the turn ended with
     filtered: bool
     operations: tuple[p.Clause, ...]  # operations run, ``previousoperation`` expanded
@@ -70,7 +62,7 @@ class Outcome:
     changes: tuple[p.Clause, ...] = field(default=())
 
 
-def execute(workspace: Any, program: p.Program, state: TurnState,
+def execute(workspace: Workspace, program: p.Program, state: TurnState,
             progress: Callable[[Any], None] | None = None) -> Outcome:
     """Run ``program``; raise ``DialogueError`` (friendly) when it cannot be answered.
 
@@ -100,7 +92,7 @@ def planned_operations(program: p.Program, state: TurnState) -> tuple[p.Clause, 
 class _Run:
     """One turn's working state: the selection and a what-if copy of the data."""
 
-    def __init__(self, workspace: Any, state: TurnState,
+    def __init__(self, workspace: Workspace, state: TurnState,
                  progress: Callable[[Any], None] | None = None) -> None:
         self.ws = workspace
         self.state = state
@@ -108,7 +100,7 @@ class _Run:
         self.adapter = workspace.adapter
         self.data: pd.DataFrame = workspace.X
         self.changed_positions: np.ndarray = np.zeros(0, dtype=int)
-        self.change_words: list[str] = []
+        self.changes: list[p.Change] = []
         self.mask: np.ndarray | None = None
         self.filter_log: list[tuple[p.Clause, int]] = []
         self.split: p.SplitFilter | None = None  # the turn's own "split" clause, if any
@@ -129,7 +121,7 @@ class _Run:
                 operations.append(clause)
         if not operations:
             operations = [p.Predict()] if program.changes else [p.CountData()]
-        results: list[Any] = []
+        results: list[r.Result] = []
         pending_ops = list(operations)
         joins = ("and",) + tuple(program.joins)
         for clause, join in zip(program.clauses, joins, strict=True):
@@ -162,10 +154,10 @@ class _Run:
 
     def selection(self, positions: np.ndarray | None = None) -> r.Selection:
         positions = self.positions() if positions is None else positions
-        ids = tuple(_plain(v) for v in self.ws.frame.index[positions])
-        return r.Selection(ids, len(self.data), self.mask is not None, tuple(self.change_words))
+        ids = tuple(plain(v) for v in self.ws.frame.index[positions])
+        return r.Selection(ids, len(self.data), self.mask is not None, tuple(self.changes))
 
-    def feature(self, name: str) -> Any:
+    def feature(self, name: str) -> Feature:
         """The schema feature written ``name``; a friendly error with a suggestion if unknown."""
         try:
             return self.ws.schema.feature(name)
@@ -220,10 +212,10 @@ class _Run:
                 return self._category_mask(feature, value)
             case p.LabelFilter(label):
                 raw = self._class(label)
-                return _equal(self.ws.y.to_numpy(), raw)
+                return equal_values(self.ws.y.to_numpy(), raw)
             case p.PredictionFilter(label):
                 raw = self._class(label)
-                return _equal(self.predictions(), raw)
+                return equal_values(self.predictions(), raw)
             case p.SplitFilter(kind):
                 if kind == "all":
                     return np.ones(n, dtype=bool)
@@ -233,17 +225,17 @@ class _Run:
                 return training.trained.copy() if kind == "training" else ~training.trained
         raise DialogueError(f"I cannot use {clause!r} to select rows.")
 
-    def _bool_mask(self, feature: Any, value: bool) -> np.ndarray:
+    def _bool_mask(self, feature: Feature, value: bool) -> np.ndarray:
         column = self.data[feature.name]
         if feature.kind == "boolean":
             wanted = feature.true_value if value else feature.false_value
-            return _equal(column.to_numpy(), wanted)
+            return equal_values(column.to_numpy(), wanted)
         if feature.kind == "numeric":
-            return _equal(column.to_numpy(), 1 if value else 0)
+            return equal_values(column.to_numpy(), 1 if value else 0)
         raise DialogueError(
             f"{feature.name} is not a yes/no feature; its values are {_values_text(feature)}.")
 
-    def _category_mask(self, feature: Any, value: str) -> np.ndarray:
+    def _category_mask(self, feature: Feature, value: str) -> np.ndarray:
         column = self.data[feature.name]
         if feature.kind == "categorical":
             try:
@@ -253,7 +245,7 @@ class _Run:
                     f"{feature.name} has no value {value!r}; its values are "
                     f"{_values_text(feature)}.", [f"{feature.name} {v}" for v in feature.values[:3]]
                 ) from None
-            return _equal(column.to_numpy(), raw)
+            return equal_values(column.to_numpy(), raw)
         if feature.kind == "boolean" and value.lower() in {"true", "false", "yes", "no"}:
             return self._bool_mask(feature, value.lower() in {"true", "yes"})
         try:
@@ -261,7 +253,7 @@ class _Run:
         except ValueError:
             raise DialogueError(
                 f"{feature.name} holds numbers, so it cannot equal {value!r}.") from None
-        return _equal(pd.to_numeric(column, errors="coerce").to_numpy(), number)
+        return equal_values(pd.to_numeric(column, errors="coerce").to_numpy(), number)
 
     def _class(self, label: str) -> object:
         if self.ws.task != "classification":
@@ -336,9 +328,8 @@ class _Run:
                 data[feature.name] = _set_positions(column, positions, wanted)
         self.data = data
         self.changed_positions = np.union1d(self.changed_positions, positions).astype(int)
-        from dialogue.responses import change_words
 
-        self.change_words.append(change_words(self.ws, clause))
+        self.changes.append(clause)
         self._preds = None
         self._proba = None
 
@@ -375,15 +366,13 @@ class _Run:
 
     def correct(self, positions: np.ndarray) -> np.ndarray:
         truth = self.ws.y.to_numpy()[positions]
-        return _equal(self.predictions()[positions], truth, elementwise=True)
+        return equal_values(self.predictions()[positions], truth, elementwise=True)
 
     # ------------------------------------------------------------------ operations
     def no_rows(self) -> NoRowsMatch:
-        from dialogue.responses import describe_no_match
+        return NoRowsMatch(tuple(self.filter_log), self.data)
 
-        return NoRowsMatch(describe_no_match(self.ws, self.filter_log, self.data))
-
-    def _operate(self, op: p.Clause) -> Any:
+    def _operate(self, op: p.Clause) -> r.Result:
         if isinstance(op, META_OPERATIONS):
             return self._meta(op)
         positions = self.positions()
@@ -410,7 +399,7 @@ class _Run:
             raise DialogueError(f"I do not know how to run '{op}'.")
         return handler(op, positions)
 
-    def _meta(self, op: p.Clause) -> Any:
+    def _meta(self, op: p.Clause) -> r.Result:
         ws = self.ws
         match op:
             case p.Define(name):
@@ -424,8 +413,8 @@ class _Run:
                 return r.FunctionResult(
                     ws.schema.features[0].name,
                     example.name if example else None,
-                    _round_nice(float(np.nanmedian(ws.X[example.name]))) if example else None,
-                    _plain(ws.frame.index[0]),
+                    round_nice(float(np.nanmedian(ws.X[example.name]))) if example else None,
+                    plain(ws.frame.index[0]),
                 )
             case p.SelfInfo():
                 return r.SelfResult(ws.target, ws.task, len(ws.frame))
@@ -435,9 +424,9 @@ class _Run:
         ids = self.ws.frame.index[positions]
         counts = []
         for label in self.ws.classes or self.ws.schema.raw_class_labels:
-            hit = _equal(labels, label)
-            examples = tuple(_plain(v) for v in ids[hit][:3])
-            counts.append(r.ClassCount(_plain(label), int(hit.sum()), examples))
+            hit = equal_values(labels, label)
+            examples = tuple(plain(v) for v in ids[hit][:3])
+            counts.append(r.ClassCount(plain(label), int(hit.sum()), examples))
         return tuple(counts)
 
     def _predict(self, _op: p.Clause, positions: np.ndarray) -> r.PredictionResult:
@@ -450,10 +439,10 @@ class _Run:
                 selection,
                 counts=self._class_counts(after, positions),
                 before_counts=self._class_counts(before, positions) if changed else None,
-                n_flipped=int((~_equal(after, before, elementwise=True)).sum())
+                n_flipped=int((~equal_values(after, before, elementwise=True)).sum())
                 if changed else None,
-                single_value=_plain(after[0]) if len(after) == 1 else None,
-                before_single_value=_plain(before[0]) if changed and len(after) == 1 else None,
+                single_value=plain(after[0]) if len(after) == 1 else None,
+                before_single_value=plain(before[0]) if changed and len(after) == 1 else None,
             )
         values = after.astype(float)
         return r.PredictionResult(
@@ -465,15 +454,15 @@ class _Run:
             before_single_value=float(before[0]) if changed and len(values) == 1 else None,
         )
 
-    def _likelihood(self, op: p.Clause, positions: np.ndarray) -> Any:
+    def _likelihood(self, op: p.Clause, positions: np.ndarray) -> r.Result:
         if self.ws.task != "classification":
             return self._predict(op, positions)
         proba = self.probabilities()[positions].mean(axis=0)
         before = None
         if len(self.changed_positions):
             before = tuple(float(v) for v in self.ws.probabilities()[positions].mean(axis=0))
-        predicted = _plain(self.predictions()[positions][0]) if len(positions) == 1 else None
-        classes = tuple(_plain(c) for c in self.ws.classes)
+        predicted = plain(self.predictions()[positions][0]) if len(positions) == 1 else None
+        classes = tuple(plain(c) for c in self.ws.classes)
         return r.LikelihoodResult(self.selection(positions), classes,
                                   tuple(float(v) for v in proba), before, predicted)
 
@@ -483,7 +472,7 @@ class _Run:
         rng = np.random.default_rng(0)
         return np.sort(rng.choice(positions, size=cap, replace=False))
 
-    def _explain(self, op: p.Explain, positions: np.ndarray) -> Any:
+    def _explain(self, op: p.Explain, positions: np.ndarray) -> r.Result:
         if op.method == "cfe":
             return self._counterfactuals(positions)
         cap = LIME_SAMPLE if op.method == "lime" else GROUP_SAMPLE
@@ -504,7 +493,7 @@ class _Run:
             order = np.argsort(-np.abs(vector), kind="stable")
             effects = tuple(
                 r.FeatureEffect(attribution.feature_names[i], float(vector[i]),
-                                _plain(rows.iloc[0][attribution.feature_names[i]]))
+                                plain(rows.iloc[0][attribution.feature_names[i]]))
                 for i in order)
         else:
             # Signed means cancel out over a group; rank by size and describe the direction.
@@ -512,10 +501,10 @@ class _Run:
             order = np.argsort(-sizes, kind="stable")
             effects = tuple(self._group_effect(rows, attribution, i, float(vector[i]),
                                                float(sizes[i])) for i in order)
-        prediction = _plain(self.predicted_at(int(sample[0]))) if single else None
+        prediction = plain(self.predicted_at(int(sample[0]))) if single else None
         return r.AttributionResult(
             self.selection(positions), attribution.method, effects,
-            _plain(attribution.class_label), attribution.output_name,
+            plain(attribution.class_label), attribution.output_name,
             float(attribution.base_value), float(np.mean(attribution.output)), len(sample),
             prediction, attribution.stability)
 
@@ -534,11 +523,11 @@ class _Run:
             return r.FeatureEffect(name, mean, mean_abs=size, correlation=corr)
         best, best_mean = None, -np.inf
         for value in pd.unique(column.dropna()):
-            hit = _equal(column.to_numpy(), value)
+            hit = equal_values(column.to_numpy(), value)
             if hit.any() and effects[hit].mean() > best_mean:
                 best, best_mean = value, float(effects[hit].mean())
         return r.FeatureEffect(name, mean, mean_abs=size,
-                               raising_value=_plain(best) if best_mean > 0 else None)
+                               raising_value=plain(best) if best_mean > 0 else None)
 
     def _counterfactuals(self, positions: np.ndarray) -> r.CounterfactualsResult:
         position = int(positions[0])
@@ -549,13 +538,13 @@ class _Run:
             total=CFE_SEARCHED, time_limit=2.0)
         options = distinct_counterfactuals(tuple(
             r.CounterfactualOption(
-                tuple(r.CounterfactualChange(c.feature, _plain(c.before), _plain(c.after))
+                tuple(r.CounterfactualChange(c.feature, plain(c.before), plain(c.after))
                       for c in self._needed_changes(row, cf)),
-                _plain(cf.new_output))
+                plain(cf.new_output))
             for cf in result.counterfactuals))
         return r.CounterfactualsResult(
-            self.selection(positions), _plain(self.ws.frame.index[position]),
-            _plain(result.original_output), _plain(result.target), options,
+            self.selection(positions), plain(self.ws.frame.index[position]),
+            plain(result.original_output), plain(result.target), options,
             float(result.elapsed), tuple(self.ws.immutable))
 
     def _permitted_range(self, row: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
@@ -595,7 +584,7 @@ class _Run:
             trial = candidate.copy()
             trial[change.feature] = row[change.feature].to_numpy()
             try:
-                flipped = _same(_plain(self.adapter.predict(trial)[0]), _plain(cf.new_output))
+                flipped = same_value(plain(self.adapter.predict(trial)[0]), plain(cf.new_output))
             except Exception:  # noqa: BLE001 - keep the engine's verified answer as it is
                 return tuple(cf.changes)
             if flipped:
@@ -648,7 +637,7 @@ class _Run:
         classes = self.ws.classes if self.ws.task == "classification" else ()
         series = tuple(
             r.DependenceSeries(
-                _plain(next((c for c in classes if str(c) == name), name)) if classes else None,
+                plain(next((c for c in classes if str(c) == name), name)) if classes else None,
                 tuple(float(v) for v in curve.mean[:, k]),
                 tuple(float(v) for v in curve.low[:, k]),
                 tuple(float(v) for v in curve.high[:, k]))
@@ -664,7 +653,7 @@ class _Run:
         truth = self.ws.y.to_numpy()[positions]
         if self.ws.task == "classification":
             return r.LabelResult(self.selection(positions), self._class_counts(truth, positions),
-                                 _plain(truth[0]) if len(truth) == 1 else None)
+                                 plain(truth[0]) if len(truth) == 1 else None)
         values = truth.astype(float)
         return r.LabelResult(self.selection(positions), (),
                              float(values[0]) if len(values) == 1 else None, float(values.mean()))
@@ -699,7 +688,7 @@ class _Run:
                                  shares=_shares(series, order),
                                  n_missing=int(series.isna().sum()))
 
-    def _mistake(self, op: p.Mistake, positions: np.ndarray) -> Any:
+    def _mistake(self, op: p.Mistake, positions: np.ndarray) -> r.Result:
         positions, scope = self.evaluation_rows(positions)
         if self.ws.task != "classification":
             return self._regression_errors(op, positions, scope)
@@ -712,22 +701,22 @@ class _Run:
         if op.kind == "sample":
             shown = wrong_positions[:10]
             rows = tuple(
-                r.MistakeRow(_plain(self.ws.frame.index[i]), _plain(self.ws.y.iloc[i]),
-                             _plain(self.predictions()[i]))
+                r.MistakeRow(plain(self.ws.frame.index[i]), plain(self.ws.y.iloc[i]),
+                             plain(self.predictions()[i]))
                 for i in shown)
             table = None
             if len(shown):
                 table = self.data.iloc[shown].copy()
                 table.insert(0, f"predicted {self.ws.target}",
-                             [_plain(v) for v in self.predictions()[shown]])
+                             [plain(v) for v in self.predictions()[shown]])
                 table.insert(0, f"true {self.ws.target}", self.ws.y.iloc[shown].to_numpy())
             return r.MistakeSampleResult(selection, n_wrong, rows, table, scope=scope)
-        rules = typical_error_rules(self.ws, self.data.iloc[positions], ~correct)
+        rules = typical_error_rules(self.ws.schema, self.data.iloc[positions], ~correct)
         return r.MistakeTypicalResult(
             selection, n_wrong, rules, n_wrong / len(positions),
-            tuple(_plain(v) for v in self.ws.frame.index[wrong_positions][:5]), scope=scope)
+            tuple(plain(v) for v in self.ws.frame.index[wrong_positions][:5]), scope=scope)
 
-    def _regression_errors(self, op: p.Mistake, positions: np.ndarray, scope: r.Scope) -> Any:
+    def _regression_errors(self, op: p.Mistake, positions: np.ndarray, scope: r.Scope) -> r.Result:
         """A model that predicts a number has no right/wrong answers: how far off it is, its
         biggest misses, or where its large misses (the worst quarter) concentrate."""
         if op.kind == "count" or not len(positions):
@@ -740,8 +729,8 @@ class _Run:
         if op.kind == "sample" or len(positions) == 1:  # one row has no pattern: show it
             order = np.argsort(-error, kind="stable")[:10]
             shown = positions[order]
-            rows = tuple(r.MistakeRow(_plain(self.ws.frame.index[i]), _plain(self.ws.y.iloc[i]),
-                                      _plain(self.predictions()[i])) for i in shown)
+            rows = tuple(r.MistakeRow(plain(self.ws.frame.index[i]), plain(self.ws.y.iloc[i]),
+                                      plain(self.predictions()[i])) for i in shown)
             table = self.data.iloc[shown].copy()
             table.insert(0, "absolute error", error[order])
             table.insert(0, f"predicted {self.ws.target}", preds[order])
@@ -750,10 +739,10 @@ class _Run:
                                          mae=float(error.mean()), scope=scope)
         threshold = float(np.quantile(error, 0.75))
         large = error > threshold
-        rules = typical_error_rules(self.ws, self.data.iloc[positions], large)
+        rules = typical_error_rules(self.ws.schema, self.data.iloc[positions], large)
         return r.MistakeTypicalResult(
             selection, int(large.sum()), rules, float(large.mean()),
-            tuple(_plain(v) for v in self.ws.frame.index[positions[large]][:5]),
+            tuple(plain(v) for v in self.ws.frame.index[positions[large]][:5]),
             miss_threshold=threshold, scope=scope)
 
     def evaluation_rows(self, positions: np.ndarray) -> tuple[np.ndarray, r.Scope]:
@@ -786,13 +775,13 @@ class _Run:
         classes = self.ws.classes
         names = ("accuracy", "f1") if op.metric == "default" else (op.metric,)
         metrics = tuple(classification_metric(m, truth, preds, proba, classes) for m in names)
-        positive = _plain(classes[-1]) if len(classes) == 2 else None
-        n_positive = int(_equal(truth, classes[-1]).sum()) if positive is not None else None
+        positive = plain(classes[-1]) if len(classes) == 2 else None
+        n_positive = int(equal_values(truth, classes[-1]).sum()) if positive is not None else None
         return r.ScoreResult(selection, metrics, "classification", positive, n_positive,
                              op.metric, scope)
 
     # ------------------------------------------------------------------ offers
-    def _offer(self, program: p.Program, op: p.Clause, result: Any) -> p.Program | None:
+    def _offer(self, program: p.Program, op: p.Clause, result: r.Result) -> p.Program | None:
         """One natural next question, as a runnable program (``None`` if nothing fits)."""
         prefix: tuple[p.Clause, ...] = (p.PreviousFilter(),) if self.mask is not None else ()
         changes = tuple(program.changes)
@@ -858,50 +847,13 @@ class _Run:
 
 
 # ---------------------------------------------------------------------- helpers (pure functions)
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def _canon(name: str) -> str:
-    from grammar.schema import canonical_name
-
     return canonical_name(name)
 
 
 def _compare(values: np.ndarray, comparison: str, value: float) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # a missing value matches no comparison
         return np.asarray(p.COMPARISON_KINDS[comparison].test(values, value), dtype=bool)
-
-
-def _equal(values: Any, other: Any, *, elementwise: bool = False) -> np.ndarray:
-    """Element-wise equality that also matches ``1`` with ``'1'`` and ``1.0``."""
-    values = np.asarray(values, dtype=object)
-    if elementwise:
-        other = np.asarray(other, dtype=object)
-        return np.array([_same(a, b) for a, b in zip(values, other, strict=True)], dtype=bool)
-    return np.array([_same(a, other) for a in values], dtype=bool)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return False
-    if isinstance(a, float) and np.isnan(a):
-        return False
-    try:
-        if a == b:
-            return True
-    except (TypeError, ValueError):
-        pass
-    return _id_text(a) == _id_text(b)
-
-
-def _id_text(value: Any) -> str:
-    value = _plain(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _set_positions(column: pd.Series, positions: np.ndarray, value: Any) -> pd.Series:
@@ -914,23 +866,12 @@ def _set_positions(column: pd.Series, positions: np.ndarray, value: Any) -> pd.S
         return new
 
 
-def _values_text(feature: Any) -> str:
+def _values_text(feature: Feature) -> str:
     if feature.kind == "categorical":
         return ", ".join(feature.values)
     if feature.kind == "boolean":
         return "true or false"
-    return f"numbers from {_round_nice(feature.minimum)} to {_round_nice(feature.maximum)}"
-
-
-def _round_nice(value: float | None) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    if value.is_integer():
-        return int(value)
-    magnitude = abs(value)
-    digits = 1 if magnitude >= 100 else 2 if magnitude >= 1 else 3
-    return round(value, digits)
+    return f"numbers from {round_nice(feature.minimum)} to {round_nice(feature.maximum)}"
 
 
 def _shares(series: pd.Series, order: Sequence[Any]) -> tuple[r.CategoryShare, ...]:
@@ -938,10 +879,10 @@ def _shares(series: pd.Series, order: Sequence[Any]) -> tuple[r.CategoryShare, .
     n = len(values) or 1
     seen = list(order)
     for v in pd.unique(values):
-        if not any(_same(v, o) for o in seen):
+        if not any(same_value(v, o) for o in seen):
             seen.append(v)
     return tuple(
-        r.CategoryShare(_plain(v), int(_equal(values, v).sum()), float(_equal(values, v).sum() / n))
+        r.CategoryShare(plain(v), int(equal_values(values, v).sum()), float(equal_values(values, v).sum() / n))
         for v in seen)
 
 
@@ -958,7 +899,7 @@ def _numeric_stats(selection: r.Selection, feature: str | None,
         n_missing=int(values.isna().sum()))
 
 
-def feature_summary(ws: Workspace, feature: Any, data: pd.DataFrame | None = None) -> r.FeatureSummary:
+def feature_summary(ws: Workspace, feature: Feature, data: pd.DataFrame | None = None) -> r.FeatureSummary:
     """Kind and range/values of a feature (over ``data`` when given, else the schema)."""
     if data is not None and feature.kind == "numeric" and len(data):
         column = pd.to_numeric(data[feature.name], errors="coerce")
@@ -983,226 +924,13 @@ def model_info(ws: Workspace) -> r.ModelInfoResult:
         scope = r.Scope("training-only", len(truth), len(truth))
     accuracy = r2 = None
     if ws.task == "classification":
-        accuracy = float(_equal(preds, truth, elementwise=True).mean())
+        accuracy = float(equal_values(preds, truth, elementwise=True).mean())
     else:
         from sklearn.metrics import r2_score
 
         r2 = float(r2_score(truth.astype(float), preds.astype(float)))
     return r.ModelInfoResult(ws.adapter.description, ws.task, ws.target, len(ws.X.columns),
                              accuracy, r2, len(truth), ws.model_note, scope)
-
-
-def regression_metrics(truth: np.ndarray, preds: np.ndarray) -> tuple[r.MetricValue, ...]:
-    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
-
-    truth = truth.astype(float)
-    preds = preds.astype(float)
-    mae = float(mean_absolute_error(truth, preds))
-    rmse = float(root_mean_squared_error(truth, preds))
-    if len(truth) < 2 or float(np.ptp(truth)) == 0:
-        r2 = r.MetricValue("r2", None, "the true values do not vary in this selection")
-    else:
-        r2 = r.MetricValue("r2", float(r2_score(truth, preds)))
-    return (r.MetricValue("mae", mae), r.MetricValue("rmse", rmse), r2)
-
-
-def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba: np.ndarray,
-                          classes: Sequence[Any]) -> r.MetricValue:
-    """One metric; binary metrics use the last class as the positive one, else macro averages."""
-    if name == "accuracy":
-        return r.MetricValue(name, float(_equal(preds, truth, elementwise=True).mean()))
-    k = len(classes)
-    if name == "roc":
-        present = [i for i, c in enumerate(classes) if _equal(truth, c).any()]
-        if len(present) < 2:
-            return r.MetricValue(name, None, "only one class occurs in this selection")
-        from sklearn.metrics import roc_auc_score
-
-        index = np.array([next(i for i, c in enumerate(classes) if _same(t, c)) for t in truth])
-        if k == 2:
-            return r.MetricValue(name, float(roc_auc_score(index == 1, proba[:, 1])))
-        try:
-            return r.MetricValue(name, float(roc_auc_score(
-                index, proba, multi_class="ovr", labels=list(range(k)))))
-        except ValueError:  # sklearn's reason is jargon; this is what it means here
-            return r.MetricValue(name, None, "not every class occurs in this selection")
-    targets = [classes[-1]] if k == 2 else list(classes)
-    values = []
-    reasons = []
-    for positive in targets:
-        value, reason = _one_vs_rest_metric(name, _equal(truth, positive), _equal(preds, positive))
-        if value is None:
-            reasons.append(reason)
-        else:
-            values.append(value)
-    if not values:
-        return r.MetricValue(name, None, reasons[0] if reasons else "undefined")
-    return r.MetricValue(name, float(np.mean(values)))
-
-
-# metric -> (sklearn function, whether it is taken on the negative class, why it can be undefined)
-_CONFUSION_METRICS = {
-    "recall": ("recall", False, "no row in this selection truly belongs to the positive class"),
-    "sensitivity": ("recall", False,
-                    "no row in this selection truly belongs to the positive class"),
-    "precision": ("precision", False,
-                  "the model predicts the positive class for none of these rows"),
-    "ppv": ("precision", False, "the model predicts the positive class for none of these rows"),
-    "specificity": ("recall", True,
-                    "every row in this selection truly belongs to the positive class"),
-    "npv": ("precision", True, "the model predicts the positive class for all of these rows"),
-    "f1": ("f1", False, "there are no positive cases, predicted or true"),
-}
-
-
-def _one_vs_rest_metric(name: str, truth: np.ndarray, predicted: np.ndarray,
-                        ) -> tuple[float | None, str]:
-    """A metric of one class against the rest, by ``sklearn.metrics``; None with the reason
-    when it is undefined on these rows (sklearn's zero division)."""
-    from sklearn.metrics import f1_score, precision_score, recall_score
-
-    if name not in _CONFUSION_METRICS:
-        raise DialogueError(f"I do not know the metric {name!r}. I can report accuracy, f1, roc "
-                            "(AUC), precision, recall, sensitivity, specificity, ppv and npv.")
-    kind, negative, why = _CONFUSION_METRICS[name]
-    if negative:
-        truth, predicted = ~truth, ~predicted
-    score = {"recall": recall_score, "precision": precision_score, "f1": f1_score}[kind]
-    value = float(score(truth, predicted, labels=[True], average="binary", pos_label=True,
-                        zero_division=np.nan))
-    return (None, why) if np.isnan(value) else (value, "")
-
-
-def typical_error_rules(ws: Workspace, rows: pd.DataFrame, wrong: np.ndarray,
-                        *, max_rules: int = 2) -> tuple[r.ErrorRule, ...]:
-    """Short rules for where the model errs: a shallow tree fitted to predict 'wrong'.
-
-    Leaves whose error rate beats the overall rate become rules; supports are re-counted on the
-    rows with the rounded thresholds, so every number is measured.
-    """
-    n_wrong = int(wrong.sum())
-    if n_wrong < 2 or len(rows) < 8 or n_wrong == len(rows):
-        return ()
-    from sklearn.tree import DecisionTreeClassifier
-
-    encoded, origin = _encode_for_tree(ws, rows)
-    tree = DecisionTreeClassifier(max_depth=3, min_samples_leaf=max(3, len(rows) // 25),
-                                  random_state=0)
-    tree.fit(encoded.to_numpy(dtype=float), wrong.astype(int))
-    structure = tree.tree_
-    base = n_wrong / len(rows)
-    candidates: list[r.ErrorRule] = []
-
-    def walk(node: int, path: list[tuple[int, bool, float]]) -> None:
-        left, right = structure.children_left[node], structure.children_right[node]
-        if left == right:  # leaf
-            conditions = _conditions(ws, path, encoded, origin)
-            if not conditions:
-                return
-            match = _rule_mask(ws, rows, conditions)
-            support, errors = int(match.sum()), int((match & wrong).sum())
-            if errors >= 2 and support and errors / support > base:
-                candidates.append(r.ErrorRule(conditions, support, errors))
-            return
-        column, threshold = int(structure.feature[node]), float(structure.threshold[node])
-        walk(left, path + [(column, True, threshold)])
-        walk(right, path + [(column, False, threshold)])
-
-    walk(0, [])
-    candidates.sort(key=lambda rule: (-rule.error_rate, -rule.n_wrong))
-    unique: list[r.ErrorRule] = []
-    for rule in candidates:
-        if rule.conditions not in [u.conditions for u in unique]:
-            unique.append(rule)
-    return tuple(unique[:max_rules])
-
-
-def _encode_for_tree(ws: Workspace, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple]]:
-    """Numbers stay, booleans become 0/1, categories become one column per value."""
-    columns: dict[str, Any] = {}
-    origin: dict[str, tuple] = {}
-    for feature in ws.schema.features:
-        series = rows[feature.name]
-        if feature.kind == "numeric":
-            columns[feature.name] = pd.to_numeric(series, errors="coerce").fillna(
-                pd.to_numeric(series, errors="coerce").median())
-            origin[feature.name] = ("numeric", feature.name, None)
-        elif feature.kind == "boolean":
-            columns[feature.name] = _equal(series.to_numpy(), feature.true_value).astype(float)
-            origin[feature.name] = ("boolean", feature.name, None)
-        else:
-            for raw in feature.raw_values:
-                key = f"{feature.name}=={raw}"
-                columns[key] = _equal(series.to_numpy(), raw).astype(float)
-                origin[key] = ("category", feature.name, raw)
-    return pd.DataFrame(columns, index=rows.index), origin
-
-
-def _conditions(ws: Workspace, path: list[tuple[int, bool, float]], encoded: pd.DataFrame,
-                origin: dict[str, tuple]) -> tuple[r.Condition, ...]:
-    bounds: dict[str, list[float | None]] = {}
-    fixed: dict[str, r.Condition] = {}
-    excluded: dict[str, list[Any]] = {}
-    for column_index, is_left, threshold in path:
-        key = encoded.columns[column_index]
-        kind, name, raw = origin[key]
-        if kind == "numeric":
-            low_high = bounds.setdefault(name, [None, None])
-            if is_left:  # value <= threshold
-                low_high[1] = threshold if low_high[1] is None else min(low_high[1], threshold)
-            else:
-                low_high[0] = threshold if low_high[0] is None else max(low_high[0], threshold)
-        elif kind == "boolean":
-            fixed[name] = r.Condition(name, "==", not is_left)
-        else:
-            if is_left:
-                excluded.setdefault(name, []).append(raw)
-            else:
-                fixed[name] = r.Condition(name, "==", raw)
-    conditions: list[r.Condition] = []
-    for name, (low, high) in bounds.items():
-        feature = ws.schema.feature(name)
-        if low is not None:
-            conditions.append(r.Condition(name, ">", _threshold(feature, low)))
-        if high is not None:
-            conditions.append(r.Condition(name, "<=", _threshold(feature, high)))
-    conditions.extend(fixed.values())
-    for name, values in excluded.items():
-        if name not in fixed:
-            feature = ws.schema.feature(name)
-            remaining = [v for v in feature.raw_values if v not in values]
-            if len(remaining) == 1:
-                conditions.append(r.Condition(name, "==", remaining[0]))
-            else:
-                conditions.extend(r.Condition(name, "!=", v) for v in values)
-    return tuple(conditions)
-
-
-def _threshold(feature: Any, value: float) -> float:
-    if feature.is_integer:
-        return float(np.floor(value))
-    return float(_round_nice(value))
-
-
-def _rule_mask(ws: Workspace, rows: pd.DataFrame, conditions: Sequence[r.Condition]) -> np.ndarray:
-    mask = np.ones(len(rows), dtype=bool)
-    for condition in conditions:
-        feature = ws.schema.feature(condition.feature)
-        series = rows[feature.name]
-        if condition.op in {">", "<="}:
-            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                hit = values > condition.value if condition.op == ">" else (
-                    values <= condition.value)
-        elif feature.kind == "boolean":
-            wanted = feature.true_value if condition.value else feature.false_value
-            hit = _equal(series.to_numpy(), wanted)
-        else:
-            hit = _equal(series.to_numpy(), condition.value)
-            if condition.op == "!=":
-                hit = ~hit
-        mask &= hit
-    return mask
 
 
 def distinct_counterfactuals(options: Sequence[r.CounterfactualOption],
@@ -1220,7 +948,7 @@ def distinct_counterfactuals(options: Sequence[r.CounterfactualOption],
     return tuple(kept[:limit])
 
 
-def within_reach(ws: Workspace, feature: Any, value: Any) -> float:
+def within_reach(ws: Workspace, feature: Feature, value: Any) -> float:
     """``value`` as a float the feature's column can be compared with or set to.
 
     The check sits here, not in a parser, so it holds for every program: a number beyond what a
@@ -1261,7 +989,7 @@ def change_verb(kind: str) -> str:
     return {"increase": "raising", "decrease": "lowering"}.get(kind, "setting")
 
 
-def beyond_the_data(ws: Workspace, feature: Any, value: Any, action: str | None = None
+def beyond_the_data(ws: Workspace, feature: Feature, value: Any, action: str | None = None
                     ) -> DialogueError:
     """'A 401-digit number is beyond any value in the data; the largest income is 19,990.'"""
     low = _is_negative(value)
@@ -1271,12 +999,10 @@ def beyond_the_data(ws: Workspace, feature: Any, value: Any, action: str | None 
         _fmt(value)[0].upper() + _fmt(value)[1:] + " is")
     return DialogueError(
         f"{subject} beyond any value in the data; the {end} {feature.name} is "
-        f"{_fmt(_plain(extreme))}. Try a number within the data's range.")
+        f"{_fmt(plain(extreme))}. Try a number within the data's range.")
 
 
 def _fmt(value: Any) -> str:
-    from dialogue.responses import fmt
-
     return fmt(value)
 
 
@@ -1299,13 +1025,13 @@ def unknown_id(ws: Workspace, row_id: object) -> DialogueError:
     index = ws.frame.index
     numeric = pd.to_numeric(pd.Series(index), errors="coerce")
     if numeric.notna().all() and len(index):
-        span = f" Ids run from {_round_nice(numeric.min())} to {_round_nice(numeric.max())}"
+        span = f" Ids run from {round_nice(numeric.min())} to {round_nice(numeric.max())}"
         if len(index) != numeric.max() - numeric.min() + 1:
             span += f" ({len(index)} {ws.noun()} in all)"
         span += "."
     else:
         span = f" Example ids: {', '.join(map(str, index[:3]))}."
-    return DialogueError(f"There is no {noun} with id {_id_text(row_id)}.{span}")
+    return DialogueError(f"There is no {noun} with id {id_text(row_id)}.{span}")
 
 
 def _maybe_float(value: Any) -> float | None:

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from grammar.schema import canonical_name
+
 Direction = Literal["up", "down", "any"]
 KEYS = frozenset({"description", "unit", "immutable", "bounds", "min", "max", "direction"})
 MAX_FILE_BYTES = 1_000_000
@@ -89,8 +91,6 @@ class FeatureNotes:
     def check_features(self, features: Iterable[str]) -> None:
         """Every feature the file names must be a feature of the data (a typo would silently
         drop a constraint otherwise)."""
-        from grammar.schema import canonical_name
-
         known = {canonical_name(f) for f in features}
         unknown = [name for name in self.notes if canonical_name(name) not in known]
         if unknown:

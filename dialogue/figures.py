@@ -16,14 +16,13 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from dialogue import results as r
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dialogue.workspace import Workspace
+from dialogue.responses import _value_text
+from dialogue.workspace import Workspace
 
 MAX_BARS = 10
 RAISES, LOWERS, NEUTRAL, HIGHLIGHT = "#c0392b", "#2e6fba", "#7f8c8d", "#c0392b"
@@ -169,8 +168,6 @@ def attribution_chart(ws: Workspace, res: r.AttributionResult) -> Chart:
     labels = []
     for e in effects:
         if e.value is not None:
-            from dialogue.responses import _value_text
-
             labels.append(f"{e.feature} = {_value_text(e.value)}")
         else:
             labels.append(e.feature)
@@ -250,7 +247,7 @@ def dependence_chart(ws: Workspace, res: r.DependenceResult) -> Chart | LineChar
                      percent=classified)
 
 
-def charts_for(ws: Workspace, result: Any) -> list[Chart | LineChart]:
+def charts_for(ws: Workspace, result: r.Result) -> list[Chart | LineChart]:
     """The charts that help a given result (possibly none)."""
     if isinstance(result, r.AttributionResult) and result.effects:
         return [attribution_chart(ws, result)]
@@ -266,6 +263,6 @@ def charts_for(ws: Workspace, result: Any) -> list[Chart | LineChart]:
     return []
 
 
-def figures_for(ws: Workspace, result: Any) -> list[Any]:
+def figures_for(ws: Workspace, result: r.Result) -> list[Any]:
     """The charts for a result, drawn as matplotlib figures."""
     return [chart.figure() for chart in charts_for(ws, result)]

@@ -7,18 +7,17 @@ aimed at a lay reader (a nurse, a loan officer), so method names stay in the bac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dialogue import results as r
+from dialogue.numbers import fmt, fmt_pair, pct, points
+from dialogue.workspace import Workspace
 from grammar import describe
 from grammar import program as p
 from grammar.describe import METRIC_NAMES
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dialogue.workspace import Workspace
 
 METRIC_MEANING = {
     "accuracy": "the share of {noun} it classifies correctly",
@@ -33,78 +32,7 @@ METRIC_MEANING = {
 }
 
 
-# ---------------------------------------------------------------------- number formatting
-def fmt(value: Any, digits: int = 3) -> str:
-    """A number with a few significant digits and no float noise: 0.213, 54.2, 1,250."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, int):
-        if abs(value) >= 10**21:  # nobody reads 400 digits: 9.99×10^399 (no float involved)
-            from decimal import Decimal
-
-            mantissa, exponent = format(Decimal(value), ".3e").split("e")
-            mantissa = mantissa.rstrip("0").rstrip(".")
-            return f"{mantissa}×10^{int(exponent)}"
-        return f"{value:,}" if abs(value) >= 10000 else str(value)
-    if isinstance(value, float):
-        if np.isnan(value):
-            return "n/a"
-        if np.isinf(value):
-            return "infinity" if value > 0 else "minus infinity"
-        if value.is_integer() and abs(value) < 1e15:
-            return fmt(int(value))
-        if abs(value) >= 1e15:
-            return f"{value:.3g}"
-        magnitude = abs(value)
-        decimals = max(digits - 1 - int(np.floor(np.log10(magnitude))), 0) if magnitude else 0
-        if 100 <= magnitude < 1000:
-            decimals = max(decimals, 1)  # 54.2 and 122.8 alike: one decimal
-        comma = "," if magnitude >= 10000 else ""
-        text = f"{value:{comma}.{decimals}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return str(value)
-
-
-def pct(share: float) -> str:
-    """0.7234 -> '72.3%': one decimal so a reader can check it, never rounding to 0% or 100%."""
-    value = float(share) * 100
-    if 0 < value < 0.05:
-        return "under 0.1%"
-    if 99.95 <= value < 100:
-        return "over 99.9%"
-    text = f"{value:.1f}".removesuffix(".0")
-    return f"{text}%"
-
-
-def points(delta: float) -> str:
-    """A change of a probability in percentage points: 0.158 -> '16 points' is too coarse for
-    small effects, so one decimal: '15.8 points', '0.4 points', 'under 0.1 points'."""
-    value = abs(float(delta)) * 100
-    if 0 < value < 0.05:
-        return "under 0.1 points"
-    text = f"{value:.1f}".removesuffix(".0")
-    return f"{text} point" + ("" if text == "1" else "s")
-
-
-def fmt_pair(first: Any, second: Any, digits: int = 3) -> tuple[str, str]:
-    """Two numbers that are read together ("from 58,000 to 9,500", "781.0 to 658.8"), written
-    the same way: a thousands separator on both or neither, the same number of decimals."""
-    numbers = all(isinstance(v, (int, float, np.generic)) and not isinstance(v, (bool, np.bool_))
-                  for v in (first, second))
-    if not numbers:
-        return fmt(first, digits), fmt(second, digits)
-    a, b = fmt(first, digits), fmt(second, digits)
-    if any(t in ("n/a", "infinity", "minus infinity") or "×" in t or "e" in t for t in (a, b)):
-        return a, b
-    decimals = max(len(t.split(".")[1]) if "." in t else 0 for t in (a, b))
-    comma = "," if max(abs(float(first)), abs(float(second))) >= 10000 else ""
-    return (f"{float(first):{comma}.{decimals}f}", f"{float(second):{comma}.{decimals}f}")
-
-
+# ---------------------------------------------------------------------- number words
 def with_unit(ws: Workspace, feature: str, text: str) -> str:
     """'136.5' -> '136.5 px' when the feature description file gives the feature a unit."""
     unit = (getattr(ws, "units", None) or {}).get(feature)
@@ -221,11 +149,18 @@ def operation_words(ws: Workspace, op: p.Clause) -> str:
     return describe.operation_words(_WorkspaceNames(ws), op)
 
 
+def reading(ws: Workspace, program: p.Program, *, followup_of: p.Program | None = None,
+            previous_operations: Sequence[p.Clause] = ()) -> describe.Reading:
+    """How a program was understood, in plain words (``previousoperation`` spelled out)."""
+    return describe.reading(_WorkspaceNames(ws), program, followup_of=followup_of,
+                            previous_operations=previous_operations)
+
+
 def understood_text(ws: Workspace, program: p.Program, *, followup_of: p.Program | None = None,
                     previous_operations: Sequence[p.Clause] = ()) -> str:
-    """How a program was understood, in plain words (``previousoperation`` spelled out)."""
-    return describe.understood_text(_WorkspaceNames(ws), program, followup_of=followup_of,
-                                    previous_operations=previous_operations)
+    """How a program was understood, as one sentence (see ``reading``)."""
+    return str(reading(ws, program, followup_of=followup_of,
+                       previous_operations=previous_operations))
 
 
 def context_words(ws: Workspace, program: p.Program | None) -> str | None:
@@ -395,11 +330,11 @@ def evaluation_note(ws: Workspace, scope: r.Scope | None, *, hint: bool = False)
     return ""
 
 
-def _changed_clause(selection: r.Selection) -> str:
-    return " and ".join(selection.changed)
+def _changed_clause(ws: Workspace, selection: r.Selection) -> str:
+    return " and ".join(change_words(ws, change) for change in selection.changed)
 
 
-def render(ws: Workspace, result: Any) -> str:
+def render(ws: Workspace, result: r.Result) -> str:
     """Markdown prose for one result."""
     renderer = _RENDERERS.get(type(result))
     if renderer is None:
@@ -438,13 +373,13 @@ def _predict(ws: Workspace, res: r.PredictionResult) -> str:
                     f"{who(ws, s, capital=False)}.")
             if res.before_single_value is not None:
                 text = (f"For {who(ws, s, capital=False)}, the model predicts a {ws.target} of "
-                        f"**{fmt(res.before_single_value)}** now; with {_changed_clause(s)} it "
+                        f"**{fmt(res.before_single_value)}** now; with {_changed_clause(ws, s)} it "
                         f"would predict **{fmt(res.single_value)}**.")
             return text
         text = (f"For {who(ws, s, capital=False)}, the model predicts {ws.target} between "
                 f"{fmt(res.value_min)} and {fmt(res.value_max)}, {fmt(res.value_mean)} on average.")
         if res.before_value_mean is not None:
-            text += (f" Without the change ({_changed_clause(s)}) the average prediction is "
+            text += (f" Without the change ({_changed_clause(ws, s)}) the average prediction is "
                      f"{fmt(res.before_value_mean)}.")
         return text
     if s.single:
@@ -453,9 +388,9 @@ def _predict(ws: Workspace, res: r.PredictionResult) -> str:
             before = ws.class_name(res.before_single_value)
             if before == label:
                 return (f"For {who(ws, s, capital=False)}, the model predicts **{before}**. With "
-                        f"{_changed_clause(s)}, the prediction stays **{label}**.")
+                        f"{_changed_clause(ws, s)}, the prediction stays **{label}**.")
             return (f"For {who(ws, s, capital=False)}, the model predicts **{before}**. With "
-                    f"{_changed_clause(s)}, it would predict **{label}** instead.")
+                    f"{_changed_clause(ws, s)}, it would predict **{label}** instead.")
         return f"The model predicts **{label}** for {who(ws, s, capital=False)}."
     text = f"For {who(ws, s, capital=False)}, the model predicts " + _counts_sentence(
         ws, res.counts, s.n) + "."
@@ -468,7 +403,7 @@ def _predict(ws: Workspace, res: r.PredictionResult) -> str:
     if res.before_counts is not None:
         text = (f"For {who(ws, s, capital=False)}, the model currently predicts "
                 + _counts_sentence(ws, res.before_counts, s.n, with_examples=False) + ". "
-                f"With {_changed_clause(s)}, it would predict "
+                f"With {_changed_clause(ws, s)}, it would predict "
                 + _counts_sentence(ws, res.counts, s.n, with_examples=False) + ". "
                 f"That changes the prediction for {fmt(res.n_flipped)} of them.")
     return text
@@ -485,7 +420,7 @@ def _likelihood(ws: Workspace, res: r.LikelihoodResult) -> str:
                 + ", ".join(parts) + ".")
     if res.before is not None:
         before = ", ".join(f"{pct(res.before[i])} {ws.class_name(res.classes[i])}" for i in order)
-        text = text.replace("the model gives", f"with {_changed_clause(s)} the model would give")
+        text = text.replace("the model gives", f"with {_changed_clause(ws, s)} the model would give")
         text += f" Without the change it gives {before}."
     return text
 
@@ -534,7 +469,7 @@ def _attribution(ws: Workspace, res: r.AttributionResult) -> str:
         pred = ws.class_name(res.prediction) if ws.task == "classification" else fmt(
             res.prediction)
         lines.append(f"The model predicts **{pred}** for {who(ws, s, capital=False)}"
-                     + (f" (with {_changed_clause(s)})" if s.changed else "") + ".")
+                     + (f" (with {_changed_clause(ws, s)})" if s.changed else "") + ".")
         first = top[0]
         lines[-1] += (
             f" Here, {_effect_value(ws, first.feature, first.value, article=True)} "
@@ -560,7 +495,7 @@ def _attribution(ws: Workspace, res: r.AttributionResult) -> str:
             sample = (f" (explained on a random sample of {fmt(res.n_explained)} of the "
                       f"{fmt(s.n)}, to keep it quick)")
         if s.changed:
-            sample += f", with {_changed_clause(s)}"
+            sample += f", with {_changed_clause(ws, s)}"
         lines.append(f"Across {who(ws, s, capital=False)}{sample}, the features that move the "
                      f"{target} most:")
         for e in res.effects[:3]:
@@ -875,7 +810,7 @@ def _show(ws: Workspace, res: r.ShowResult) -> str:
     if s.single:
         row = res.table.iloc[0]
         values = "; ".join(f"{k}: {_feature_value_text(ws, k, v)}" for k, v in row.items())
-        suffix = f" (with {_changed_clause(s)})" if s.changed else ""
+        suffix = f" (with {_changed_clause(ws, s)})" if s.changed else ""
         return f"{who(ws, s)}{suffix}: {values}."
     text = _table_markdown(res.table)
     if s.n > 10:

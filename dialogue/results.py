@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from grammar import program as p
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -20,7 +22,7 @@ class Selection:
     row_ids: tuple[Any, ...]
     total: int
     filtered: bool  # False: the whole dataset (no filter in the turn)
-    changed: tuple[str, ...] = ()  # plain-words descriptions of what-if changes applied
+    changed: tuple[p.Change, ...] = ()  # the what-if changes applied
 
     @property
     def n(self) -> int:
@@ -386,4 +388,10 @@ class NoticeResult:
     kind: str  # "no-followup"
 
 
-Result = Any  # any of the dataclasses above
+Result = (  # what one operation of a program answers with
+    CountResult | PredictionResult | LikelihoodResult | AttributionResult |
+    CounterfactualsResult | ImportanceResult | InteractionsResult | DependenceResult |
+    ShowResult | LabelResult | DataSummaryResult | StatisticResult | DefineResult |
+    MistakeCountResult | MistakeSampleResult | MistakeTypicalResult | ScoreResult |
+    ModelInfoResult | FunctionResult | SelfResult | NoticeResult
+)

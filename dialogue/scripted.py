@@ -53,6 +53,13 @@ from typing import Any
 
 import yaml
 
+from dialogue.conversation import Conversation
+from dialogue.demo import demo_workspace
+from dialogue.workspace import Workspace
+from explainers import load_model
+from grammar import ParseContext
+from grammar.language import parse_program
+
 FACT_KINDS = (
     "count", "number", "contains", "contains_any", "not_contains", "contains_value",
     "table_rows", "has_figure",
@@ -319,8 +326,8 @@ class ScriptEnvironment:
     y: Any
     model: Any
 
-    def conversation(self) -> Any:
-        return self.workspace.conversation()
+    def conversation(self) -> Conversation:
+        return Conversation(self.workspace)
 
     def namespace(self) -> dict[str, Any]:
         """What fact expressions can use (predictions computed here, straight from the model)."""
@@ -423,10 +430,8 @@ def _id_column(frame: Any, index_col: str | int | None) -> str | None:
 
 def build_environment(spec: DatasetSpec) -> ScriptEnvironment:
     """Load the data, obtain the model and build the shared workspace (slow: do it once)."""
-    from dialogue.workspace import Workspace
-
     if spec.demo:
-        workspace = Workspace.demo()
+        workspace = demo_workspace()
         return ScriptEnvironment(workspace, workspace.frame, workspace.X, workspace.y,
                                  workspace.model)
     import pandas as pd
@@ -457,8 +462,6 @@ def build_environment(spec: DatasetSpec) -> ScriptEnvironment:
     if spec.train:
         model = train_model(spec.train, X, y, spec.train_fraction)
     else:
-        from explainers import load_model
-
         assert spec.model is not None
         if not spec.model.is_file():
             raise ScriptSkipped(f"the model file {spec.model} is not here")
@@ -649,7 +652,6 @@ def _readable(conversation: Any, program: str | None) -> bool:
     lacks is answered from the message, as the user would be answered)."""
     if program is None:
         return False
-    from grammar.language import parse_program
 
     try:
         parse_program(program, conversation.workspace.schema)
@@ -660,8 +662,6 @@ def _readable(conversation: Any, program: str | None) -> bool:
 
 def _reading(conversation: Any, message: str) -> str:
     """What the conversation's parser reads ``message`` as, in the conversation's context."""
-    from grammar import ParseContext
-
     parsed = conversation.parser.parse(message.strip(), ParseContext(
         previous=conversation.previous_program,
         offered_followup=conversation.offered is not None))

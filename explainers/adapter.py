@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from explainers import safe_skops
 from explainers.errors import (
     ExplainerError,
     ModelError,
@@ -711,8 +712,6 @@ def load_model(path: str | Path, *, trusted: bool = False) -> object:
     suffix = p.suffix.lower()
     if suffix == ".skops":
         import skops.io as sio
-
-        from explainers import safe_skops
 
         untrusted = safe_skops.untrusted_types(p)
         refused = safe_skops.refused_types(p, untrusted)

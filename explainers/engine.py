@@ -26,6 +26,7 @@ import pandas as pd
 
 from explainers.adapter import ModelAdapter
 from explainers.cache import ResultCache, content_hash, model_fingerprint
+from explainers.counterfactuals import CounterfactualSearch
 from explainers.dependence import partial_dependence
 from explainers.errors import (
     EmptySelectionError,
@@ -34,8 +35,11 @@ from explainers.errors import (
     UnknownFeatureError,
     UnsupportedModelError,
 )
+from explainers.faithfulness import measure_faithfulness
+from explainers.gradients import IntegratedGradientsEngine
 from explainers.importance import importance_from_rows, per_row_importance
 from explainers.interactions import friedman_h, interactions_from_pairs, tree_pair_values
+from explainers.lime_engine import LimeEngine
 from explainers.results import (
     Attribution,
     CounterfactualResult,
@@ -46,6 +50,7 @@ from explainers.results import (
     Progress,
 )
 from explainers.shap_engine import ShapEngine, to_attribution
+from explainers.workers import mark_main_process, warm_worker
 
 METHODS = ("auto", "shap", "lime", "ig")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -98,7 +103,6 @@ class ExplanationEngine:
         if len(data) == 0:
             raise EmptySelectionError("The reference data is empty, so there is nothing to "
                                       "compare explanations against.")
-        from explainers.workers import mark_main_process
 
         mark_main_process()
         self.adapter = adapter
@@ -257,7 +261,6 @@ class ExplanationEngine:
         Nothing to do with a Dask cluster or ``n_jobs=1``."""
         if self.dask_client is not None or self.n_jobs == 1:
             return 0
-        from explainers.workers import warm_worker
 
         n = max(1, int(joblib.effective_n_jobs(self.n_jobs)))
         if n == 1:
@@ -286,8 +289,6 @@ class ExplanationEngine:
         rows = self._check_rows(rows)
 
         def build() -> Any:
-            from explainers.lime_engine import LimeEngine
-
             return LimeEngine(self.adapter, self.data, seed=self.seed)
 
         return self.cache.get_or_compute(
@@ -304,8 +305,6 @@ class ExplanationEngine:
                 f"{self.adapter.description}.")
 
         def build() -> Any:
-            from explainers.gradients import IntegratedGradientsEngine
-
             return IntegratedGradientsEngine(self.adapter, self.data)
 
         return self.cache.get_or_compute(
@@ -333,7 +332,6 @@ class ExplanationEngine:
         """Deletion-curve faithfulness of SHAP / LIME / IG (part B's ``faithfulness``)."""
         if rows is not None:
             rows = self._check_rows(rows)
-        from explainers.faithfulness import measure_faithfulness
 
         explainers: dict[str, Callable[[pd.DataFrame], Attribution]] = {
             "shap": self.shap, "lime": lambda r: self.lime(r)}
@@ -363,8 +361,6 @@ class ExplanationEngine:
         self._check_features(permitted_range or {})
 
         def build() -> Any:
-            from explainers.counterfactuals import CounterfactualSearch
-
             return CounterfactualSearch(self.adapter, self.data, seed=self.seed)
 
         ranges = dict(permitted_range or {})

@@ -20,8 +20,10 @@ import pandas as pd
 
 from explainers.adapter import ModelAdapter
 from explainers.errors import EmptySelectionError
+from explainers.importance import TOP_K, bootstrap_means, top_stability
 from explainers.results import InteractionResult
 from explainers.shap_engine import ShapEngine, _tree_chunk
+from explainers.workers import lower_priority_in_worker
 
 
 def _result(adapter: ModelAdapter, matrix: np.ndarray, top: int, method: str,
@@ -53,8 +55,6 @@ class PairInteractionJob:
         self.n_raw = n_raw
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        from explainers.workers import lower_priority_in_worker
-
         lower_priority_in_worker()
         iv = _tree_chunk(self.explainer, X, interaction=True)
         if iv.ndim == 4 and iv.shape[0] != len(X):  # legacy list-of-classes layout
@@ -92,8 +92,6 @@ def interactions_from_pairs(adapter: ModelAdapter, per_row: np.ndarray, *, top: 
                             seed: int = 0) -> InteractionResult:
     """The strongest pairs by mean strength, with 95% bootstrap intervals and the share of
     resamples that rank the same three pairs on top."""
-    from explainers.importance import TOP_K, bootstrap_means, top_stability
-
     names = adapter.feature_names
     rows, cols = raw_pairs(len(names))
     mean = per_row.mean(axis=0)

@@ -19,10 +19,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from lime.lime_tabular import LimeTabularExplainer
 
 from explainers.adapter import ModelAdapter
 from explainers.errors import (
@@ -32,6 +32,9 @@ from explainers.errors import (
     UnsupportedModelError,
 )
 from explainers.results import Attribution
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lime.lime_tabular import LimeTabularExplainer
 
 METHOD = "lime"
 
@@ -280,6 +283,9 @@ class LimeEngine:
         """A fresh explainer per call keeps concurrent calls from sharing random state."""
         categorical = [j for j, c in enumerate(columns) if c.categories is not None]
         names = {j: [str(v) for v in columns[j].categories] for j in categorical}
+        # lime imports scikit-learn (most of a second): loaded with the first LIME answer
+        from lime.lime_tabular import LimeTabularExplainer
+
         return LimeTabularExplainer(
             self._encoded_background,
             mode="classification" if self.adapter.task == "classification" else "regression",

@@ -40,6 +40,7 @@ from explainers.errors import (
     exception_detail,
 )
 from explainers.results import Attribution
+from explainers.workers import lower_priority_in_worker
 
 MapChunks = Callable[[Callable[..., np.ndarray], Sequence[Any]], list]
 
@@ -437,8 +438,6 @@ class _TreeJob:
         self.interaction = interaction
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
-        from explainers.workers import lower_priority_in_worker
-
         lower_priority_in_worker()
         return _tree_chunk(self.explainer, chunk, self.interaction)
 

@@ -21,8 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from grammar.language import ProgramGrammar, dataset_grammar, parse_program
     from grammar.nl_parser import NaturalLanguageParser, ParseContext, ParseResult
-    from grammar.printer import to_text
-    from grammar.program import Program
+    from grammar.program import Program, to_text
     from grammar.schema import DatasetSchema, Feature, canonical_name
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
@@ -37,8 +36,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         ],
         "language": ["ProgramGrammar", "dataset_grammar", "parse_program"],
         "nl_parser": ["NaturalLanguageParser", "ParseContext", "ParseResult"],
-        "printer": ["to_text"],
-        "program": ["Program"],
+        "program": ["Program", "to_text"],
         "schema": ["DatasetSchema", "Feature", "canonical_name"],
     },
 )

@@ -9,11 +9,11 @@ layer passes its own, which knows the user's class names and the model's row nou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from grammar import program as p
-from grammar.printer import format_number
+from grammar.program import format_number
 from grammar.schema import DatasetSchema
 
 SPLIT_WORDS = {"heldout": "the model was not trained on", "training": "the model was trained on",
@@ -223,11 +223,31 @@ def _with_split(names: Names, split: p.SplitFilter, rest: str | None) -> str:
     return f"{rest}, among those {SPLIT_WORDS[split.kind]}"
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How a question was read: the words of the program that runs, and whether the question
+    was a "yes" to the assistant's suggestion (the words are then the suggestion's)."""
+
+    words: str
+    accepts_offer: bool = False
+
+    def __str__(self) -> str:
+        return f"Yes to my suggestion: {self.words}" if self.accepts_offer else self.words
+
+
+def reading(names: Names, program: p.Program, *, followup_of: p.Program | None = None,
+            previous_operations: Sequence[p.Clause] = ()) -> Reading:
+    """How a program was understood (``followup_of``: the suggestion a "yes" accepts)."""
+    if followup_of is not None:
+        return Reading(understood_text(names, followup_of), accepts_offer=True)
+    return Reading(understood_text(names, program, previous_operations=previous_operations))
+
+
 def understood_text(names: Names, program: p.Program, *, followup_of: p.Program | None = None,
                     previous_operations: Sequence[p.Clause] = ()) -> str:
     """How a program was understood, in plain words (``previousoperation`` spelled out)."""
     if followup_of is not None:
-        return "Yes to my suggestion: " + understood_text(names, followup_of)
+        return str(reading(names, program, followup_of=followup_of))
     who = selection_words(names, program)
     changes = [change_words(names, c) for c in program.changes]
     ops = []

@@ -11,7 +11,7 @@ Two grammars come from ``parse_language.lark``:
   for grammar-constrained decoding with lark's interactive LALR parser.
 
 Input is read leniently (runs of whitespace, any letter case, a missing ``[E]``); the result is
-always the canonical ``Program``, whose text (``grammar.printer.to_text``) is canonical too.
+always the canonical ``Program``, whose text (``grammar.program.to_text``) is canonical too.
 """
 
 from __future__ import annotations

@@ -373,7 +373,108 @@ class Program:
     def operations(self) -> tuple[Operation, ...]:
         return tuple(c for c in self.clauses if is_operation(c))
 
-    def __str__(self) -> str:  # canonical text, see grammar.printer
-        from grammar.printer import to_text
-
+    def __str__(self) -> str:  # canonical text, see to_text below
         return to_text(self)
+
+
+# Canonical text: one dispatch writes every clause back as the parse language.
+
+
+def format_number(value: Number | str) -> str:
+    """Plain decimal: ``30``, ``2.5``, ``-1`` (no exponent, no trailing ``.0``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):  # exact at any size (float() of 400 digits overflows)
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{float(value):.10f}".rstrip("0").rstrip(".")
+    return text
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def clause_text(clause: Clause) -> str:
+    """The canonical text of one clause."""
+    match clause:
+        case IdFilter(row_id):
+            return f"filter id {format_number(row_id)}"
+        case NumericFilter(feature, comparison, value):
+            return f"filter {feature} {comparison} {format_number(value)}"
+        case BoolFilter(feature, value):
+            return f"filter {feature} {_bool(value)}"
+        case CategoryFilter(feature, value):
+            return f"filter {feature} {value}"
+        case LabelFilter(label):
+            return f"filter labelfilter {label}"
+        case PredictionFilter(label):
+            return f"filter predictionfilter {label}"
+        case PreviousFilter():
+            return "previousfilter"
+        case SplitFilter(kind):
+            return f"split {kind}"
+        case NumericChange(feature, kind, value):
+            return f"change {feature} {kind} {format_number(value)}"
+        case BoolChange(feature, value):
+            return f"change {feature} {_bool(value)}"
+        case CategoryChange(feature, value):
+            return f"change {feature} {value}"
+        case Predict():
+            return "predict"
+        case Likelihood():
+            return "likelihood"
+        case Explain(method):
+            return f"explain {method}"
+        case ImportantTopK(k):
+            return f"important topk {k}"
+        case ImportantAll():
+            return "important all"
+        case ImportantFeature(feature):
+            return f"important {feature}"
+        case Interact():
+            return "interact"
+        case Dependence(feature, None, None):
+            return f"dependence {feature}"
+        case Dependence(feature, low, high):
+            return f"dependence {feature} from {format_number(low)} to {format_number(high)}"
+        case Show():
+            return "show"
+        case ShowLabel():
+            return "label"
+        case CountData():
+            return "countdata"
+        case DataSummary():
+            return "data"
+        case Statistic(feature):
+            return f"statistic {feature if feature is not None else 'target'}"
+        case Define(feature):
+            return f"define {feature}"
+        case Mistake(kind):
+            return f"mistake {kind}"
+        case Score(metric):
+            return f"score {metric}"
+        case ModelInfo():
+            return "model"
+        case Function():
+            return "function"
+        case SelfInfo():
+            return "self"
+        case FollowUp():
+            return "followup"
+        case PreviousOperation():
+            return "previousoperation"
+    raise TypeError(f"not a clause: {clause!r}")
+
+
+def to_text(program: Program) -> str:
+    """``filter age greater than 30 and predict [E]``."""
+    parts: list[str] = []
+    for index, clause in enumerate(program.clauses):
+        if index:
+            parts.append(program.joins[index - 1])
+        parts.append(clause_text(clause))
+    return " ".join(parts) + " [E]"

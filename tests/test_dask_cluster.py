@@ -13,7 +13,7 @@ import pytest
 from sklearn.ensemble import GradientBoostingClassifier
 
 from dialogue import Conversation
-from dialogue.workspace import ClusterUnavailable
+from dialogue.settings import ClusterUnavailable
 
 QUESTIONS = (
     "what are the most important features?",
@@ -61,13 +61,13 @@ def test_a_local_cluster_of_two_workers_gives_the_same_answers_with_progress():
 
 def test_a_wrong_scheduler_address_is_a_clear_error(monkeypatch):
     frame, model = _table(60)
-    monkeypatch.setattr("dialogue.workspace.connect_dask.__defaults__", (0.5,))
+    monkeypatch.setattr("dialogue.settings.connect_dask.__defaults__", (0.5,))
     with pytest.raises(ClusterUnavailable, match="Could not reach the Dask scheduler"):
         Conversation.from_frame(frame, "approved", model, dask_scheduler="tcp://127.0.0.1:9")
 
 
 def test_the_scheduler_can_come_from_the_environment(monkeypatch):
-    from dialogue.workspace import DASK_ENV, dask_scheduler_setting
+    from dialogue.settings import DASK_ENV, dask_scheduler_setting
 
     monkeypatch.setenv(DASK_ENV, " tcp://10.0.0.5:8786 ")
     assert dask_scheduler_setting() == "tcp://10.0.0.5:8786"

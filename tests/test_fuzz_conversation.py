@@ -18,6 +18,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from dialogue.conversation import Conversation  # noqa: E402
+from dialogue.demo import demo_workspace  # noqa: E402
+from dialogue.warmup import warm_up  # noqa: E402
 from tests.fuzzing import (  # noqa: E402
     HypothesisPicker,
     Snapshot,
@@ -34,10 +37,9 @@ FUZZ_SETTINGS = settings(max_examples=CONVERSATIONS_PER_TABLE, deadline=None, de
 
 @pytest.fixture(scope="module", params=["demo", "clinic"])
 def table(request):
-    from dialogue import Workspace
 
-    workspace = Workspace.demo() if request.param == "demo" else clinic_workspace()
-    workspace.warm_up()
+    workspace = demo_workspace() if request.param == "demo" else clinic_workspace()
+    warm_up(workspace)
     return workspace, Vocabulary.of(workspace), Snapshot.of(workspace)
 
 
@@ -57,7 +59,7 @@ def _property(workspace, vocabulary, snapshot) -> None:
     @given(data=st.data(), turns=st.integers(min_value=1, max_value=6))
     def conversation_holds(data, turns):
         picker = HypothesisPicker(data)
-        conversation = workspace.conversation()
+        conversation = Conversation(workspace)
         for _ in range(turns):
             text = message(picker, vocabulary)
             sent.append(text)

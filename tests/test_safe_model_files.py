@@ -171,7 +171,7 @@ def upload_app():
     pytest.importorskip("gradio")
     from app import AskModelApp
     from dialogue import Workspace
-    from dialogue.workspace import train_default_model
+    from dialogue.default_model import train_default_model
 
     def small_demo() -> Workspace:
         frame = _frame(40, seed=9)

@@ -11,9 +11,11 @@ from grammar.fallback.backends import (
     EndpointConfig,
     TransformersLM,
     available_packaged_models,
+    cache_dir,
     load_local,
 )
 from grammar.fallback.chooser import FallbackConfig, FallbackParser
+from grammar.fallback.examples import generate_examples
 from grammar.fallback.retrieval import ExampleRetriever, MiniLMEncoder
 from grammar.nl_parser import NaturalLanguageParser
 from grammar.schema import DatasetSchema
@@ -55,8 +57,6 @@ def build_parser(
     factory = backend_factory(backend)
     retriever = None
     if factory is not None:
-        from grammar.fallback.backends import cache_dir
-
         retriever = ExampleRetriever(
             _examples(schema), MiniLMEncoder(), cache=cache_dir() / "embeddings"
         )
@@ -65,6 +65,4 @@ def build_parser(
 
 
 def _examples(schema: DatasetSchema):
-    from grammar.fallback.examples import generate_examples
-
     return generate_examples(schema)

@@ -25,7 +25,7 @@ from grammar.fallback.retrieval import ExampleRetriever
 from grammar.language import ProgramGrammar
 from grammar.nl_parser import NaturalLanguageParser, ParseContext, ParseResult
 from grammar.parse.result import Candidate
-from grammar.printer import format_number, to_text
+from grammar.program import format_number, to_text
 from grammar.schema import DatasetSchema
 
 log = logging.getLogger(__name__)

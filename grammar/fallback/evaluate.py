@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grammar.errors import ProgramError
+from grammar.fallback import build_parser
 from grammar.language import parse_program
 from grammar.nl_parser import ParseContext
 from grammar.program import Program
@@ -73,8 +74,6 @@ def evaluate(parser: object, pairs: Sequence[tuple[str, str]], schema: DatasetSc
 
 def main(argv: Sequence[str] | None = None) -> None:
     import pandas as pd
-
-    from grammar.fallback import build_parser
 
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--data", required=True)

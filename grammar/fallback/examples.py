@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from grammar import program as p
-from grammar.printer import format_number, to_text
+from grammar.program import format_number, to_text
 from grammar.schema import DatasetSchema, Feature, derive_aliases
 
 

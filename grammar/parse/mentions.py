@@ -19,6 +19,7 @@ from grammar.parse.normalise import correct_typos, normalize
 from grammar.parse.normalise import number_value as exact_number
 from grammar.parse.text import TokenText
 from grammar.parse.vocabulary import PRONOUN_SYNONYMS, SchemaVocabulary
+from grammar.program import format_number
 from grammar.schema import DatasetSchema, Feature, split_words
 
 MentionKind = Literal["number", "id", "feature", "value", "class", "target"]
@@ -345,8 +346,6 @@ def _merge_parts(spans: list[tuple[int, int, object]], tokens: tuple[str, ...],
 
 
 def _written(value: int | float) -> str:
-    from grammar.printer import format_number
-
     return format_number(plain_number(value))
 
 

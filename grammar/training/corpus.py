@@ -15,15 +15,25 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from grammar import program as p
-from grammar.parse.decisions import Decisions
+from grammar.parse.decisions import Decisions, operation_name
 from grammar.parse.derive import derive
 from grammar.parse.mentions import MentionFinder, Mentions
 from grammar.schema import DatasetSchema
-from grammar.training.domains import DomainSpec
+from grammar.training import phrasing as ph
+from grammar.training.domain_bank import DOMAINS
+from grammar.training.domains import CategoricalSpec, DomainSpec
 from grammar.training.noise import add_noise
-from grammar.training.programs import ProgramSampler
-from grammar.training.render import SPLIT_CLOSE, SPLIT_OPEN, Renderer, RenderError, strip_marks
+from grammar.training.programs import GROUP_OPERATIONS, ProgramSampler, weighted
+from grammar.training.render import (
+    SPLIT_CLOSE,
+    SPLIT_OPEN,
+    Renderer,
+    RenderError,
+    Selection,
+    strip_marks,
+)
 from grammar.training.tables import Table, make_table
+from grammar.training.templates import expand
 
 
 @dataclass(frozen=True)
@@ -146,16 +156,12 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
         program = sampler.sample()
         return renderer.question(program).text, program, None, Context()
     if kind == "courtesy":
-        from grammar.training import phrasing as ph
-
         return rng.choice(ph.COURTESY_TURNS), COURTESY, None, Context(rng.random() < 0.7)
     if kind == "missing":
         return _missing(table, sampler, renderer, rng)
     if kind == "unsupported":
         return _unsupported(table, renderer, rng)
     if kind == "nonsense":
-        from grammar.training import phrasing as ph
-
         return rng.choice(ph.NONSENSE), NONSENSE, None, Context(rng.random() < 0.5)
     previous = sampler.sample()
     for _ in range(8):  # a what-if to carry over, a filter to correct
@@ -179,8 +185,6 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
             return (short or renderer.question(program).text), program, None, Context()
         return renderer.question(program, previous).text, program, previous, context
     if kind == "short":  # "and the f1?" about the rows the previous turn chose
-        from grammar.training import phrasing as ph
-        from grammar.training.templates import expand
 
         name = rng.choice(list(ph.SHORT_OPERATION_FOLLOWUPS))
         operation = sampler.operation(name, set())
@@ -210,9 +214,6 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
             filters, joins = [p.SplitFilter(rng.choice(list(p.SPLIT_KINDS)))], []
             clauses = [p.PreviousFilter(), *filters, p.PreviousOperation()]
             program = p.Program.of(*clauses)
-            from grammar.training import phrasing as ph
-            from grammar.training.render import SPLIT_CLOSE, SPLIT_OPEN
-            from grammar.training.templates import expand
 
             phrase = expand(rng.choice(ph.SPLIT_WORDS[filters[0].kind]), rng,
                             {"rows": table.row_plural})
@@ -249,9 +250,6 @@ def _build(kind: str, table: Table, sampler: ProgramSampler, renderer: Renderer,
             return None
         clauses = [p.PreviousFilter(), *previous.changes, new_op]
         program = p.Program.of(*clauses)
-        from grammar.training import phrasing as ph
-        from grammar.training.render import Selection
-        from grammar.training.templates import expand
 
         sel = Selection("them", "", "they", True, "previous")
         question = renderer.operation_text(new_op, sel, forms=("q",)).rstrip("?")
@@ -268,11 +266,6 @@ def _missing(table: Table, sampler: ProgramSampler, renderer: Renderer,
              rng: random.Random) -> tuple[str, p.Program, None, Context] | None:
     """A question with a condition on something the table does not have: a feature of another
     domain, or a value no column holds. Its words are marked; the answer must name them."""
-    from grammar.training import phrasing as ph
-    from grammar.training.domain_bank import DOMAINS
-    from grammar.training.domains import CategoricalSpec
-    from grammar.training.templates import expand
-
     program = sampler.sample()
     others = [d for d in DOMAINS if d.name != table.domain.name]
     spec = rng.choice(rng.choice(others).features)
@@ -326,9 +319,6 @@ NO_OPERATION = p.Program.of(p.ModelInfo())  # a question whose operation is not 
 def _unsupported(table: Table, renderer: Renderer,
                  rng: random.Random) -> tuple[str, p.Program, None, Context] | None:
     """Rows chosen by a regression's predicted values: no filter can say that."""
-    from grammar.training import phrasing as ph
-    from grammar.training.templates import expand
-
     if table.schema.task != "regression":
         return None
     target = table.target.replace("_", " ").lower()
@@ -340,9 +330,6 @@ def _unsupported(table: Table, renderer: Renderer,
 
 def _short_followup(program: p.Program, rng: random.Random) -> str | None:
     """"why is that?" for ``previousfilter and explain features`` (some of the time)."""
-    from grammar.parse.decisions import operation_name
-    from grammar.training import phrasing as ph
-
     if len(program.clauses) != 2 or rng.random() > 0.3:
         return None
     name = operation_name(program.clauses[1])
@@ -356,11 +343,6 @@ def _widen(previous: p.Program, sampler: ProgramSampler, renderer: Renderer,
     """The previous turn's rows with more added ("including smokers too, ...":
     ``previousfilter or filter``) or some taken out ("leaving out the smokers": the
     boolean filter negated)."""
-    from grammar.training import phrasing as ph
-    from grammar.training.programs import GROUP_OPERATIONS, weighted
-    from grammar.training.render import Selection
-    from grammar.training.templates import expand
-
     if not any(p.is_filter(c) for c in previous.clauses):
         return None
     operation = sampler.operation(weighted(rng, GROUP_OPERATIONS), set())
@@ -419,8 +401,6 @@ def _label(text: str, program: p.Program, previous: p.Program | None, context: C
            table_index: int) -> Example | None:
     noisy = add_noise(text, rng) if kind not in {"missing", "unsupported"} else text
     if kind not in {"courtesy", "nonsense", "followup"} and rng.random() < 0.04:
-        from grammar.training import phrasing as ph
-
         distraction = rng.choice(ph.DISTRACTIONS)
         noisy = (f"{noisy} {distraction}" if rng.random() < 0.6
                  else f"{distraction} {noisy}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from grammar import program as p
+from grammar.parse.assemble import operation_clause
 from grammar.training.domains import BooleanSpec, CategoricalSpec, NumericSpec
 from grammar.training.tables import Table, TableFeature
 
@@ -249,7 +250,6 @@ class ProgramSampler:
             if name == "statistic feature":
                 return p.Statistic(feature)
             return p.Define(feature)
-        from grammar.parse.assemble import operation_clause
 
         return operation_clause(name, [], [])
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import inflect
 
 from grammar import program as p
+from grammar.parse.decisions import operation_name
 from grammar.parse.vocabulary import VALUE_SYNONYMS
 from grammar.schema import GENERIC_WORDS, OPPOSITES, derive_aliases, split_words
 from grammar.training import phrasing as ph
@@ -463,8 +464,6 @@ class Renderer:
     # ------------------------------------------------------------------ operations
     def operation_text(self, clause: p.Clause, sel: Selection, forms: tuple[str, ...] = (
             "q", "q", "q", "np", "emb")) -> str:
-        from grammar.parse.decisions import operation_name
-
         name = operation_name(clause) or ""
         key = name
         if name.startswith("score "):

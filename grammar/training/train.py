@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from grammar.language import parse_program
 from grammar.parse.context import last_operation, previous_numeric_feature
+from grammar.parse.decisions import OPERATIONS
 from grammar.parse.encoding import (
     MAX_OPERATION_STEPS,
     Encoded,
@@ -32,7 +34,9 @@ from grammar.parse.encoding import (
     targets,
 )
 from grammar.parse.model import MODEL_DIR, DecisionModel, ModelConfig
+from grammar.parse.parser import LearnedParser
 from grammar.training.corpus import CorpusStats, Example, generate_chunked
+from grammar.training.domain_bank import DOMAINS
 from grammar.training.domains import EXAMPLES, DomainSpec
 from grammar.training.network import Bottom, Top
 
@@ -50,8 +54,6 @@ class Item:
 
 
 def all_domains() -> list[DomainSpec]:
-    from grammar.training.domain_bank import DOMAINS
-
     return [*EXAMPLES, *DOMAINS]
 
 
@@ -140,8 +142,6 @@ def collate(items: Sequence[Item]) -> dict[str, torch.Tensor]:
 
 
 def _operations():
-    from grammar.parse.decisions import OPERATIONS
-
     return OPERATIONS
 
 
@@ -224,9 +224,6 @@ def export(top: Top, config: ModelConfig, out: Path) -> DecisionModel:
 
 def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
     """Exact match of the whole program on generated questions (through the real parser)."""
-    from grammar.language import parse_program
-    from grammar.parse.parser import LearnedParser
-
     parsers: dict[int, LearnedParser] = {}
     rows = []
     for example in examples:
@@ -370,8 +367,6 @@ def calibrate_and_report(out: Path, held: list[Example], held_domains: Sequence[
 
 
 def _item(example: Example) -> Item:
-    from grammar.language import parse_program
-
     previous = parse_program(example.previous, example.schema) if example.previous else None
     ctx = example.context
     context = context_kind(ctx.has_previous, ctx.previous_changes, ctx.offered)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.demo import demo_workspace
 from tests.app.conftest import chromium
 from tests.app.test_browser import ANSWER_TIMEOUT_MS
 
@@ -57,10 +58,9 @@ def wait_for_answers(tab, n: int) -> None:
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_example_questions_are_readable_in_full(browser, app_url: str, artifacts_dir: Path,
                                                 width: str) -> None:
-    from dialogue import Workspace
     from dialogue.app_support import example_questions
 
-    ws = Workspace.demo()
+    ws = demo_workspace()
     expected = example_questions(ws.schema, ws.noun(1), ws.noun(2))
     context, tab = open_page(browser, app_url, width)
     try:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dialogue import Workspace
+from dialogue import Conversation, Workspace
 from dialogue.app_support import example_set
-from dialogue.demo import demo_frame
+from dialogue.demo import demo_frame, demo_workspace
 from grammar.schema import DatasetSchema
 from tests.app.test_app_client import fit_pipeline, make_loan_data
 
@@ -38,7 +38,7 @@ CASES = [(name, example.text, example.program)
 def workspaces() -> dict[str, Workspace]:
     loans = make_loan_data()
     model = fit_pipeline(loans.drop(columns=["applicant_id", "approved"]), loans["approved"])
-    return {"demo": Workspace.demo(),
+    return {"demo": demo_workspace(),
             "loans": Workspace.build(loans, "approved", model, index_col="applicant_id")}
 
 
@@ -55,7 +55,7 @@ def test_the_examples_are_the_ones_the_app_shows(workspaces) -> None:
                          ids=[f"{name}: {text}" for name, text, _ in CASES])
 def test_each_example_is_read_as_intended_in_a_fresh_session(workspaces, dataset: str,
                                                              text: str, program: str) -> None:
-    reply = workspaces[dataset].conversation().ask(text)
+    reply = Conversation(workspaces[dataset]).ask(text)
     assert reply.parse == program, (
         f"the {dataset} example {text!r} was read as {reply.parse or 'nothing'!r} "
         f"(confidence {reply.confidence:.2f}); it should be {program!r}. Choose clearer words "

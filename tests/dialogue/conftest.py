@@ -66,7 +66,7 @@ def synthetic_workspace(synthetic_frame: pd.DataFrame) -> Workspace:
 
 @pytest.fixture()
 def conv(synthetic_workspace: Workspace) -> Conversation:
-    return synthetic_workspace.conversation()
+    return Conversation(synthetic_workspace)
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +86,7 @@ def clinic_workspace(clinic_frame: pd.DataFrame) -> Workspace:
 
 @pytest.fixture()
 def clinic_conv(clinic_workspace: Workspace) -> Conversation:
-    return clinic_workspace.conversation()
+    return Conversation(clinic_workspace)
 
 
 def engine_ready() -> bool:

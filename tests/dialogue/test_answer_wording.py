@@ -8,13 +8,14 @@ import re
 
 import pytest
 
-from dialogue import Conversation, Workspace
+from dialogue import Conversation
+from dialogue.demo import demo_workspace
 from dialogue.responses import fmt_pair, points
 
 
 @pytest.fixture(scope="module")
 def demo() -> Conversation:
-    return Workspace.demo().conversation()
+    return Conversation(demo_workspace())
 
 
 def test_a_ranking_shows_ten_and_sums_up_the_rest(demo) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dialogue.conversation import Conversation
+
 BAD_MESSAGES = [
     "",
     "   ",
@@ -81,7 +83,7 @@ def test_engine_errors_become_sentences(synthetic_workspace):
 
     ws = Workspace(synthetic_workspace.frame, "heart_disease", synthetic_workspace.model)
     ws._engine = BrokenEngine()
-    conv = ws.conversation()
+    conv = Conversation(ws)
     reply = conv.run_program("explain features")
     _assert_friendly(reply)
     assert reply.text == "The model could not be explained for these rows."
@@ -102,6 +104,6 @@ def test_unexpected_exceptions_do_not_leak(synthetic_workspace):
 
     ws = Workspace(synthetic_workspace.frame, "heart_disease", synthetic_workspace.model)
     ws._engine = Exploding()
-    reply = ws.conversation().run_program("important topk 3")
+    reply = Conversation(ws).run_program("important topk 3")
     _assert_friendly(reply)
     assert "boom" not in reply.text

@@ -9,7 +9,7 @@ import threading
 import pandas as pd
 import pytest
 
-from dialogue import Conversation, Reply, Workspace
+from dialogue import Conversation, Reply, demo
 from tests.dialogue.conftest import CLINIC_DIALOGUES, ROOT, needs_engine
 
 
@@ -77,7 +77,7 @@ def test_conversations_do_not_share_state_across_threads(synthetic_workspace):
     errors: list[str] = []
 
     def chat(threshold: int) -> None:
-        conv = synthetic_workspace.conversation()
+        conv = Conversation(synthetic_workspace)
         for _ in range(5):
             conv.run_program(f"filter age greater than {threshold} and countdata")
             reply = conv.run_program("previousfilter and countdata")
@@ -132,13 +132,11 @@ def test_import_dialogue_is_light():
 
 @pytest.fixture(scope="module")
 def demo_workspace(tmp_path_factory):
-    from dialogue.demo import build_demo_workspace
-
-    return build_demo_workspace(cache=tmp_path_factory.mktemp("demo-cache"))
+    return demo.build_demo_workspace(cache=tmp_path_factory.mktemp("demo-cache"))
 
 
 def test_demo_uses_readable_classes_and_descriptions(demo_workspace):
-    conv = demo_workspace.conversation()
+    conv = Conversation(demo_workspace)
     reply = conv.run_program("statistic target")
     assert "malignant" in reply.text and "benign" in reply.text
     define = conv.run_program("define meanradius")
@@ -148,7 +146,7 @@ def test_demo_uses_readable_classes_and_descriptions(demo_workspace):
 
 
 def test_demo_has_mistakes_to_describe(demo_workspace):
-    conv = demo_workspace.conversation()
+    conv = Conversation(demo_workspace)
     reply = conv.run_program("mistake count")
     wrong = int((demo_workspace.adapter.predict(demo_workspace.X)
                  != demo_workspace.y.to_numpy()).sum())
@@ -173,15 +171,15 @@ def test_clinic_dialogues_run_with_gold_parses(clinic_workspace):
         pytest.skip("clinic_dialogues.yaml not available")
     dialogues = yaml.safe_load(CLINIC_DIALOGUES.read_text())
     for dialogue in dialogues:
-        conv = clinic_workspace.conversation()
+        conv = Conversation(clinic_workspace)
         for turn in dialogue["turns"]:
             reply = conv.run_program(turn["parse"])
             assert reply.ok, (dialogue["name"], turn["parse"], reply.text)
             assert reply.understood
 
 
-def test_workspace_demo_is_built_once():
-    assert Workspace.demo() is Workspace.demo()
+def test_the_demo_workspace_is_built_once():
+    assert demo.demo_workspace() is demo.demo_workspace()
 
 
 def test_the_reading_and_the_context_name_the_previous_rows(conv):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import GradientBoostingRegressor
 
-from dialogue import Workspace
+from dialogue import Conversation, Workspace
 from dialogue.figures import Chart, LineChart
 from dialogue.scripted import states_number
 
@@ -78,7 +78,7 @@ def test_a_regression_follows_the_predicted_value():
     frame["price"] = 20 * frame["area"] + 500 * frame["rooms"] + rng.normal(0, 50, 200)
     model = GradientBoostingRegressor(random_state=0).fit(frame[["rooms", "area"]],
                                                           frame["price"])
-    conv = Workspace(frame, "price", model).conversation()
+    conv = Conversation(Workspace(frame, "price", model))
     reply = conv.run_program("dependence area from 50 to 150 [E]")
     assert reply.ok and "the predicted price rises" in reply.text
     (chart,) = reply.charts

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dialogue import Workspace
+from dialogue import Conversation, Workspace
+from dialogue import conversation as conversation_module
 
 SECRET = "db password=hunter2 token=SECRET-7f3a"
 LEAK_MARKS = (SECRET, "hunter2", "SECRET-7f3a", "ValueError", "RuntimeError", "Traceback",
@@ -62,7 +63,7 @@ def _assert_plain(reply) -> None:
 
 
 def test_a_model_that_raises_with_a_secret_is_never_quoted(caplog):
-    conv = _workspace(lambda X: len(X) > 5).conversation()
+    conv = Conversation(_workspace(lambda X: len(X) > 5))
     with caplog.at_level(logging.ERROR):
         for question in ("how accurate is the model?", "how many patients are predicted sick?",
                          "why did the model predict that for patient 3?"):
@@ -72,7 +73,7 @@ def test_a_model_that_raises_with_a_secret_is_never_quoted(caplog):
 
 
 def test_a_model_failing_on_a_what_if_leaves_the_conversation_as_it_was(caplog):
-    conv = _workspace(lambda X: bool((np.asarray(X["age"]) > 150).any())).conversation()
+    conv = Conversation(_workspace(lambda X: bool((np.asarray(X["age"]) > 150).any())))
     first = conv.ask("how many patients are older than 50?")
     assert first.ok, first.text
     before = (conv.state.selection, conv.state.offered)
@@ -86,24 +87,20 @@ def test_a_model_failing_on_a_what_if_leaves_the_conversation_as_it_was(caplog):
 
 def test_failures_anywhere_in_the_turn_stay_inside_it(monkeypatch, caplog):
     """The renderer, the parser and even ``str(message)`` failing: one plain sentence each."""
-    import dialogue.responses as responses
-
-    conv = _workspace(lambda X: False).conversation()
+    conv = Conversation(_workspace(lambda X: False))
 
     def broken_render(*_args, **_kwargs):
         raise RuntimeError(f"renderer exploded: {SECRET}")
 
     with caplog.at_level(logging.ERROR):
         with monkeypatch.context() as patch:
-            patch.setattr(responses, "render", broken_render)
+            patch.setattr(conversation_module, "render", broken_render)  # where it is called
             _assert_plain(conv.ask("how many patients are older than 50?"))
             _assert_plain(conv.run_program("countdata"))
 
         class BrokenParser:
             def parse(self, text, context):
                 raise RuntimeError(SECRET)
-
-        from dialogue import Conversation
 
         _assert_plain(Conversation(conv.workspace, parser=BrokenParser()).ask("hello?"))
 
@@ -120,7 +117,7 @@ def test_failures_anywhere_in_the_turn_stay_inside_it(monkeypatch, caplog):
 def test_the_cli_chat_shows_no_exception_text(question, capsys):
     from dialogue.__main__ import run_chat
 
-    conv = _workspace(lambda X: len(X) > 5).conversation()
+    conv = Conversation(_workspace(lambda X: len(X) > 5))
     import io
 
     out = io.StringIO()

@@ -12,7 +12,9 @@ import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
 from dialogue import results as r
-from dialogue.executor import DialogueError, TurnState, execute
+from dialogue.errors import DialogueError, NoRowsMatch
+from dialogue.executor import TurnState, execute
+from dialogue.responses import describe_no_match
 from grammar import program as p
 from tests.dialogue.conftest import needs_engine
 
@@ -254,10 +256,13 @@ def test_bad_programs_raise_friendly_errors(synthetic_workspace, clauses):
 
 
 def test_empty_selection_says_the_range(synthetic_workspace):
+    """The executor reports which filter emptied the selection; the prose layer says so with
+    the feature's range."""
     ws = synthetic_workspace
-    with pytest.raises(DialogueError) as info:
+    with pytest.raises(NoRowsMatch) as info:
         run(ws, p.NumericFilter("age", "greater than", 200), p.CountData())
-    message = str(info.value)
+    assert info.value.log == ((p.NumericFilter("age", "greater than", 200), 0),)
+    message = describe_no_match(ws, info.value.log, info.value.data)
     assert str(ws.frame.age.min()) in message and str(ws.frame.age.max()) in message
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from dialogue import Conversation, Workspace
 from dialogue.app_support import workspace_summary_markdown
+from dialogue.demo import demo_workspace
 from dialogue.holdout import default_training_rows, trained_from_split_column
 
 
@@ -28,7 +29,7 @@ def _pct(value: float) -> str:
 # ----------------------------------------------------------------------------- the demo
 @pytest.fixture(scope="module")
 def demo() -> Workspace:
-    return Workspace.demo()
+    return demo_workspace()
 
 
 def test_the_demo_knows_the_half_it_was_trained_on(demo):
@@ -39,7 +40,7 @@ def test_the_demo_knows_the_half_it_was_trained_on(demo):
 
 
 def test_how_accurate_gives_held_out_accuracy_and_says_so(demo):
-    reply = demo.conversation().ask("how accurate is the model?")
+    reply = Conversation(demo).ask("how accurate is the model?")
     held = _pct(_accuracy(demo, ~demo.training.trained))
     assert f"**{held}**" in reply.text and held == "95.8%", reply.text
     assert "on the 285 patients it was not trained on" in reply.text
@@ -53,7 +54,7 @@ def test_the_side_panel_gives_held_out_accuracy_and_says_so(demo):
 
 
 def test_the_model_answer_gives_held_out_accuracy(demo):
-    reply = demo.conversation().ask("what kind of model is this?")
+    reply = Conversation(demo).ask("what kind of model is this?")
     assert "95.8% of the 285 patients it was not trained on" in reply.text, reply.text
 
 
@@ -65,7 +66,7 @@ def test_the_model_answer_gives_held_out_accuracy(demo):
     ("what is the accuracy on all rows?", "split all and score accuracy [E]", "97.9%"),
 ])
 def test_each_set_of_rows_when_asked_for(demo, question, program, expected):
-    conv = demo.conversation()
+    conv = Conversation(demo)
     reply = conv.ask(question)
     if reply.source == "clarify":  # unsure: the right reading must be offered, and it answers
         offered = [option.program for option in reply.options]
@@ -76,13 +77,13 @@ def test_each_set_of_rows_when_asked_for(demo, question, program, expected):
 
 
 def test_mistakes_are_counted_on_the_held_out_rows(demo):
-    reply = demo.conversation().ask("how many mistakes does the model make?")
+    reply = Conversation(demo).ask("how many mistakes does the model make?")
     wrong = int((demo.predictions() != demo.y.to_numpy())[~demo.training.trained].sum())
     assert f"{wrong} of the 285 patients it was not trained on" in reply.text, reply.text
 
 
 def test_a_group_is_scored_on_its_held_out_members(demo):
-    conv = demo.conversation()
+    conv = Conversation(demo)
     reply = conv.ask("what is the accuracy for patients with a mean radius above 15?")
     group = (demo.X["mean radius"] > 15).to_numpy()
     held = group & ~demo.training.trained
@@ -105,7 +106,7 @@ def _table(n: int = 200, seed: int = 8) -> pd.DataFrame:
 
 
 def test_a_default_model_for_an_upload_is_scored_on_the_rows_it_did_not_see(tmp_path):
-    from dialogue.workspace import _build_default_model
+    from dialogue.default_model import _build_default_model
 
     frame = _table().drop(columns=["split"])
     path = tmp_path / "records.csv"
@@ -117,7 +118,7 @@ def test_a_default_model_for_an_upload_is_scored_on_the_rows_it_did_not_see(tmp_
     # the flags are exactly the rows the model was fitted on: refitting on them reproduces it
     refit = _build_default_model(ws.X[trained], ws.y[trained], 0).fit(ws.X[trained], ws.y[trained])
     np.testing.assert_array_equal(refit.predict(ws.X), ws.predictions())
-    reply = ws.conversation().ask("how accurate is the model?")
+    reply = Conversation(ws).ask("how accurate is the model?")
     assert f"the {int((~trained).sum())} records it was not trained on" in reply.text, reply.text
     assert _pct(_accuracy(ws, ~trained)) in reply.text
 

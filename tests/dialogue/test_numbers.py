@@ -31,7 +31,7 @@ def incomes() -> Workspace:
 
 @pytest.fixture()
 def conv(incomes: Workspace) -> Conversation:
-    return incomes.conversation()
+    return Conversation(incomes)
 
 
 @pytest.mark.parametrize(("question", "threshold"), [

@@ -23,7 +23,7 @@ from grammar import (
 )
 from grammar import program as p
 from grammar.language import MAX_LITERAL_IDS, integer_range_regex
-from grammar.printer import to_text
+from grammar.program import to_text
 from grammar.schema import DatasetSchema
 
 CLINIC = Path(__file__).resolve().parents[2].parent / "shared" / "dev" / "clinic.csv"

@@ -20,7 +20,7 @@ from grammar.parse.normalise import (
     number_value,
     plain_decimal,
 )
-from grammar.printer import format_number
+from grammar.program import format_number
 
 
 @pytest.mark.parametrize(("written", "plain"), [

@@ -12,7 +12,7 @@ import yaml
 
 from grammar import program as p
 from grammar.language import ProgramGrammar, parse_program
-from grammar.printer import to_text
+from grammar.program import to_text
 from grammar.schema import DatasetSchema
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
