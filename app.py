@@ -69,6 +69,8 @@ from dialogue.data_checks import read_table
 from dialogue.demo import demo_workspace
 from explainers import load_model
 from explainers.errors import UntrustedFileError
+from explainers.results import Progress
+from grammar.program import Program
 
 LOG = logging.getLogger("askmodel.app")
 NO_INDEX = "(row number)"
@@ -269,7 +271,8 @@ class AskModelApp:
 
     # ------------------------------------------------------------------ answering
     def answer(
-        self, session: Session, question: str, progress: Callable[[Any], None] | None = None,
+        self, session: Session, question: str,
+        progress: Callable[[Progress], None] | None = None,
         button: Suggestion | None = None,
     ) -> Turn:
         """Ask the session's conversation; never raises (errors become an apologetic turn).
@@ -916,7 +919,8 @@ class AskModelApp:
             api_name="use_demo",
         )
 
-def _conversation_context(conversation: Any) -> tuple[str | None, Any]:
+
+def _conversation_context(conversation: Conversation) -> tuple[str | None, Program | None]:
     """The rows the conversation is about now (in words) and the follow-up it offers."""
     try:
         return conversation.context_words(), conversation.offered
@@ -933,7 +937,7 @@ def _pending_message(text: str) -> dict[str, Any]:
     }
 
 
-def _progress_text(update: Any) -> str:
+def _progress_text(update: Progress) -> str:
     """``explainers.Progress`` in words, e.g. "Global importance (exact TreeSHAP): 40,000 of
     200,000 rows (20%)…"."""
     text = str(getattr(update, "text", update))

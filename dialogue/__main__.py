@@ -13,13 +13,18 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
+
+import pandas as pd
 
 from dialogue import Conversation
+from dialogue.conversation import Reply
 from dialogue.data_checks import DataError, read_table
+from dialogue.figures import Chart, LineChart
 from dialogue.scripted import ScriptError, ScriptRunner, ScriptSkipped, format_outcome
 from dialogue.warmup import warm_up
 from explainers import ExplainerError
+from explainers.results import Progress
 from grammar import DatasetSchema, ParseContext, ParseResult, Program
 from grammar.fallback import build_parser
 
@@ -48,7 +53,7 @@ def _index_col(value: str | None) -> str | int | None:
     return stripped
 
 
-def _read_csv(path: str) -> Any:
+def _read_csv(path: str) -> pd.DataFrame:
     """The CSV as a DataFrame, or a ``CliError`` a user can act on."""
 
     file = Path(path)
@@ -211,7 +216,7 @@ def command_parse(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------- chat
-def _print_table(table: Any, out: IO[str], max_rows: int = 20) -> None:
+def _print_table(table: pd.DataFrame, out: IO[str], max_rows: int = 20) -> None:
     try:
         text = table.to_string(max_rows=max_rows, max_cols=12)
     except (AttributeError, TypeError, ValueError):
@@ -219,7 +224,8 @@ def _print_table(table: Any, out: IO[str], max_rows: int = 20) -> None:
     out.write(text + "\n")
 
 
-def _save_figures(charts: Sequence[Any], directory: Path, turn: int) -> list[Path]:
+def _save_figures(charts: Sequence[Chart | LineChart], directory: Path,
+                  turn: int) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     for number, chart in enumerate(charts, start=1):
@@ -232,7 +238,7 @@ def _save_figures(charts: Sequence[Any], directory: Path, turn: int) -> list[Pat
     return paths
 
 
-def render_reply(reply: Any, out: IO[str], figure_dir: Path | None, turn: int) -> None:
+def render_reply(reply: Reply, out: IO[str], figure_dir: Path | None, turn: int) -> None:
     """Print a ``Reply`` as plain text: prose, how it was understood, table, figures, options."""
     out.write(reply.text.rstrip() + "\n")
     understood = (getattr(reply, "understood", "") or "").strip()
@@ -282,7 +288,7 @@ def _choose_option(text: str, options: Sequence[str]) -> str:
     return text
 
 
-def _open_conversation(args: argparse.Namespace) -> Any:
+def _open_conversation(args: argparse.Namespace) -> Conversation:
     if not args.data:
         if args.target or args.model or args.split_column or args.test_data:
             raise CliError("--target/--model/--split-column/--test-data need --data")
@@ -338,7 +344,7 @@ class _ProgressLine:
         self.shown = False
         self._last = -1.0
 
-    def __call__(self, update: Any) -> None:
+    def __call__(self, update: Progress) -> None:
         fraction = float(getattr(update, "fraction", 0.0))
         if fraction - self._last < 0.05 and fraction < 1.0:
             return  # at most ~20 refreshes per computation
@@ -357,7 +363,7 @@ class _ProgressLine:
             self.out.flush()
 
 
-def run_chat(conversation: Any, lines: Iterable[str], out: IO[str], *, interactive: bool,
+def run_chat(conversation: Conversation, lines: Iterable[str], out: IO[str], *, interactive: bool,
              figure_dir: Path | None) -> int:
     """The read-answer loop; returns the number of questions answered."""
     options: tuple[str, ...] = ()

@@ -21,6 +21,7 @@ from dialogue.metrics import classification_metric, regression_metrics
 from dialogue.numbers import fmt
 from dialogue.values import equal_values, id_text, plain, round_nice, same_value
 from dialogue.workspace import Workspace
+from explainers.results import Attribution, Counterfactual, FeatureChange, Progress
 from grammar import program as p
 from grammar.schema import Feature, canonical_name
 
@@ -63,7 +64,7 @@ class Outcome:
 
 
 def execute(workspace: Workspace, program: p.Program, state: TurnState,
-            progress: Callable[[Any], None] | None = None) -> Outcome:
+            progress: Callable[[Progress], None] | None = None) -> Outcome:
     """Run ``program``; raise ``DialogueError`` (friendly) when it cannot be answered.
 
     ``progress`` receives ``explainers.Progress`` updates from dataset-wide explanations."""
@@ -93,7 +94,7 @@ class _Run:
     """One turn's working state: the selection and a what-if copy of the data."""
 
     def __init__(self, workspace: Workspace, state: TurnState,
-                 progress: Callable[[Any], None] | None = None) -> None:
+                 progress: Callable[[Progress], None] | None = None) -> None:
         self.ws = workspace
         self.state = state
         self.progress = progress
@@ -508,7 +509,8 @@ class _Run:
             float(attribution.base_value), float(np.mean(attribution.output)), len(sample),
             prediction, attribution.stability)
 
-    def _group_effect(self, rows: pd.DataFrame, attribution: Any, index: int, mean: float,
+    def _group_effect(self, rows: pd.DataFrame, attribution: Attribution, index: int,
+                      mean: float,
                       size: float) -> r.FeatureEffect:
         name = attribution.feature_names[index]
         effects = attribution.values[:, index]
@@ -561,7 +563,7 @@ class _Run:
             ranges[name] = (low, float(value) if high is None else min(high, float(value)))
         return ranges
 
-    def _needed_changes(self, row: pd.DataFrame, cf: Any) -> tuple[Any, ...]:
+    def _needed_changes(self, row: pd.DataFrame, cf: Counterfactual) -> tuple[FeatureChange, ...]:
         """The changes of a counterfactual without the ones it does not need: each change is
         undone in turn (smallest first) and stays undone if the model's new prediction holds.
         Search methods often add tiny side changes that would only confuse a reader."""
@@ -571,7 +573,7 @@ class _Run:
         candidate = cf.values.to_frame().T.astype(row.dtypes.to_dict(), errors="ignore")
         candidate.index = row.index
 
-        def size(change: Any) -> float:
+        def size(change: FeatureChange) -> float:
             try:
                 spread = float(np.nanstd(pd.to_numeric(self.ws.X[change.feature])))
                 return abs(float(change.after) - float(change.before)) / (spread or 1.0)

@@ -51,9 +51,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
-from dialogue.conversation import Conversation
+from dialogue.conversation import Conversation, Reply
 from dialogue.demo import demo_workspace
 from dialogue.workspace import Workspace
 from explainers import load_model
@@ -320,10 +321,10 @@ def states_count(text: str, expected: int) -> bool:
 class ScriptEnvironment:
     """The data and model a script runs against, plus the workspace conversations share."""
 
-    workspace: Any  # dialogue.Workspace
-    data: Any  # DataFrame indexed by id
-    X: Any
-    y: Any
+    workspace: Workspace
+    data: pd.DataFrame  # indexed by id
+    X: pd.DataFrame
+    y: pd.Series
     model: Any
 
     def conversation(self) -> Conversation:
@@ -546,7 +547,7 @@ def _as_numbers(value: Any) -> list[float]:
     return [float(value)]
 
 
-def check_fact(fact: Fact, reply: Any, namespace: Mapping[str, Any]) -> FactOutcome:
+def check_fact(fact: Fact, reply: Reply, namespace: Mapping[str, Any]) -> FactOutcome:
     """Check one fact against a ``Reply``; an expression that fails is reported, not raised."""
     text = reply.text or ""
     try:
@@ -647,7 +648,7 @@ class ScriptRunner:
         return outcomes
 
 
-def _readable(conversation: Any, program: str | None) -> bool:
+def _readable(conversation: Conversation, program: str | None) -> bool:
     """Whether a scripted program is one the table accepts (one naming, say, an id the table
     lacks is answered from the message, as the user would be answered)."""
     if program is None:
@@ -660,7 +661,7 @@ def _readable(conversation: Any, program: str | None) -> bool:
     return True
 
 
-def _reading(conversation: Any, message: str) -> str:
+def _reading(conversation: Conversation, message: str) -> str:
     """What the conversation's parser reads ``message`` as, in the conversation's context."""
     parsed = conversation.parser.parse(message.strip(), ParseContext(
         previous=conversation.previous_program,

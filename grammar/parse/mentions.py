@@ -56,6 +56,12 @@ ROW_NOUNS = frozenset("""
 UNIT_WORDS = frozenset({"days", "years", "hours", "weeks", "months", "minutes", "km", "miles",
                         "visits", "times"})
 
+# A duration said in another unit than the column's ("longer than a week" for a column in
+# days): (unit said, unit of the column) -> how many of the column's units it is. Not years:
+# "10 years older" is about age, whose column rarely names its unit.
+UNIT_CONVERSIONS: dict[tuple[str, str], int] = {
+    ("weeks", "days"): 7, ("fortnights", "days"): 14, ("hours", "minutes"): 60,
+}
 # Words that say "none of" a count when they stand before a numeric feature ("no prior visits").
 ZERO_WORDS = frozenset({"no", "none", "zero", "never", "not"})
 
@@ -137,6 +143,10 @@ class MentionFinder:
             for word in set(split_words(feature.name)) & UNIT_WORDS:
                 owners.setdefault(word, []).append(feature.canonical)
         self._unit_features = {w: f[0] for w, f in owners.items() if len(f) == 1}
+        # "a week" is a rate, not a duration, for a column per week ("exercise_days_per_week")
+        self._rate_units = {f.canonical: {w if w.endswith("s") else w + "s"
+                                          for w in split_words(f.name)}
+                            for f in schema.features_of_kind("numeric")}
 
     # ------------------------------------------------------------------ tokens
     def tokens(self, utterance: str) -> tuple[str, ...]:
@@ -222,13 +232,24 @@ class MentionFinder:
                 add(Mention("value", index, index + 1, feature=value[0].canonical,
                             feature_kind="categorical", value=value[1]))
         # a unit after a number that only one feature's name has ("for 7 days" -> stay_days)
+        scale: dict[int, int] = {}  # number token -> factor to the column's unit
         for index in range(len(tokens) - 1):
             unit = tokens[index + 1]
-            owner = self._unit_features.get(unit)
+            said = unit if unit.endswith("s") else unit + "s"  # "1 day" as "days"
+            owner, factor = self._unit_features.get(unit) or self._unit_features.get(said), 1
+            if owner is None:  # "a week" for a column in days: 7 of them
+                owner, factor = next(((self._unit_features[column], n) for (spoken, column), n
+                                      in UNIT_CONVERSIONS.items()
+                                      if spoken == said and column in self._unit_features
+                                      and said not in self._rate_units[
+                                          self._unit_features[column]]),
+                                     (None, 1))
             if owner is not None and number_value(tokens[index]) is not None and free(
                     index + 1, index + 2):
                 add(Mention("feature", index + 1, index + 2, feature=owner,
                             feature_kind="numeric", implied=True))
+                if factor != 1:
+                    scale[index] = factor
         # numbers, and ids that are not numbers; "no" before a numeric feature is a zero
         # ("patients with no prior admissions")
         labels = set(self.schema.class_labels)
@@ -236,6 +257,8 @@ class MentionFinder:
             if taken[index]:
                 continue
             value = number_value(token)
+            if value is not None and index in scale:
+                value = plain_number(value * scale[index])
             if value is None and token in ZERO_WORDS and index + 1 < len(tokens):
                 following = next((m for m in found if m.start == index + 1), None)
                 if following is not None and following.kind == "feature" and (

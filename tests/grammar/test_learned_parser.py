@@ -77,6 +77,24 @@ def test_numbers_are_only_numbers_until_the_model_decides(clinic):
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
+def test_a_duration_in_another_unit_is_counted_in_the_columns_unit():
+    """"a week" on a column in days is 7 of them; a unit the column has stays as it is."""
+    frame = pd.DataFrame({"stay_days": [1, 5, 9, 12], "km_driven": [3, 8, 1, 2],
+                          "y": [0, 1, 0, 1]})
+    finder = MentionFinder(DatasetSchema.from_frame(frame, "y"))
+    per_week = pd.DataFrame({"exercise_days_per_week": [1, 3], "y": [0, 1]})
+    rate = MentionFinder(DatasetSchema.from_frame(per_week, "y")).find("3 days a week")
+    assert 7 not in [m.number for m in rate.items if m.kind == "number"]  # a rate, not 7 days
+    for question, number in (("patients who stayed longer than a week", 7),
+                             ("a stay of two weeks or more", 14), ("over 10 days", 10),
+                             ("at least 1 day", 1), ("more than 5 km", 5)):
+        mentions = finder.find(question)
+        numbers = [m.number for m in mentions.items if m.kind == "number"]
+        features = [m.feature for m in mentions.items if m.kind == "feature"]
+        assert numbers == [number], (question, numbers)
+        assert set(features) == {"kmdriven" if "km" in question else "staydays"}, question
+
+
 def test_the_mentions_account_for_almost_every_development_question():
     schema = DatasetSchema.from_frame(pd.read_csv(DEV / "clinic.csv"), "heart_disease",
                                       index_col="patient_id")
