@@ -23,14 +23,12 @@ from typing import Any
 import pandas as pd
 
 from dialogue.data_checks import DataError, read_table
+from dialogue.followups import next_steps
 from dialogue.holdout import trained_from_split_column
 from dialogue.responses import fmt, fmt_pair
 from dialogue.warmup import warm_up
 from dialogue.workspace import Workspace
 from explainers.errors import ExplainerError, ModelError, UnknownFeatureError, UntrustedFileError
-from grammar import program as p
-from grammar.errors import ProgramError
-from grammar.language import parse_program
 from grammar.schema import DatasetSchema
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
@@ -442,20 +440,9 @@ class Suggestion:
 
 # the next steps worth one click after each kind of answer: (label for one row or a group,
 # program); "{who}" is the rows the answer was about
-_NEXT_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
-    "predict": (("Why does the model predict this for {who}?",
-                 "previousfilter and explain features [E]"),),
-    "predict-one": (("Why does the model predict this for {who}?",
-                     "previousfilter and explain features [E]"),
-                    ("What would change the outcome for {who}?",
-                     "previousfilter and explain cfe [E]")),
-    "explain-one": (("What would change the outcome for {who}?",
-                     "previousfilter and explain cfe [E]"),),
-    "rows": (("What does the model predict for {who}?", "previousfilter and predict [E]"),
-             ("How accurate is the model on {who}?", "previousfilter and score accuracy [E]")),
-    "important": (("How accurate is the model?", "score accuracy [E]"),),
-    "score": (("Which features matter most?", "important topk 10 [E]"),),
-}
+_OFFER = re.compile(
+    r"^(would you( also)? like (me )?to|do you( also)? want (me )?to|shall i|should i)\s+", re.I
+)
 
 
 def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ...]:
@@ -469,8 +456,8 @@ def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ..
     if turn.followup:
         label = _offer_label(turn.followup, who if turn.offer_about_rows else None)
         out.append(Suggestion(label, label, "followup [E]"))
-    kind = _answer_kind(turn.ran or turn.parse, turn.one_row)  # after a "yes": what it ran
-    for template, program in _NEXT_STEPS.get(kind or "", ()):
+    for template, program in next_steps(turn.ran or turn.parse, turn.one_row):  # after a
+        # "yes": the steps after what it ran
         if "{who}" in template:
             label = template.format(who=who) if who else template.replace(" for {who}", "")
             label = label.replace(" on {who}", "")
@@ -491,39 +478,6 @@ def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ..
         seen.update({meaning, s.message})
         unique.append(s)
     return tuple(unique[:4])
-
-
-def _answer_kind(program_text: str | None, one_row: bool) -> str | None:
-    """Which ``_NEXT_STEPS`` follow an answer, from the typed program it ran."""
-    if not program_text:
-        return None
-    try:
-        program = parse_program(program_text)
-    except ProgramError:
-        return None
-    ops = program.operations
-    single = one_row or any(isinstance(c, p.IdFilter) for c in program.clauses)
-
-    def has(*kinds: type) -> bool:
-        return any(isinstance(op, kinds) for op in ops)
-
-    if has(p.Predict, p.Likelihood):
-        return "predict-one" if single else "predict"
-    explains = [op for op in ops if isinstance(op, p.Explain)]
-    if explains and single and all(op.method != "cfe" for op in explains):
-        return "explain-one"
-    if has(p.CountData, p.Show):
-        return "rows"
-    if has(p.ImportantTopK, p.ImportantAll, p.ImportantFeature):
-        return "important"
-    if has(p.Score, p.Mistake):
-        return "score"
-    return None
-
-
-_OFFER = re.compile(
-    r"^(would you( also)? like (me )?to|do you( also)? want (me )?to|shall i|should i)\s+", re.I
-)
 
 
 def _offer_label(followup: str, who: str | None = None) -> str:

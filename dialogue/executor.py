@@ -17,6 +17,7 @@ import pandas as pd
 from dialogue import results as r
 from dialogue.error_patterns import typical_error_rules
 from dialogue.errors import DialogueError, NoRowsMatch
+from dialogue.followups import META_OPERATIONS, offer_after
 from dialogue.metrics import classification_metric, regression_metrics
 from dialogue.numbers import fmt
 from dialogue.values import equal_values, id_text, plain, round_nice, same_value
@@ -30,7 +31,6 @@ LIME_SAMPLE = 20  # LIME is much slower per row
 MAX_TABLE_ROWS = 1000
 CFE_SEARCHED = 5  # counterfactuals asked of the engine; near-duplicates are then dropped
 CFE_SHOWN = 3
-META_OPERATIONS = (p.Define, p.ModelInfo, p.Function, p.SelfInfo)
 
 
 UNKNOWN_TRAINING_ROWS = (
@@ -142,7 +142,8 @@ class _Run:
         positions = self.positions()
         touches = bool(program.filters) or not all(
             isinstance(op, META_OPERATIONS) for op in operations)
-        offer = self._offer(program, operations[-1], results[-1])
+        offer = offer_after(self.ws, program, operations[-1], results[-1],
+                            filtered=self.mask is not None)
         return Outcome(program, tuple(results), tuple(int(i) for i in positions),
                        self.mask is not None, tuple(operations), offer, touches,
                        tuple(program.changes))
@@ -783,71 +784,6 @@ class _Run:
                              op.metric, scope)
 
     # ------------------------------------------------------------------ offers
-    def _offer(self, program: p.Program, op: p.Clause, result: r.Result) -> p.Program | None:
-        """One natural next question, as a runnable program (``None`` if nothing fits)."""
-        prefix: tuple[p.Clause, ...] = (p.PreviousFilter(),) if self.mask is not None else ()
-        changes = tuple(program.changes)
-        single = isinstance(getattr(result, "selection", None), r.Selection) and (
-            result.selection.single)
-        nxt: p.Clause | None = None
-        keep_changes = False
-        match op:
-            case p.Predict() | p.Likelihood():
-                nxt = p.Explain("features")
-                keep_changes = True
-            case p.Explain(method) if method != "cfe":
-                if single and self.ws.task == "classification" and not changes:
-                    nxt = p.Explain("cfe")
-                elif not single:
-                    nxt = p.Interact()
-            case p.Explain("cfe"):
-                nxt = p.Likelihood() if self.ws.task == "classification" else p.Predict()
-            case p.ImportantTopK() | p.ImportantAll():
-                entries = result.entries
-                nxt = p.Statistic(_canon(entries[0].feature)) if entries else None
-            case p.ImportantFeature(feature) | p.Define(feature):
-                nxt = p.Statistic(_canon(self.feature(feature).name))
-            case p.Statistic(feature) if feature is not None:
-                if self.ws.schema.has_feature(feature):
-                    nxt = p.ImportantFeature(_canon(self.ws.schema.feature(feature).name))
-            case p.Statistic():
-                nxt = p.Score("default")
-            case p.Interact():
-                nxt = p.ImportantAll()
-            case p.Dependence(feature):
-                nxt = p.ImportantFeature(_canon(self.feature(feature).name))
-            case p.Show() | p.ShowLabel() | p.CountData():
-                nxt = p.Predict()
-                keep_changes = True
-            case p.DataSummary():
-                nxt = p.ImportantTopK(3)
-            case p.Mistake("typical"):
-                nxt = p.Mistake("sample") if getattr(result, "n_wrong", 0) else None
-            case p.Mistake():
-                nxt = p.Mistake("typical") if getattr(result, "n_wrong", 0) else None
-            case p.Score(metric):
-                if metric == "accuracy":
-                    nxt = p.Score("f1")
-                elif metric == "default":
-                    nxt = p.Mistake("typical")
-                else:
-                    nxt = p.Score("default")
-            case p.ModelInfo():
-                nxt = p.Score("default")
-            case p.SelfInfo():
-                nxt = p.Function()
-            case p.Function():
-                nxt = p.DataSummary()
-        if self.ws.task != "classification" and isinstance(nxt, (p.Mistake, p.Score)):
-            return None
-        if nxt is None:
-            return None
-        if isinstance(nxt, META_OPERATIONS + (p.DataSummary,)):
-            return p.Program.of(nxt)
-        clauses = prefix + (changes if keep_changes else ()) + (nxt,)
-        return p.Program.of(*clauses)
-
-
 # ---------------------------------------------------------------------- helpers (pure functions)
 def _canon(name: str) -> str:
     return canonical_name(name)
