@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from dialogue import results as r
-from dialogue.responses import _value_text
+from dialogue.numbers import value_text
 from dialogue.workspace import Workspace
 
 MAX_BARS = 10
@@ -168,7 +168,7 @@ def attribution_chart(ws: Workspace, res: r.AttributionResult) -> Chart:
     labels = []
     for e in effects:
         if e.value is not None:
-            labels.append(f"{e.feature} = {_value_text(e.value)}")
+            labels.append(f"{e.feature} = {value_text(e.value)}")
         else:
             labels.append(e.feature)
     if res.selection.single:

@@ -76,3 +76,8 @@ def fmt_pair(first: Any, second: Any, digits: int = 3) -> tuple[str, str]:
     decimals = max(len(t.split(".")[1]) if "." in t else 0 for t in (a, b))
     comma = "," if max(abs(float(first)), abs(float(second))) >= 10000 else ""
     return (f"{float(first):{comma}.{decimals}f}", f"{float(second):{comma}.{decimals}f}")
+
+
+def value_text(value: Any) -> str:
+    """A cell's value as written: numbers by ``fmt``, anything else as it is."""
+    return fmt(value) if isinstance(value, (int, float, np.generic)) else str(value)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dialogue import results as r
-from dialogue.numbers import fmt, fmt_pair, pct, points
+from dialogue.numbers import fmt, fmt_pair, pct, points, value_text
 from dialogue.workspace import Workspace
 from grammar import describe
 from grammar import program as p
@@ -434,7 +434,7 @@ def _effect_value(ws: Workspace, feature: str, value: Any, *, article: bool = Fa
             return f"{feature} ({'yes' if same else 'no'})"
         if f.kind == "categorical":
             return f"{feature} ({value})"
-    shown = with_unit(ws, feature, _value_text(value))
+    shown = with_unit(ws, feature, value_text(value))
     if not article:
         return f"{feature} of {shown}"
     return f"{'an' if feature[:1].lower() in 'aeiou' else 'a'} {feature} of {shown}"
@@ -518,15 +518,11 @@ def _in_probability(ws: Workspace, res: r.AttributionResult) -> bool:
             and all(abs(e.effect) <= 1 for e in res.effects))
 
 
-def _value_text(value: Any) -> str:
-    return fmt(value) if isinstance(value, (int, float, np.generic)) else str(value)
-
-
 def _feature_value_text(ws: Workspace, feature: str, value: Any) -> str:
     """A stored value as a reader says it: 'yes'/'no' for a yes/no feature stored as 0/1."""
     if ws.schema.has_feature(feature) and ws.schema.feature(feature).kind == "boolean":
         return "yes" if str(value) == str(ws.schema.feature(feature).true_value) else "no"
-    return _value_text(value)
+    return value_text(value)
 
 
 def _from_to(before: Any, after: Any) -> str:
@@ -537,7 +533,7 @@ def _from_to(before: Any, after: Any) -> str:
             if old != new or float(before) == float(after):
                 return f"{old} to {new}"
         return f"{before} to {after}"
-    return f"{_value_text(before)} to {_value_text(after)}"
+    return f"{value_text(before)} to {value_text(after)}"
 
 
 def _counterfactuals(ws: Workspace, res: r.CounterfactualsResult) -> str:
@@ -716,7 +712,7 @@ def _dependence(ws: Workspace, res: r.DependenceResult) -> str:
             lines.append(f"{kept}, {what} {_curve_words(ws, res, series)}")
         else:
             order = sorted(range(len(res.grid)), key=lambda i: -series.mean[i])
-            shown = [f"- {res.feature} = {_value_text(res.grid[i])}: "
+            shown = [f"- {res.feature} = {value_text(res.grid[i])}: "
                      f"{_output_text(series, series.mean[i])}" for i in order]
             lines.append(f"{kept}, {what} with each value of {feature}:\n" + "\n".join(shown))
         kept = "Likewise"
@@ -731,13 +727,13 @@ def _dependence(ws: Workspace, res: r.DependenceResult) -> str:
         noticeable = 0.01 if first.label is not None else 0.01 * max(abs(v) for v in first.mean)
         if max(abs(low), abs(high)) >= noticeable and high - low >= noticeable:
             lines.append(f"{ws.noun().capitalize()} respond differently: going from "
-                         f"{_value_text(res.grid[0])} to {_value_text(res.grid[-1])} changes it "
+                         f"{value_text(res.grid[0])} to {value_text(res.grid[-1])} changes it "
                          f"by between {change(low)} and {change(high)} for the middle 80% of "
                          "them.")
     if res.numeric and res.data_range is not None and res.grid:
         low, high = res.data_range
         if res.grid[0] < low or res.grid[-1] > high:
-            lines.append(f"_{res.feature} runs from {_value_text(low)} to {_value_text(high)} "
+            lines.append(f"_{res.feature} runs from {value_text(low)} to {value_text(high)} "
                          "in the data; beyond that the model is extrapolating._")
     return "\n\n".join(lines)
 
@@ -753,7 +749,7 @@ def _curve_words(ws: Workspace, res: r.DependenceResult, series: r.DependenceSer
     top, bottom = max(values), min(values)
 
     def at(i: int) -> str:
-        return f"**{_output_text(series, values[i])}** at {_value_text(grid[i])}"
+        return f"**{_output_text(series, values[i])}** at {value_text(grid[i])}"
 
     def amount(delta: float) -> str:
         return points(delta) if series.label is not None else fmt(abs(delta))
@@ -765,7 +761,7 @@ def _curve_words(ws: Workspace, res: r.DependenceResult, series: r.DependenceSer
         low, high = _output_text(series, bottom), _output_text(series, top)
         stays = f"at {low}" if low == high else f"between {low} and {high}"
         return (f"hardly moves with {res.feature}: it stays {stays} from "
-                f"{_value_text(grid[0])} to {_value_text(grid[-1])}.")
+                f"{value_text(grid[0])} to {value_text(grid[-1])}.")
     steps = [values[i + 1] - values[i] for i in range(len(values) - 1)]
     steepest = max(range(len(steps)), key=lambda i: abs(steps[i]))
     rising = last >= first
@@ -774,12 +770,12 @@ def _curve_words(ws: Workspace, res: r.DependenceResult, series: r.DependenceSer
         peak = values.index(top) if top - max(first, last) > 0.25 * span else values.index(bottom)
         text = (f"goes from {at(0)} to {at(peak)} and back to {at(len(values) - 1)}: it is "
                 f"{'highest' if values[peak] == top else 'lowest'} near "
-                f"{res.feature} = {_value_text(grid[peak])}.")
+                f"{res.feature} = {value_text(grid[peak])}.")
     else:
         text = (f"{'rises' if rising else 'falls'} from {at(0)} to {at(len(values) - 1)} as "
                 f"{res.feature} goes up.")
-    return (text + f" The steepest change is between {_value_text(grid[steepest])} and "
-            f"{_value_text(grid[steepest + 1])} ({'+' if steps[steepest] > 0 else '−'}"
+    return (text + f" The steepest change is between {value_text(grid[steepest])} and "
+            f"{value_text(grid[steepest + 1])} ({'+' if steps[steepest] > 0 else '−'}"
             f"{amount(steps[steepest])}).")
 
 
@@ -800,7 +796,7 @@ def _table_markdown(table: pd.DataFrame, limit: int = 10) -> str:
     shown = table.head(limit)
     header = "| id | " + " | ".join(map(str, shown.columns)) + " |"
     rule = "|" + "---|" * (len(shown.columns) + 1)
-    rows = ["| " + " | ".join([str(i)] + [_value_text(v) for v in row]) + " |"
+    rows = ["| " + " | ".join([str(i)] + [value_text(v) for v in row]) + " |"
             for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)]
     return "\n".join([header, rule, *rows])
 

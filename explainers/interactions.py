@@ -22,7 +22,7 @@ from explainers.adapter import ModelAdapter
 from explainers.errors import EmptySelectionError
 from explainers.importance import TOP_K, bootstrap_means, top_stability
 from explainers.results import InteractionResult
-from explainers.shap_engine import ShapEngine, _tree_chunk
+from explainers.shap_engine import ShapEngine, tree_chunk
 from explainers.workers import lower_priority_in_worker
 
 
@@ -56,7 +56,7 @@ class PairInteractionJob:
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         lower_priority_in_worker()
-        iv = _tree_chunk(self.explainer, X, interaction=True)
+        iv = tree_chunk(self.explainer, X, interaction=True)
         if iv.ndim == 4 and iv.shape[0] != len(X):  # legacy list-of-classes layout
             iv = np.transpose(iv, (1, 2, 3, 0))
         if iv.ndim == 3:

@@ -119,7 +119,7 @@ def _internal_tree_explainer(explainer: Any) -> Any:
     return internal
 
 
-def _tree_chunk(explainer: Any, X: np.ndarray, interaction: bool = False) -> np.ndarray:
+def tree_chunk(explainer: Any, X: np.ndarray, interaction: bool = False) -> np.ndarray:
     """Module-level (picklable) worker: SHAP values of one chunk of transformed rows."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -301,7 +301,7 @@ class ShapEngine:
     def _tree_raw(self, X: np.ndarray, explainer: Any, probability: bool = False
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Values [n, T, K] and base [K] on transformed columns; binary outputs made 2-class."""
-        values = _tree_chunk(explainer, X)
+        values = tree_chunk(explainer, X)
         return self._shape(values, explainer.expected_value, len(X), probability)
 
     def _shape(self, values: np.ndarray, expected: Any, n: int, probability: bool = False
@@ -439,7 +439,7 @@ class _TreeJob:
 
     def __call__(self, chunk: np.ndarray) -> np.ndarray:
         lower_priority_in_worker()
-        return _tree_chunk(self.explainer, chunk, self.interaction)
+        return tree_chunk(self.explainer, chunk, self.interaction)
 
 
 class _KernelJob:

@@ -108,3 +108,13 @@ def test_the_executor_knows_no_prose() -> None:
     for name in ("dialogue.executor", "dialogue.results", "dialogue.metrics",
                  "dialogue.error_patterns"):
         assert "dialogue.responses" not in _anywhere(MODULES[name]), name
+
+
+def test_no_module_imports_another_ones_private_names() -> None:
+    private = []
+    for name, path in [*MODULES.items(), ("app", ROOT / "app.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and _ours(node.module):
+                private += [f"{name} imports {node.module}.{alias.name}"
+                            for alias in node.names if alias.name.startswith("_")]
+    assert not private, "\n".join(private)
