@@ -12,6 +12,7 @@ from grammar.parse.decisions import (
     CHANGE_TAGS,
     CLASS_TAGS,
     COMPARISON_TAGS,
+    LABEL_CLAUSES,
     LINK_AGE,
     LINK_PREVIOUS,
     RANGE_TAGS,
@@ -192,41 +193,20 @@ def _operations(names: Sequence[str], arguments: list[str], top_ks: list[int]) -
 
 
 def operation_clause(name: str, arguments: list[str], top_ks: list[int]) -> p.Clause:
-    """The clause of one operation label, taking its argument from the front of the lists."""
-    if name.startswith("explain "):
-        return p.Explain(name.split()[1])  # type: ignore[arg-type]
-    if name.startswith("mistake "):
-        return p.Mistake(name.split()[1])  # type: ignore[arg-type]
-    if name.startswith("score "):
-        return p.Score(name.split()[1])
-    simple: dict[str, p.Clause] = {
-        "predict": p.Predict(), "likelihood": p.Likelihood(), "important all": p.ImportantAll(),
-        "important top1": p.ImportantTopK(1), "interact": p.Interact(), "show": p.Show(),
-        "label": p.ShowLabel(), "countdata": p.CountData(), "data": p.DataSummary(),
-        "statistic target": p.Statistic(None), "model": p.ModelInfo(),
-        "function": p.Function(), "self": p.SelfInfo(), "followup": p.FollowUp(),
-        "previousoperation": p.PreviousOperation(),
-    }
-    if name in simple:
-        return simple[name]
+    """The clause of one operation label (``LABEL_CLAUSES``), taking its argument from the front
+    of the lists."""
+    build = LABEL_CLAUSES.get(name)
+    if build is None:
+        raise AssemblyError(f"{name!r} is not an operation of the language")
     if name == "important topk":
         if not top_ks:
             raise AssemblyError("top K without its number")
-        return p.ImportantTopK(top_ks.pop(0))
-    if name not in ARGUMENT_OPERATIONS:
-        raise AssemblyError(f"{name!r} is not an operation of the language")
-    if not arguments:
-        raise AssemblyError(f"{name} needs a feature")
-    feature = arguments.pop(0)
-    if name == "important feature":
-        return p.ImportantFeature(feature)
-    if name == "statistic feature":
-        return p.Statistic(feature)
-    if name == "define":
-        return p.Define(feature)
-    if name == "dependence":
-        return p.Dependence(feature)
-    raise AssemblyError(f"unknown operation {name!r}")
+        return build(top_ks.pop(0))
+    if name in ARGUMENT_OPERATIONS:
+        if not arguments:
+            raise AssemblyError(f"{name} needs a feature")
+        return build(arguments.pop(0))
+    return build(None)
 
 
 def _linked_feature(link: int, mentions: Mentions, schema: DatasetSchema,

@@ -22,6 +22,7 @@ the decisions of a question whose program is known (the training corpus).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from grammar import program as p
@@ -65,19 +66,45 @@ ALLOWED_TAGS: dict[str, frozenset[str]] = {
     "target": frozenset({"O"}),
 }
 
+def _constant(clause: p.Clause) -> Callable[[str | int | None], p.Clause]:
+    return lambda _argument: clause
+
+
+# The operation labels the model predicts, in the model's order, each with the clause it stands
+# for: built from the operation's feature (``ARGUMENT_OPERATIONS``), its top K, or nothing. This
+# table is the one place a label meets its clause (``operation_clause``, ``operation_name``).
+LABEL_CLAUSES: dict[str, Callable[[str | int | None], p.Clause]] = {
+    "predict": _constant(p.Predict()), "likelihood": _constant(p.Likelihood()),
+    **{f"explain {m}": _constant(p.Explain(m))
+       for m in ("features", "shap", "lime", "ig", "cfe")},
+    "important topk": lambda k: p.ImportantTopK(int(k)),  # type: ignore[arg-type]
+    "important top1": _constant(p.ImportantTopK(1)), "important all": _constant(p.ImportantAll()),
+    "important feature": lambda f: p.ImportantFeature(str(f)), "interact": _constant(p.Interact()),
+    "dependence": lambda f: p.Dependence(str(f)), "show": _constant(p.Show()),
+    "label": _constant(p.ShowLabel()), "countdata": _constant(p.CountData()),
+    "data": _constant(p.DataSummary()), "statistic feature": lambda f: p.Statistic(str(f)),
+    "statistic target": _constant(p.Statistic(None)), "define": lambda f: p.Define(str(f)),
+    **{f"mistake {k}": _constant(p.Mistake(k))
+       for k in ("count", "sample", "typical")},
+    **{f"score {m}": _constant(p.Score(m)) for m in p.METRICS},
+    "model": _constant(p.ModelInfo()), "function": _constant(p.Function()),
+    "self": _constant(p.SelfInfo()), "followup": _constant(p.FollowUp()),
+    "previousoperation": _constant(p.PreviousOperation()),
+}
 METRIC_OPERATIONS = tuple(f"score {m}" for m in p.METRICS)
 OPERATIONS: tuple[str, ...] = (
-    "predict", "likelihood", "explain features", "explain shap", "explain lime", "explain ig",
-    "explain cfe", "important topk", "important top1", "important all", "important feature",
-    "interact", "dependence", "show", "label", "countdata", "data", "statistic feature", "statistic target",
-    "define", "mistake count", "mistake sample", "mistake typical", *METRIC_OPERATIONS,
-    "model", "function", "self", "followup", "previousoperation",
+    *LABEL_CLAUSES,
     "courtesy",  # a thank-you with no question: no program, a friendly reply
     "nonsense",  # no question about the data or the model at all: decline
 )
 OPERATION_INDEX = {op: i for i, op in enumerate(OPERATIONS)}
 ARGUMENT_OPERATIONS = frozenset({"important feature", "statistic feature", "define",
                                  "dependence"})
+# labels found by the clause's type alone: those built from an argument
+_LABEL_BY_TYPE: dict[type, str] = {p.ImportantTopK: "important topk",
+                                   p.ImportantFeature: "important feature",
+                                   p.Statistic: "statistic feature", p.Define: "define",
+                                   p.Dependence: "dependence"}
 MAX_OPERATIONS = 3
 
 LINK_NONE = -1  # no feature: the number is not about a feature
@@ -115,29 +142,7 @@ def token_kind(mention: Mention | None) -> str:
 
 def operation_name(clause: p.Clause) -> str | None:
     """The operation label of an operation clause (None for filters and changes)."""
-    match clause:
-        case p.Explain(method):
-            return f"explain {method}"
-        case p.Mistake(kind):
-            return f"mistake {kind}"
-        case p.Score(metric):
-            return f"score {metric}"
-        case p.ImportantTopK():
-            return "important topk"
-        case p.ImportantAll():
-            return "important all"
-        case p.ImportantFeature():
-            return "important feature"
-        case p.Statistic(feature):
-            return "statistic target" if feature is None else "statistic feature"
-        case p.Define():
-            return "define"
-        case p.Dependence():
-            return "dependence"
-    names = {
-        p.Predict: "predict", p.Likelihood: "likelihood", p.Interact: "interact",
-        p.Show: "show", p.ShowLabel: "label", p.CountData: "countdata", p.DataSummary: "data",
-        p.ModelInfo: "model", p.Function: "function", p.SelfInfo: "self",
-        p.FollowUp: "followup", p.PreviousOperation: "previousoperation",
-    }
-    return names.get(type(clause))
+    for name, build in LABEL_CLAUSES.items():
+        if name not in ARGUMENT_OPERATIONS and name != "important topk" and build(None) == clause:
+            return name if name != "important top1" else "important topk"
+    return _LABEL_BY_TYPE.get(type(clause))
