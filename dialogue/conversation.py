@@ -51,7 +51,7 @@ MAX_MESSAGE_CHARS = 1000
 
 @dataclass(frozen=True)
 class Reply:
-    """The answer to one message (see notes/DIALOGUE_API.md)."""
+    """The answer to one message (the README's "Python API" lists its fields)."""
 
     text: str
     parse: str = ""

@@ -1,8 +1,9 @@
 """Explanation engines for tabular models (SHAP, LIME, counterfactuals, gradients, importance).
 
 Knows nothing about language: results are typed dataclasses of numbers. Exports are lazy
-(``lazy_loader.attach``), so importing one engine does not import every other one. See
-``notes/EXPLAINERS_API.md`` for the contract the dialogue layer codes against.
+(``lazy_loader.attach``), so importing one engine does not import every other one. The
+contract the dialogue layer codes against is ``ExplanationEngine`` and the result dataclasses
+in ``explainers.results``.
 """
 
 from __future__ import annotations
