@@ -76,7 +76,6 @@ def test_numbers_are_only_numbers_until_the_model_decides(clinic):
     assert [m.is_id for m in numbers] == [True, True, False]
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
 def test_a_duration_in_another_unit_is_counted_in_the_columns_unit():
     """"a week" on a column in days is 7 of them; a unit the column has stays as it is."""
     frame = pd.DataFrame({"stay_days": [1, 5, 9, 12], "km_driven": [3, 8, 1, 2],
@@ -95,6 +94,7 @@ def test_a_duration_in_another_unit_is_counted_in_the_columns_unit():
         assert set(features) == {"kmdriven" if "km" in question else "staydays"}, question
 
 
+@pytest.mark.skipif(not DEV.exists(), reason="the development set (../shared/dev) is absent")
 def test_the_mentions_account_for_almost_every_development_question():
     schema = DatasetSchema.from_frame(pd.read_csv(DEV / "clinic.csv"), "heart_disease",
                                       index_col="patient_id")
