@@ -288,7 +288,7 @@ class AskModelApp:
             else:
                 reply = conversation.ask(question, progress=progress)
             context, offer = _conversation_context(conversation)
-            ran_text = str(reply.ran) if reply.ok and reply.ran is not None else None
+            ran_text = str(reply.ran) if reply.ran is not None else None  # set only on success
             accepted = reply.reading if reply.reading and reply.reading.accepts_offer else None
         except Exception:  # a bug below must not kill the session
             LOG.exception("answering %r failed", question)

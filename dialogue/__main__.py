@@ -17,8 +17,7 @@ from typing import IO
 
 import pandas as pd
 
-from dialogue import Conversation
-from dialogue.conversation import Reply
+from dialogue.conversation import Conversation, Reply
 from dialogue.data_checks import DataError, read_table
 from dialogue.figures import Chart, LineChart
 from dialogue.scripted import ScriptError, ScriptRunner, ScriptSkipped, format_outcome

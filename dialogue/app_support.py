@@ -25,7 +25,7 @@ import pandas as pd
 from dialogue.data_checks import DataError, read_table
 from dialogue.followups import next_steps
 from dialogue.holdout import trained_from_split_column
-from dialogue.responses import fmt, fmt_pair
+from dialogue.numbers import fmt, fmt_pair
 from dialogue.warmup import warm_up
 from dialogue.workspace import Workspace
 from explainers.errors import ExplainerError, ModelError, UnknownFeatureError, UntrustedFileError
@@ -456,8 +456,8 @@ def suggestions_for(turn: Turn, offer_help: bool = True) -> tuple[Suggestion, ..
     if turn.followup:
         label = _offer_label(turn.followup, who if turn.offer_about_rows else None)
         out.append(Suggestion(label, label, "followup [E]"))
-    for template, program in next_steps(turn.ran or turn.parse, turn.one_row):  # after a
-        # "yes": the steps after what it ran
+    # after a "yes", the steps that follow what it ran
+    for template, program in next_steps(turn.ran or turn.parse, turn.one_row):
         if "{who}" in template:
             label = template.format(who=who) if who else template.replace(" for {who}", "")
             label = label.replace(" on {who}", "")

@@ -72,7 +72,8 @@ def _encode_for_tree(schema: DatasetSchema,
                 pd.to_numeric(series, errors="coerce").median())
             origin[feature.name] = ("numeric", feature.name, None)
         elif feature.kind == "boolean":
-            columns[feature.name] = equal_values(series.to_numpy(), feature.true_value).astype(float)
+            columns[feature.name] = equal_values(series.to_numpy(),
+                                                 feature.true_value).astype(float)
             origin[feature.name] = ("boolean", feature.name, None)
         else:
             for raw in feature.raw_values:

@@ -297,7 +297,7 @@ class _Run:
                     if kind == "set":
                         raise beyond_the_data(self.ws, feature, value)
                     raise beyond_the_data(self.ws, feature, -1 if kind == "decrease" else 1,
-                                          f"{change_verb(kind)} {feature.name} by {_fmt(value)}")
+                                          f"{change_verb(kind)} {feature.name} by {fmt(value)}")
                 new = pd.Series(values, index=column.index, name=column.name)
                 if pd.api.types.is_integer_dtype(column.dtype) and np.all(
                         np.mod(values[~np.isnan(values)], 1) == 0):
@@ -510,8 +510,7 @@ class _Run:
             float(attribution.base_value), float(np.mean(attribution.output)), len(sample),
             prediction, attribution.stability)
 
-    def _group_effect(self, rows: pd.DataFrame, attribution: Attribution, index: int,
-                      mean: float,
+    def _group_effect(self, rows: pd.DataFrame, attribution: Attribution, index: int, mean: float,
                       size: float) -> r.FeatureEffect:
         name = attribution.feature_names[index]
         effects = attribution.values[:, index]
@@ -675,7 +674,7 @@ class _Run:
         selection = self.selection(positions)
         if op.feature is None or (
                 not self.ws.schema.has_feature(op.feature)
-                and _canon(op.feature) == _canon(self.ws.target)):
+                and canonical_name(op.feature) == canonical_name(self.ws.target)):
             series = self.ws.y.iloc[positions]
             if self.ws.task == "classification":
                 return r.StatisticResult(selection, None, "target",
@@ -785,10 +784,6 @@ class _Run:
 
     # ------------------------------------------------------------------ offers
 # ---------------------------------------------------------------------- helpers (pure functions)
-def _canon(name: str) -> str:
-    return canonical_name(name)
-
-
 def _compare(values: np.ndarray, comparison: str, value: float) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # a missing value matches no comparison
         return np.asarray(p.COMPARISON_KINDS[comparison].test(values, value), dtype=bool)
@@ -819,9 +814,9 @@ def _shares(series: pd.Series, order: Sequence[Any]) -> tuple[r.CategoryShare, .
     for v in pd.unique(values):
         if not any(same_value(v, o) for o in seen):
             seen.append(v)
-    return tuple(
-        r.CategoryShare(plain(v), int(equal_values(values, v).sum()), float(equal_values(values, v).sum() / n))
-        for v in seen)
+    counts = (int(equal_values(values, v).sum()) for v in seen)
+    return tuple(r.CategoryShare(plain(v), count, count / n)
+                 for v, count in zip(seen, counts, strict=True))
 
 
 def _numeric_stats(selection: r.Selection, feature: str | None,
@@ -837,7 +832,8 @@ def _numeric_stats(selection: r.Selection, feature: str | None,
         n_missing=int(values.isna().sum()))
 
 
-def feature_summary(ws: Workspace, feature: Feature, data: pd.DataFrame | None = None) -> r.FeatureSummary:
+def feature_summary(ws: Workspace, feature: Feature,
+                    data: pd.DataFrame | None = None) -> r.FeatureSummary:
     """Kind and range/values of a feature (over ``data`` when given, else the schema)."""
     if data is not None and feature.kind == "numeric" and len(data):
         column = pd.to_numeric(data[feature.name], errors="coerce")
@@ -934,14 +930,10 @@ def beyond_the_data(ws: Workspace, feature: Feature, value: Any, action: str | N
     column = pd.to_numeric(ws.X[feature.name], errors="coerce")
     end, extreme = ("smallest", column.min()) if low else ("largest", column.max())
     subject = (action[0].upper() + action[1:] + " takes it") if action else (
-        _fmt(value)[0].upper() + _fmt(value)[1:] + " is")
+        fmt(value)[0].upper() + fmt(value)[1:] + " is")
     return DialogueError(
         f"{subject} beyond any value in the data; the {end} {feature.name} is "
-        f"{_fmt(plain(extreme))}. Try a number within the data's range.")
-
-
-def _fmt(value: Any) -> str:
-    return fmt(value)
+        f"{fmt(plain(extreme))}. Try a number within the data's range.")
 
 
 def unknown_feature(ws: Workspace, name: str) -> DialogueError:
@@ -949,8 +941,8 @@ def unknown_feature(ws: Workspace, name: str) -> DialogueError:
     from rapidfuzz import process
 
     names = list(ws.schema.feature_names)
-    canon = [_canon(n) for n in names]
-    matches = process.extract(_canon(name), canon, limit=3, score_cutoff=60)
+    canon = [canonical_name(n) for n in names]
+    matches = process.extract(canonical_name(name), canon, limit=3, score_cutoff=60)
     suggestions = [names[index] for _, _, index in matches]
     hint = (f" Did you mean {' or '.join(suggestions)}?" if suggestions else
             f" The features are: {', '.join(names[:15])}{', ...' if len(names) > 15 else ''}.")

@@ -42,7 +42,8 @@ def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba
             return r.MetricValue(name, None, "only one class occurs in this selection")
         from sklearn.metrics import roc_auc_score
 
-        index = np.array([next(i for i, c in enumerate(classes) if same_value(t, c)) for t in truth])
+        index = np.array([next(i for i, c in enumerate(classes) if same_value(t, c))
+                          for t in truth])
         if k == 2:
             return r.MetricValue(name, float(roc_auc_score(index == 1, proba[:, 1])))
         try:
@@ -54,7 +55,8 @@ def classification_metric(name: str, truth: np.ndarray, preds: np.ndarray, proba
     values = []
     reasons = []
     for positive in targets:
-        value, reason = _one_vs_rest_metric(name, equal_values(truth, positive), equal_values(preds, positive))
+        value, reason = _one_vs_rest_metric(name, equal_values(truth, positive),
+                                            equal_values(preds, positive))
         if value is None:
             reasons.append(reason)
         else:

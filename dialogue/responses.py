@@ -156,12 +156,6 @@ def reading(ws: Workspace, program: p.Program, *, followup_of: p.Program | None 
                             previous_operations=previous_operations)
 
 
-def understood_text(ws: Workspace, program: p.Program, *, followup_of: p.Program | None = None,
-                    previous_operations: Sequence[p.Clause] = ()) -> str:
-    """How a program was understood, as one sentence (see ``reading``)."""
-    return str(reading(ws, program, followup_of=followup_of,
-                       previous_operations=previous_operations))
-
 
 def context_words(ws: Workspace, program: p.Program | None) -> str | None:
     """The rows a (resolved) program is about, with its what-ifs, as a phrase that follows
@@ -420,7 +414,8 @@ def _likelihood(ws: Workspace, res: r.LikelihoodResult) -> str:
                 + ", ".join(parts) + ".")
     if res.before is not None:
         before = ", ".join(f"{pct(res.before[i])} {ws.class_name(res.classes[i])}" for i in order)
-        text = text.replace("the model gives", f"with {_changed_clause(ws, s)} the model would give")
+        text = text.replace("the model gives",
+                            f"with {_changed_clause(ws, s)} the model would give")
         text += f" Without the change it gives {before}."
     return text
 

@@ -39,6 +39,7 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def id_text(value: Any) -> str:
+    """How an id or label is written: ``3`` for 3, 3.0 and " 3"."""
     value = plain(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)

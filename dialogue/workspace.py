@@ -31,6 +31,7 @@ from dialogue.settings import (
     dask_scheduler_setting,
     default_fallback,
 )
+from dialogue.values import id_text
 from explainers.adapter import ModelAdapter
 from explainers.engine import ExplanationEngine
 from grammar.fallback import FallbackParser, build_parser
@@ -145,7 +146,7 @@ class Workspace:
         self.y: pd.Series = frame[self.target]
         self._id_positions = {self.id_text(v): i for i, v in enumerate(frame.index)}
         self._class_names = self._normalise_class_names(class_names)
-        constraints = feature_constraints(list(map(str, self.X.columns)), immutable=immutable,
+        constraints = feature_constraints(list(self.X.columns), immutable=immutable,
                                           no_decrease=no_decrease, notes=self.feature_notes)
         self.immutable = constraints.immutable
         self.no_decrease = constraints.no_decrease
@@ -342,13 +343,7 @@ class Workspace:
         return self._probabilities
 
     # ------------------------------------------------------------------ ids and labels
-    @staticmethod
-    def id_text(value: object) -> str:
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
+    id_text = staticmethod(id_text)  # how an id is written: 3, not 3.0 or " 3"
 
     def position_of(self, row_id: object) -> int | None:
         """Row position of an id written in a program (``None`` if there is no such row)."""

@@ -243,11 +243,9 @@ def reading(names: Names, program: p.Program, *, followup_of: p.Program | None =
     return Reading(understood_text(names, program, previous_operations=previous_operations))
 
 
-def understood_text(names: Names, program: p.Program, *, followup_of: p.Program | None = None,
+def understood_text(names: Names, program: p.Program, *,
                     previous_operations: Sequence[p.Clause] = ()) -> str:
     """How a program was understood, in plain words (``previousoperation`` spelled out)."""
-    if followup_of is not None:
-        return str(reading(names, program, followup_of=followup_of))
     who = selection_words(names, program)
     changes = [change_words(names, c) for c in program.changes]
     ops = []

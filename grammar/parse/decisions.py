@@ -105,6 +105,10 @@ _LABEL_BY_TYPE: dict[type, str] = {p.ImportantTopK: "important topk",
                                    p.ImportantFeature: "important feature",
                                    p.Statistic: "statistic feature", p.Define: "define",
                                    p.Dependence: "dependence"}
+# labels of the clauses that take no argument; "important top1" is read as top K, with K = 1
+_LABEL_OF_CLAUSE: dict[p.Clause, str] = {
+    build(None): name for name, build in LABEL_CLAUSES.items()
+    if name not in ARGUMENT_OPERATIONS and name not in {"important topk", "important top1"}}
 MAX_OPERATIONS = 3
 
 LINK_NONE = -1  # no feature: the number is not about a feature
@@ -142,7 +146,4 @@ def token_kind(mention: Mention | None) -> str:
 
 def operation_name(clause: p.Clause) -> str | None:
     """The operation label of an operation clause (None for filters and changes)."""
-    for name, build in LABEL_CLAUSES.items():
-        if name not in ARGUMENT_OPERATIONS and name != "important topk" and build(None) == clause:
-            return name if name != "important top1" else "important topk"
-    return _LABEL_BY_TYPE.get(type(clause))
+    return _LABEL_OF_CLAUSE.get(clause) or _LABEL_BY_TYPE.get(type(clause))
