@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,22 +63,57 @@ class ModelConfig:
     calibration: tuple[tuple[float, float], ...] = ((-30.0, 0.0), (0.0, 1.0))
     # ask when the calibrated chance that the best reading is wrong is over 30%
     ask_below: float = 0.7
+    # the trained tops in the model's directory: more than one is an ensemble
+    member_files: tuple[str, ...] = ("weights.safetensors",)
     notes: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({**self.__dict__, "tags": list(self.tags),
                            "operations": list(self.operations), "kinds": list(self.kinds),
-                           "calibration": list(self.calibration)}, indent=2)
+                           "calibration": list(self.calibration),
+                           "member_files": list(self.member_files)}, indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> ModelConfig:
         data = json.loads(text)
+        data["member_files"] = tuple(data.get("member_files", ModelConfig.member_files))
         for key in ("tags", "operations", "kinds"):
             data[key] = tuple(data[key])
         knots = data.get("calibration") or ()
         data["calibration"] = tuple(tuple(k) for k in knots) if knots and isinstance(
             knots[0], (list, tuple)) else ModelConfig.calibration
         return cls(**data)
+
+
+# A matrix stored as int8 with one float scale per output row (``quantised``): a quarter of its
+# float32 size, so that several members fit in the committed file.
+INT8, SCALE = "#int8", "#scale"
+
+
+def quantised(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The weights to save: large matrices as int8 rows with their scales, the rest float16."""
+    out: dict[str, np.ndarray] = {}
+    for key, value in weights.items():
+        value = np.asarray(value, dtype=np.float32)
+        if value.ndim == 2 and value.size >= 4096:
+            scale = np.maximum(np.abs(value).max(axis=1), 1e-8) / 127.0
+            out[key + INT8] = np.round(value / scale[:, None]).astype(np.int8)
+            out[key + SCALE] = scale.astype(np.float32)
+        else:
+            out[key] = np.ascontiguousarray(value.astype(np.float16))
+    return out
+
+
+def dequantised(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Saved weights as float32 arrays under their own names (int8 rows scaled back)."""
+    out = {}
+    for key, value in weights.items():
+        if key.endswith(INT8):
+            name = key[: -len(INT8)]
+            out[name] = value.astype(np.float32) * weights[name + SCALE][:, None]
+        elif not key.endswith(SCALE):
+            out[key] = value.astype(np.float32)
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -176,70 +212,39 @@ class Outputs:
     operations: tuple[tuple[tuple[str, ...], float], ...]  # best sequences, with probability
 
 
-class DecisionModel:
-    """Predicts decision distributions for encoded questions (thread-safe, read-only)."""
+class Member:
+    """One trained top (its fine-tuned layers, mention embeddings and heads) over the shared
+    frozen layers: the unit an ensemble averages (read-only)."""
 
-    def __init__(self, weights: dict[str, np.ndarray], config: ModelConfig) -> None:
-        if config.tags != TAGS or config.operations != OPERATIONS or config.kinds != KINDS:
-            weights, config = _widened(weights, config)
-        self.config = config
-        self.p = {k: v.astype(np.float32) for k, v in weights.items()}
-        base = minilm_weights()
+    def __init__(self, weights: dict[str, np.ndarray], config: ModelConfig,
+                 base: dict[str, np.ndarray]) -> None:
+        self.p = dequantised(weights)
         for key, value in base.items():
             self.p.setdefault(key, value)
-        self.layers = [prepare_layer(self.p, f"layer{i}") for i in range(LAYERS)] + [
+        self.top = [prepare_layer(self.p, f"layer{i}")
+                    for i in range(config.trainable_from, LAYERS)] + [
             prepare_layer(self.p, f"extra{i}") for i in range(config.extra_layers)]
 
-    def confidence(self, probability: float) -> float:
-        """The calibrated chance that a reading with this joint probability is right."""
-        knots = self.config.calibration
-        x = math.log(max(probability, 1e-12))
-        return float(np.interp(x, [k[0] for k in knots], [k[1] for k in knots]))
-
-    @classmethod
-    def load(cls, directory: Path = MODEL_DIR) -> DecisionModel:
-        from safetensors.numpy import load_file
-
-        config = ModelConfig.from_json((directory / "config.json").read_text())
-        return cls(load_file(str(directory / "weights.safetensors")), config)
-
-    # ------------------------------------------------------------------ encoder
-    def hidden(self, enc: Encoded) -> np.ndarray:
+    def hidden(self, bottom: np.ndarray, enc: Encoded) -> np.ndarray:
         p = self.p
-        ids = enc.piece_ids
-        h = p["emb.word"][ids] + p["emb.position"][: len(ids)] + p["emb.type"][0]
-        h = layer_norm(h, p["emb.ln_w"], p["emb.ln_b"])
-        cfg = self.config
-        for layer in self.layers[: cfg.trainable_from]:
-            h = transformer_layer(h, layer)
-        h = h + p["mention.kind"][enc.kinds] + p["mention.number_class"][enc.number_class] + \
-            p["mention.position"][enc.positions]
+        h = bottom + p["mention.kind"][enc.kinds] + p["mention.number_class"][
+            enc.number_class] + p["mention.position"][enc.positions]
         if "context.operation" in p:  # the previous turn's operation, on the first position
             h[0] = h[0] + p["context.operation"][enc.previous_operation]
-        for layer in self.layers[cfg.trainable_from:]:
+        for layer in self.top:
             h = transformer_layer(h, layer)
         return h
 
-    # ------------------------------------------------------------------ heads
     def mlp(self, x: np.ndarray, name: str) -> np.ndarray:
         p = self.p
         hidden = gelu(linear(x, p[f"{name}.w1"], p[f"{name}.b1"]))
         return linear(hidden, p[f"{name}.w2"], p[f"{name}.b2"])
 
-    def predict(self, enc: Encoded, beam: int = 4) -> Outputs:
-        # one BLAS thread: these matrices are small, and threads only contend (20 ms a product
-        # with two busy threads against 2 ms with one, measured on the 2-core machine)
-        with _blas().limit(limits=1):
-            return self._predict(enc, beam)
-
-    def _predict(self, enc: Encoded, beam: int) -> Outputs:
+    def outputs(self, h: np.ndarray, enc: Encoded, beam: int) -> Outputs:
         p = self.p
-        h = self.hidden(enc)
         words = h[np.maximum(enc.word_piece, 0)]  # (W, H)
         cls = h[0]
-        tag_logits = self.mlp(words, "tag")
-        tag_logits = np.where(enc.tag_mask, tag_logits, -1e9)
-        tags = softmax(tag_logits)
+        tag_logits = np.where(enc.tag_mask, self.mlp(words, "tag"), -1e9)
         query = linear(words, p["link.q_w"], p["link.q_b"])
         keys = np.concatenate([linear(words, p["link.k_w"], p["link.k_b"]), p["link.special"]])
         link_logits = query @ keys.T / math.sqrt(query.shape[-1])
@@ -247,8 +252,8 @@ class DecisionModel:
         joins = softmax(linear(words, p["join.w"], p["join.b"]))
         segments = softmax(linear(words, p["segment.w"], p["segment.b"]))
         flags = softmax(self.mlp(cls, "flags").reshape(3, 2))
-        operations = self.decode_operations(cls, words, beam)
-        return Outputs(tags, links, joins, segments, flags, operations)
+        return Outputs(softmax(tag_logits), links, joins, segments, flags,
+                       self.decode_operations(cls, words, beam))
 
     def operation_logits(self, cls: np.ndarray, words: np.ndarray, step: int, previous: int,
                          context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -262,6 +267,15 @@ class DecisionModel:
         looked = attention @ words
         return self.mlp(np.concatenate([state, looked]), "op.out"), looked
 
+    def step_probabilities(self, cls: np.ndarray, words: np.ndarray, step: int, previous: int,
+                           context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probs, looked = self.operation_logits(cls, words, step, previous, context)
+        probs = softmax(probs)
+        if step == 0:
+            probs[END_OPERATION] = 0.0  # at least one operation
+            probs = probs / probs.sum()
+        return probs, looked
+
     def decode_operations(self, cls: np.ndarray, words: np.ndarray,
                           beam: int) -> tuple[tuple[tuple[str, ...], float], ...]:
         """Beam search over up to three operations; END closes a sequence."""
@@ -274,11 +288,7 @@ class DecisionModel:
                     grown.append((seq, logp, True, context))
                     continue
                 previous = seq[-1] if seq else START_OPERATION
-                logits, looked = self.operation_logits(cls, words, step, previous, context)
-                probs = softmax(logits)
-                if step == 0:
-                    probs[END_OPERATION] = 0.0  # at least one operation
-                    probs = probs / probs.sum()
+                probs, looked = self.step_probabilities(cls, words, step, previous, context)
                 for index in np.argsort(-probs)[:beam]:
                     if probs[index] <= 0:
                         continue
@@ -289,10 +299,104 @@ class DecisionModel:
                         grown.append((seq + (int(index),), lp, False, looked))
             grown.sort(key=lambda b: -b[1])
             beams = grown[:beam]
-        out = []
-        for seq, logp, _, _ in beams:
-            out.append((tuple(OPERATIONS[i] for i in seq), math.exp(logp)))
-        return tuple(out)
+        return tuple((tuple(OPERATIONS[i] for i in seq), math.exp(logp))
+                     for seq, logp, _, _ in beams)
+
+    def sequence_probability(self, cls: np.ndarray, words: np.ndarray,
+                             operations: tuple[str, ...]) -> float:
+        """This member's probability of one operation sequence (as the beam scores it)."""
+        seq = [OPERATIONS.index(o) for o in operations]
+        context = np.zeros_like(cls)
+        logp = 0.0
+        for step in range(min(len(seq) + 1, MAX_OPERATION_STEPS)):
+            previous = seq[step - 1] if step else START_OPERATION
+            probs, context = self.step_probabilities(cls, words, step, previous, context)
+            wanted = seq[step] if step < len(seq) else END_OPERATION
+            logp += math.log(float(probs[wanted]) + 1e-12)
+        return math.exp(logp)
+
+
+class DecisionModel:
+    """Predicts decision distributions for encoded questions (thread-safe, read-only).
+
+    Several members (tops trained from different seeds on the same frozen layers) are an
+    ensemble: the frozen layers run once, each member's top and heads run, and their
+    distributions are averaged, which is steadier than any one seed's."""
+
+    def __init__(self, weights: dict[str, np.ndarray] | Sequence[dict[str, np.ndarray]],
+                 config: ModelConfig) -> None:
+        members = [weights] if isinstance(weights, dict) else list(weights)
+        if config.tags != TAGS or config.operations != OPERATIONS or config.kinds != KINDS:
+            widened = [_widened(w, config) for w in members]
+            members, config = [w for w, _ in widened], widened[0][1]
+        self.config = config
+        base = minilm_weights()
+        self.members = [Member(w, config, base) for w in members]
+        self.p = self.members[0].p
+        self.bottom = [prepare_layer(self.p, f"layer{i}") for i in range(config.trainable_from)]
+
+    def confidence(self, probability: float) -> float:
+        """The calibrated chance that a reading with this joint probability is right."""
+        knots = self.config.calibration
+        x = math.log(max(probability, 1e-12))
+        return float(np.interp(x, [k[0] for k in knots], [k[1] for k in knots]))
+
+    @classmethod
+    def load(cls, directory: Path = MODEL_DIR) -> DecisionModel:
+        from safetensors.numpy import load_file
+
+        config = ModelConfig.from_json((directory / "config.json").read_text())
+        return cls([load_file(str(directory / name)) for name in config.member_files], config)
+
+    # ------------------------------------------------------------------ encoder
+    def frozen(self, enc: Encoded) -> np.ndarray:
+        """The embeddings through the frozen layers (shared by every member)."""
+        p = self.p
+        ids = enc.piece_ids
+        h = p["emb.word"][ids] + p["emb.position"][: len(ids)] + p["emb.type"][0]
+        h = layer_norm(h, p["emb.ln_w"], p["emb.ln_b"])
+        for layer in self.bottom:
+            h = transformer_layer(h, layer)
+        return h
+
+    def hidden(self, enc: Encoded) -> np.ndarray:
+        """The first member's top layer (for tests that compare it with training's)."""
+        return self.members[0].hidden(self.frozen(enc), enc)
+
+    def operation_logits(self, cls: np.ndarray, words: np.ndarray, step: int, previous: int,
+                         context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.members[0].operation_logits(cls, words, step, previous, context)
+
+    # ------------------------------------------------------------------ heads
+    def predict(self, enc: Encoded, beam: int = 4) -> Outputs:
+        # one BLAS thread: these matrices are small, and threads only contend (20 ms a product
+        # with two busy threads against 2 ms with one, measured on the 2-core machine)
+        with _blas().limit(limits=1):
+            return self._predict(enc, beam)
+
+    def _predict(self, enc: Encoded, beam: int) -> Outputs:
+        bottom = self.frozen(enc)
+        if len(self.members) == 1:
+            return self.members[0].outputs(self.members[0].hidden(bottom, enc), enc, beam)
+        hiddens = [m.hidden(bottom, enc) for m in self.members]
+        each = [m.outputs(h, enc, beam) for m, h in zip(self.members, hiddens, strict=True)]
+        # an operation sequence any member proposes, scored by every member and averaged
+        proposed = list(dict.fromkeys(ops for out in each for ops, _ in out.operations))
+        scored = []
+        for ops in proposed:
+            total = 0.0
+            for member, h, out in zip(self.members, hiddens, each, strict=True):
+                known = dict(out.operations)
+                total += known[ops] if ops in known else member.sequence_probability(
+                    h[0], h[np.maximum(enc.word_piece, 0)], ops)
+            scored.append((ops, total / len(self.members)))
+        scored.sort(key=lambda item: -item[1])
+
+        def mean(name: str) -> np.ndarray:
+            return np.mean([getattr(out, name) for out in each], axis=0)
+
+        return Outputs(mean("tags"), mean("links"), mean("joins"), mean("segments"),
+                       mean("flags"), tuple(scored[:beam]))
 
 
 def _widened(weights: dict[str, np.ndarray], config: ModelConfig

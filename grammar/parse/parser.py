@@ -110,7 +110,7 @@ class LearnedParser:
                 if unknown is None and not seen and "no feature" in str(exc):
                     unknown = self._unknown_words(mentions, decided)
                 continue
-            program = _without_idle_previous_filter(program, previous) or program
+            program = without_idle_previous_filter(program, previous) or program
             if join_variant and program in seen:
                 continue
             seen[program] = min(1.0, seen.get(program, 0.0) + probability)
@@ -248,7 +248,7 @@ class LearnedParser:
 MISSING_AT_LEAST = 0.95
 
 
-def _without_idle_previous_filter(program: p.Program,
+def without_idle_previous_filter(program: p.Program,
                                   previous: p.Program | None = None) -> p.Program | None:
     """``program`` without its ``previousfilter`` when it selects nothing: every operation
     ignores the rows (``p.ROW_FREE_TYPES``), or the previous turn was about every row (no

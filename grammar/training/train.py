@@ -1,7 +1,12 @@
 """Train the learned parser from a seed: generate the corpus, fit the model, calibrate, save.
 
     python -m grammar.training.train [--seed 0] [--size 40000] [--epochs 4] [--design a|b]
-                                     [--out grammar/data/parser]
+                                     [--members 1] [--out grammar/data/parser]
+    python -m grammar.training.train --join DIR [DIR ...] [--int8] --out DIR
+
+``--members N`` trains N tops from seeds ``seed .. seed+N-1`` on one domain split (an
+ensemble, averaged at run time); ``--join`` makes one ensemble of models trained apart with the
+same ``--split-seed`` and calibrates it again.
 
 Domains are split by the seed: most train the model; the held-out ones (tables the model never
 sees) give a calibration slice (fits the confidence) and a test slice (the figures reported
@@ -11,6 +16,7 @@ in ``report.json``). Nothing is downloaded: the base encoder is the offline Mini
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import random
@@ -33,8 +39,8 @@ from grammar.parse.encoding import (
     encode,
     targets,
 )
-from grammar.parse.model import MODEL_DIR, DecisionModel, ModelConfig
-from grammar.parse.parser import LearnedParser
+from grammar.parse.model import MODEL_DIR, DecisionModel, ModelConfig, dequantised, quantised
+from grammar.parse.parser import LearnedParser, without_idle_previous_filter
 from grammar.training.corpus import CorpusStats, Example, generate_chunked
 from grammar.training.domain_bank import DOMAINS
 from grammar.training.domains import EXAMPLES, DomainSpec
@@ -212,14 +218,13 @@ def fit(items: list[Item], design: str, epochs: int, seed: int, batch_size: int 
     return top
 
 
-def export(top: Top, config: ModelConfig, out: Path) -> DecisionModel:
+def export(top: Top, path: Path) -> None:
+    """Save a trained top (float16: the committed file stays small)."""
     from safetensors.numpy import save_file
 
-    out.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     weights = {k: np.ascontiguousarray(v.astype(np.float16)) for k, v in top.export().items()}
-    save_file(weights, str(out / "weights.safetensors"))
-    (out / "config.json").write_text(config.to_json())
-    return DecisionModel(weights, config)
+    save_file(weights, str(path))
 
 
 def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
@@ -246,15 +251,27 @@ def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
         elif example.kind == "nonsense":
             correct = result.program is None and not result.courtesy
         else:
-            correct = result.program == parse_program(example.program, schema)
-        rows.append((got.probability if got else 0.0, correct, example.kind))
+            gold = parse_program(example.program, schema)
+            # the parser reads "previousfilter and X" after a turn about every row as "X":
+            # the same question, so the same answer
+            correct = result.program == (without_idle_previous_filter(gold, previous) or gold)
+        # the last field: answered with a program, the one path where confidence is used (a
+        # courtesy, a missing feature or a question not understood is answered otherwise)
+        rows.append((got.probability if got else 0.0, correct, example.kind,
+                     result.program is not None))
     return {"rows": rows, "exact": sum(r[1] for r in rows) / max(len(rows), 1)}
 
 
-def fit_calibration(rows: list[tuple[float, bool, str]]) -> tuple[tuple[float, float], ...]:
+def fit_calibration(rows: list[tuple[float, bool, str, bool]]
+                    ) -> tuple[tuple[float, float], ...]:
     """Isotonic regression of exact match on log(probability), as at most 40 knots: the
-    joint probability ranks readings well but is far from a probability itself."""
+    joint probability ranks readings well but is far from a probability itself. Fitted on the
+    questions answered with a program only: the others never show a confidence, and they sit
+    at probability 0 (no reading) while mostly right (a courtesy, a feature the table lacks),
+    which would flatten the low end of the curve."""
     from sklearn.isotonic import IsotonicRegression
+
+    rows = [r for r in rows if r[3]] or rows
 
     x = np.log(np.maximum(np.asarray([r[0] for r in rows]), 1e-12))
     y = np.asarray([r[1] for r in rows], dtype=float)
@@ -281,6 +298,19 @@ def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help="seed of the held-out domains and their questions (default: "
+                             "--seed); members of an ensemble share it, so that one held-out "
+                             "slice is unseen by all of them")
+    parser.add_argument("--members", type=int, default=1,
+                        help="train this many tops (seeds --seed, --seed+1, ...) on one domain "
+                             "split and save them as one averaged model")
+    parser.add_argument("--join", nargs="+", metavar="DIR",
+                        help="instead of training, join models already trained into these "
+                             "directories (on the same split) as one ensemble in --out")
+    parser.add_argument("--int8", action="store_true",
+                        help="save the joined members' large matrices as int8 rows (a quarter "
+                             "of float32, half of float16), so that more members fit")
     parser.add_argument("--size", type=int, default=40000)
     parser.add_argument("--held-out-size", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=4)
@@ -297,21 +327,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    train_domains, held_domains = split_domains(all_domains(), args.seed)
-    if args.calibrate_only:  # a model already trained into --out: calibrate and report
-        held = generate_chunked(args.seed + 1, args.held_out_size, held_domains, args.workers)
-        earlier = Path(args.out) / "report.json"  # keep what the training run measured
-        before = json.loads(earlier.read_text()) if earlier.exists() else {}
-        return calibrate_and_report(Path(args.out), held, held_domains, args,
-                                    ModelConfig.from_json((Path(args.out) / "config.json")
-                                                          .read_text()), None,
-                                    float(before.get("train_seconds", 0.0)),
-                                    int(before.get("training_questions", 0)))
+    split_seed = args.seed if args.split_seed is None else args.split_seed
+    train_domains, held_domains = split_domains(all_domains(), split_seed)
+    out = Path(args.out)
+    if args.calibrate_only or args.join:
+        if args.join:  # models trained already: their tops become one model's members
+            trained, size = join_members([Path(d) for d in args.join], out, args.int8)
+        else:
+            earlier = out / "report.json"  # keep what the training run measured
+            before = json.loads(earlier.read_text()) if earlier.exists() else {}
+            trained = float(before.get("train_seconds", 0.0))
+            size = int(before.get("training_questions", 0))
+        held = generate_chunked(split_seed + 1, args.held_out_size, held_domains, args.workers)
+        return calibrate_and_report(out, held, held_domains, args,
+                                    ModelConfig.from_json((out / "config.json").read_text()),
+                                    trained, size)
+    held = generate_chunked(split_seed + 1, args.held_out_size, held_domains, args.workers)
+    trained, config, size = 0.0, ModelConfig(), 0
+    member_files = []
+    for number in range(args.members):
+        name = member_file(number)
+        config, size = train_member(args, args.seed + number, train_domains, held_domains,
+                                    out / name)
+        member_files.append(name)
+        trained = time.perf_counter() - started
+    config = dataclasses.replace(config, member_files=tuple(member_files))
+    (out / "config.json").write_text(config.to_json())
+    return calibrate_and_report(out, held, held_domains, args, config, trained, size)
+
+
+def member_file(number: int) -> str:
+    """Where the ``number``-th member's top is saved in a model directory."""
+    return "weights.safetensors" if number == 0 else f"weights.{number}.safetensors"
+
+
+def train_member(args: argparse.Namespace, seed: int, train_domains: Sequence[DomainSpec],
+                 held_domains: Sequence[DomainSpec], weights: Path) -> tuple[ModelConfig, int]:
+    """Generate one seed's corpus, fit one top on it and save it to ``weights``."""
+    started = time.perf_counter()
     stats = CorpusStats()
-    train = generate_chunked(args.seed, args.size, train_domains, args.workers, stats)
-    held = generate_chunked(args.seed + 1, args.held_out_size, held_domains, args.workers)
-    print(f"corpus: {len(train)} training questions from {len(train_domains)} domains, "
-          f"{len(held)} held-out from {len(held_domains)} unseen domains "
+    train = generate_chunked(seed, args.size, train_domains, args.workers, stats)
+    print(f"corpus (seed {seed}): {len(train)} training questions from {len(train_domains)} "
+          f"domains; {len(held_domains)} domains held out "
           f"({time.perf_counter() - started:.0f} s)\n{stats.report()}", flush=True)
     trainable_from, extra = DESIGNS[args.design]
     items = [_item(e) for e in train]
@@ -319,44 +376,76 @@ def main(argv: Sequence[str] | None = None) -> int:
     bottom = Bottom(trainable_from).to(device)
     cache_hidden(items, bottom, device=device)
     print(f"frozen layers cached ({time.perf_counter() - started:.0f} s)", flush=True)
-    top = fit(items, args.design, args.epochs, args.seed, args.batch_size, args.lr,
+    top = fit(items, args.design, args.epochs, seed, args.batch_size, args.lr,
               device=device).cpu()
-    trained = time.perf_counter() - started
-    config = ModelConfig(trainable_from=trainable_from, extra_layers=extra)
-    out = Path(args.out)
-    export(top, config, out)
-    return calibrate_and_report(out, held, held_domains, args, config, top, trained,
-                                len(train))
+    export(top, weights)
+    return ModelConfig(trainable_from=trainable_from, extra_layers=extra), len(train)
+
+
+def join_members(directories: Sequence[Path], out: Path,
+                 int8: bool = False) -> tuple[float, int]:
+    """Copy each directory's top(s) into ``out`` as members of one model (``int8``: their large
+    matrices quantised); returns the summed training time and the questions one member was
+    trained on (from their reports)."""
+    from safetensors.numpy import load_file, save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    sources = []
+    configs = []
+    trained, size = 0.0, 0
+    for directory in directories:
+        config = ModelConfig.from_json((directory / "config.json").read_text())
+        configs.append(config)
+        sources += [load_file(str(directory / name)) for name in config.member_files]
+        report = directory / "report.json"
+        if report.exists():
+            data = json.loads(report.read_text())
+            trained += float(data.get("train_seconds", 0.0))
+            size = size or int(data.get("training_questions", 0))
+    first = configs[0]
+    if any((c.trainable_from, c.extra_layers, c.tags, c.operations, c.kinds) !=
+           (first.trainable_from, first.extra_layers, first.tags, first.operations, first.kinds)
+           for c in configs):
+        raise SystemExit("the models to join were trained as different designs or label spaces")
+    names = [member_file(number) for number in range(len(sources))]
+    for name, weights in zip(names, sources, strict=True):
+        save_file(quantised(dequantised(weights)) if int8 else weights, str(out / name))
+    (out / "config.json").write_text(dataclasses.replace(first, member_files=tuple(names))
+                                     .to_json())
+    return trained, size
 
 
 def calibrate_and_report(out: Path, held: list[Example], held_domains: Sequence[DomainSpec],
-                         args: argparse.Namespace, config: ModelConfig, top: Top | None,
+                         args: argparse.Namespace, config: ModelConfig,
                          trained: float, size: int) -> int:
     """Fit the confidence on half the held-out questions, report on the other half."""
     from safetensors.numpy import load_file
 
     calibration, test = held[: len(held) // 2], held[len(held) // 2:]
-    weights = load_file(str(out / "weights.safetensors"))
+    weights = [load_file(str(out / name)) for name in config.member_files]
     model = DecisionModel(weights, config)
     cal = evaluate(model, calibration)
     knots = fit_calibration(cal["rows"])
-    config = ModelConfig(trainable_from=config.trainable_from, extra_layers=config.extra_layers,
-                         calibration=knots,
-                         notes={"seed": args.seed, "size": size or config.notes.get("size"),
-                                "epochs": args.epochs, "design": args.design})
+    config = dataclasses.replace(
+        config, calibration=knots,
+        notes={"seed": args.seed, "size": size or config.notes.get("size"),
+               "epochs": args.epochs, "design": args.design,
+               "members": len(config.member_files)})
     (out / "config.json").write_text(config.to_json())
     model = DecisionModel(weights, config)
     result = evaluate(model, test)
-    confidences = [model.confidence(r[0]) for r in result["rows"]]
+    answered = [r for r in result["rows"] if r[3]]  # with a program: a confidence is shown
+    confidences = [model.confidence(r[0]) for r in answered]
     report = {
-        "design": args.design, "seed": args.seed, "training_questions": size,
+        "design": args.design, "seed": args.seed, "members": len(config.member_files),
+        "training_questions": size,
         "epochs": args.epochs, "train_seconds": round(trained, 1),
         "held_out_exact": round(result["exact"], 4),
-        "held_out_ece": round(ece(confidences, [r[1] for r in result["rows"]]), 4),
+        "held_out_ece": round(ece(confidences, [r[1] for r in answered]), 4),
         "held_out_asked": round(sum(c < config.ask_below for c in confidences)
-                                / max(len(confidences), 1), 4),
+                                / max(len(result["rows"]), 1), 4),
         "held_out_answered_accuracy": round(
-            sum(r[1] for r, c in zip(result["rows"], confidences, strict=True)
+            sum(r[1] for r, c in zip(answered, confidences, strict=True)
                 if c >= config.ask_below)
             / max(sum(c >= config.ask_below for c in confidences), 1), 4),
         "calibration_knots": len(knots), "held_out_domains": [d.name for d in held_domains],

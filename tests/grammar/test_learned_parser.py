@@ -178,14 +178,74 @@ def test_training_runs_end_to_end_on_a_small_corpus(tmp_path, clinic):
     from grammar.parse.parser import LearnedParser
     from grammar.training.train import main
 
-    assert main(["--size", "120", "--held-out-size", "40", "--epochs", "1",
+    assert main(["--size", "120", "--held-out-size", "40", "--epochs", "1", "--members", "2",
                  "--out", str(tmp_path)]) == 0
-    for name in ("weights.safetensors", "config.json", "report.json"):
+    for name in ("weights.safetensors", "weights.1.safetensors", "config.json", "report.json"):
         assert (tmp_path / name).is_file()
-    parser = LearnedParser(clinic, DecisionModel.load(tmp_path))
+    model = DecisionModel.load(tmp_path)
+    assert len(model.members) == 2
+    parser = LearnedParser(clinic, model)
     result = parser.parse("why did the model predict patient 12?")
     assert result.program is None or isinstance(result.program, p.Program)
     assert 0.0 <= result.confidence <= 1.0
+    # models trained apart join into one ensemble, calibrated again (int8: half the size)
+    joined = tmp_path / "joined"
+    assert main(["--join", str(tmp_path), str(tmp_path), "--int8", "--held-out-size", "40",
+                 "--out", str(joined)]) == 0
+    assert len(DecisionModel.load(joined).members) == 4
+    assert (joined / "weights.safetensors").stat().st_size < 0.6 * (
+        tmp_path / "weights.safetensors").stat().st_size
+
+
+def test_int8_weights_read_as_nearly_the_same_numbers():
+    from grammar.parse.model import dequantised, quantised
+
+    rng = np.random.default_rng(0)
+    weights = {"big": rng.normal(size=(384, 64)).astype(np.float32),
+               "bias": rng.normal(size=384).astype(np.float32)}
+    stored = quantised(weights)
+    assert stored["big#int8"].dtype == np.int8 and stored["bias"].dtype == np.float16
+    back = dequantised(stored)
+    assert set(back) == {"big", "bias"}
+    # each row loses at most half a step of its own scale
+    step = np.abs(weights["big"]).max(axis=1, keepdims=True) / 127
+    assert (np.abs(back["big"] - weights["big"]) <= step / 2 + 1e-6).all()
+
+
+def test_an_ensemble_averages_what_its_members_predict(clinic):
+    """Each distribution of an ensemble is its members' mean, and so is the probability of
+    every operation sequence it proposes (scored by each member, not only by its own beam)."""
+    pytest.importorskip("torch")
+    import torch
+
+    from grammar.parse.model import DecisionModel, ModelConfig
+    from grammar.training.network import Top
+
+    config = ModelConfig(trainable_from=4)
+    tops = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        tops.append(Top(4, 0, dropout=0.0).eval().export())
+    ensemble = DecisionModel(tops, config)
+    alone = [DecisionModel(top, config) for top in tops]
+    encoded = encode(MentionFinder(clinic).find("what if patient 12 were 10 years older?"),
+                     clinic.class_labels, context_kind(False, False, False), False)
+    together, each = ensemble.predict(encoded), [m.predict(encoded) for m in alone]
+    for name in ("tags", "links", "joins", "segments", "flags"):
+        assert np.allclose(getattr(together, name),
+                           np.mean([getattr(out, name) for out in each], axis=0))
+    for member, out in zip(ensemble.members, each, strict=True):
+        h = member.hidden(ensemble.frozen(encoded), encoded)
+        words = h[np.maximum(encoded.word_piece, 0)]
+        for ops, probability in out.operations:  # the member's own beam, rescored exactly
+            assert member.sequence_probability(h[0], words, ops) == pytest.approx(probability)
+    for ops, probability in together.operations:
+        scores = []
+        for member in ensemble.members:
+            h = member.hidden(ensemble.frozen(encoded), encoded)
+            scores.append(member.sequence_probability(
+                h[0], h[np.maximum(encoded.word_piece, 0)], ops))
+        assert probability == pytest.approx(np.mean(scores))
 
 
 def test_a_model_trained_before_a_label_existed_still_reads_and_never_predicts_it(clinic):

@@ -143,14 +143,14 @@ def test_a_question_about_the_model_is_not_about_the_rows_of_the_turn_before(loa
 def test_the_rows_of_a_turn_about_every_row_are_every_row(loans):
     """After a question about the whole table, 'them' selects every row: "previousfilter and X"
     and "X" are one reading, written without the idle reference."""
-    from grammar.parse.parser import _without_idle_previous_filter
+    from grammar.parse.parser import without_idle_previous_filter
 
     schema = loans.schema
     read = parse_program("previousfilter and mistake sample [E]", schema)
     whole = parse_program("mistake count [E]", schema)
-    assert str(_without_idle_previous_filter(read, whole)) == "mistake sample [E]"
+    assert str(without_idle_previous_filter(read, whole)) == "mistake sample [E]"
     for kept in ("filter homeowner true and mistake count [E]",  # a group: "them" is the group
                  "define annualincome [E]",  # keeps the selection from before it
                  "previousoperation [E]", "followup [E]"):
-        assert _without_idle_previous_filter(read, parse_program(kept, schema)) is None, kept
-    assert _without_idle_previous_filter(read, None) is None  # nothing before: left as read
+        assert without_idle_previous_filter(read, parse_program(kept, schema)) is None, kept
+    assert without_idle_previous_filter(read, None) is None  # nothing before: left as read
