@@ -24,11 +24,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.parse_eval import read_dialogues, read_set  # noqa: E402
-from grammar import program as p  # noqa: E402
 from grammar.language import parse_program  # noqa: E402
 from grammar.parse.decisions import LINKED_TAGS, TAGS  # noqa: E402
 from grammar.parse.model import MODEL_DIR, DecisionModel  # noqa: E402
-from grammar.parse.parser import Analysis, LearnedParser, without_idle_previous_filter  # noqa: E402
+from grammar.parse.parser import Analysis, LearnedParser, as_read  # noqa: E402
 
 LINKED = np.array([tag in LINKED_TAGS for tag in TAGS])
 ASK_BELOW = 0.7
@@ -86,16 +85,10 @@ def held_out_rows(model: DecisionModel, size: int, seed: int) -> list[Row]:
         right = {"missing": bool(result.unknown_features), "courtesy": result.courtesy,
                  "unsupported": result.unsupported,
                  "nonsense": result.program is None and not result.courtesy}.get(
-            example.kind, result.program == _same_question(
+            example.kind, result.program == as_read(
                 parse_program(example.program, example.schema), previous))
         rows.append((features(analysis), bool(right), result.program is not None))
     return rows
-
-
-def _same_question(gold: p.Program, previous: p.Program | None) -> p.Program:
-    """The gold program as the parser writes the same question ("previousfilter and X" after a
-    turn about every row is "X")."""
-    return without_idle_previous_filter(gold, previous) or gold
 
 
 def validation_rows(model: DecisionModel, dev: Path, name: str) -> list[Row]:

@@ -382,13 +382,13 @@ class DecisionModel:
         each = [m.outputs(h, enc, beam) for m, h in zip(self.members, hiddens, strict=True)]
         # an operation sequence any member proposes, scored by every member and averaged
         proposed = list(dict.fromkeys(ops for out in each for ops, _ in out.operations))
+        beams = [dict(out.operations) for out in each]  # what each member scored already
+        words = [h[np.maximum(enc.word_piece, 0)] for h in hiddens]
         scored = []
         for ops in proposed:
-            total = 0.0
-            for member, h, out in zip(self.members, hiddens, each, strict=True):
-                known = dict(out.operations)
-                total += known[ops] if ops in known else member.sequence_probability(
-                    h[0], h[np.maximum(enc.word_piece, 0)], ops)
+            total = sum(known[ops] if ops in known else member.sequence_probability(h[0], w, ops)
+                        for member, h, w, known in zip(self.members, hiddens, words, beams,
+                                                       strict=True))
             scored.append((ops, total / len(self.members)))
         scored.sort(key=lambda item: -item[1])
 

@@ -110,7 +110,7 @@ class LearnedParser:
                 if unknown is None and not seen and "no feature" in str(exc):
                     unknown = self._unknown_words(mentions, decided)
                 continue
-            program = without_idle_previous_filter(program, previous) or program
+            program = as_read(program, previous)
             if join_variant and program in seen:
                 continue
             seen[program] = min(1.0, seen.get(program, 0.0) + probability)
@@ -246,6 +246,12 @@ class LearnedParser:
 # held-out generated questions every such word it was right about scored at least 0.987, while
 # most of its wrong guesses (ordinary words such as "of" or "lasted") scored lower.
 MISSING_AT_LEAST = 0.95
+
+
+def as_read(program: p.Program, previous: p.Program | None = None) -> p.Program:
+    """``program`` as the parser writes it after ``previous``: without an idle
+    ``previousfilter`` (the same question either way), so programs compare by meaning."""
+    return without_idle_previous_filter(program, previous) or program
 
 
 def without_idle_previous_filter(program: p.Program,

@@ -40,7 +40,7 @@ from grammar.parse.encoding import (
     targets,
 )
 from grammar.parse.model import MODEL_DIR, DecisionModel, ModelConfig, dequantised, quantised
-from grammar.parse.parser import LearnedParser, without_idle_previous_filter
+from grammar.parse.parser import LearnedParser, as_read
 from grammar.training.corpus import CorpusStats, Example, generate_chunked
 from grammar.training.domain_bank import DOMAINS
 from grammar.training.domains import EXAMPLES, DomainSpec
@@ -251,10 +251,9 @@ def evaluate(model: DecisionModel, examples: Sequence[Example]) -> dict:
         elif example.kind == "nonsense":
             correct = result.program is None and not result.courtesy
         else:
-            gold = parse_program(example.program, schema)
-            # the parser reads "previousfilter and X" after a turn about every row as "X":
-            # the same question, so the same answer
-            correct = result.program == (without_idle_previous_filter(gold, previous) or gold)
+            # "previousfilter and X" after a turn about every row is the same question as "X"
+            correct = result.program == as_read(parse_program(example.program, schema),
+                                                previous)
         # the last field: answered with a program, the one path where confidence is used (a
         # courtesy, a missing feature or a question not understood is answered otherwise)
         rows.append((got.probability if got else 0.0, correct, example.kind,
